@@ -1,0 +1,49 @@
+// `streaming-utils`: one program, one subcommand per job.
+#include <cstdio>
+#include <cstring>
+
+#include "app/exit_codes.hpp"
+#include "app/validate_command.hpp"
+#include "core/init.hpp"
+#include "su_config.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: streaming-utils COMMAND [ARGS]\n"
+    "\n"
+    "Commands:\n"
+    "  validate FILE|-   check a broadcast request, job envelope or result and print it\n"
+    "                    normalized with secrets masked (exit 2 and every problem if invalid)\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help        this help (COMMAND --help for a command's own)\n"
+    "  --version         the version\n"
+    "\n"
+    "Logging: GST_DEBUG=su*:5 (categories su, su-janus, su-obs, su-media, su-supervisor,\n"
+    "su-queue, su-orchestrator).\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return su::app::kExitUsage;
+  }
+  const char* command = argv[1];
+  if (std::strcmp(command, "-h") == 0 || std::strcmp(command, "--help") == 0) {
+    std::fputs(kUsage, stdout);
+    return su::app::kExitOk;
+  }
+  if (std::strcmp(command, "--version") == 0) {
+    std::printf("streaming-utils %s\n", SU_VERSION);
+    return su::app::kExitOk;
+  }
+  if (auto initialised = su::init(); !initialised) {
+    std::fprintf(stderr, "error: %s\n", initialised.error().message.c_str());
+    return su::app::kExitFailure;
+  }
+  if (std::strcmp(command, "validate") == 0) return su::app::runValidate(argc - 2, argv + 2);
+  std::fprintf(stderr, "error: unknown command '%s'\n\n%s", command, kUsage);
+  return su::app::kExitUsage;
+}

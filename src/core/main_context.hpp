@@ -1,0 +1,102 @@
+// Owned main-context objects: a GSource that is destroyed with its owner, a signal handler that
+// is disconnected with its owner, and a GCancellable that is cancelled with its owner.
+// Library objects take the GMainContext they run on; none of these touch the global default.
+#pragma once
+
+#include <gio/gio.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "core/gref.hpp"
+
+namespace su {
+
+class Source {
+ public:
+  // Returns true to keep the source, false to remove it.
+  using Callback = std::function<bool()>;
+
+  Source() = default;
+
+  // A repeating timer on `context`, first firing after `interval`.
+  [[nodiscard]] static Source timeout(GMainContext* context, std::chrono::milliseconds interval,
+                                      Callback callback, const char* name = nullptr);
+  // Runs on the next iteration of `context`.
+  [[nodiscard]] static Source idle(GMainContext* context, Callback callback,
+                                   const char* name = nullptr);
+  // Attaches a source whose callback the caller already set (a bus watch, a socket source).
+  [[nodiscard]] static Source attach(GRef<GSource> source, GMainContext* context);
+
+  Source(const Source&) = delete;
+  Source& operator=(const Source&) = delete;
+  Source(Source&& other) noexcept = default;
+  Source& operator=(Source&& other) noexcept;
+  ~Source() { cancel(); }
+
+  // Removes the source from its context; idempotent, safe inside the source's own callback.
+  void cancel() noexcept;
+  // Attached and not yet removed (a callback that returned false removes it).
+  bool active() const noexcept;
+  GSource* get() const noexcept { return source_.get(); }
+
+ private:
+  static Source attachWithCallback(GRef<GSource> source, GMainContext* context, Callback callback,
+                                   const char* name);
+  GRef<GSource> source_;
+};
+
+class SignalConnection {
+ public:
+  SignalConnection() = default;
+
+  // g_signal_connect_data with a handler id that is disconnected on destruction. The instance is
+  // held weakly: the connection never keeps it alive, and it may die first.
+  [[nodiscard]] static SignalConnection connect(gpointer instance, const char* signal,
+                                                GCallback handler, gpointer data,
+                                                GConnectFlags flags = GConnectFlags(0));
+
+  SignalConnection(const SignalConnection&) = delete;
+  SignalConnection& operator=(const SignalConnection&) = delete;
+  SignalConnection(SignalConnection&& other) noexcept = default;
+  SignalConnection& operator=(SignalConnection&& other) noexcept;
+  ~SignalConnection() { disconnect(); }
+
+  void disconnect() noexcept;
+  bool connected() const noexcept;
+
+ private:
+  struct WeakInstance;
+  struct WeakInstanceDeleter {
+    void operator()(WeakInstance* weak) const noexcept;
+  };
+  std::unique_ptr<WeakInstance, WeakInstanceDeleter> instance_;
+  gulong handlerId_ = 0;
+};
+
+// One GCancellable per operation owner; the owner's destruction cancels what is still pending.
+class Cancellable {
+ public:
+  Cancellable() : cancellable_(GRef<GCancellable>::adopt(g_cancellable_new())) {}
+  Cancellable(const Cancellable&) = delete;
+  Cancellable& operator=(const Cancellable&) = delete;
+  Cancellable(Cancellable&&) noexcept = default;
+  Cancellable& operator=(Cancellable&& other) noexcept;
+  ~Cancellable() { cancel(); }
+
+  void cancel() noexcept {
+    if (cancellable_) g_cancellable_cancel(cancellable_.get());
+  }
+  bool cancelled() const noexcept {
+    return cancellable_ && g_cancellable_is_cancelled(cancellable_.get());
+  }
+  // Cancels the current operations and starts afresh for the next ones.
+  void renew();
+  GCancellable* get() const noexcept { return cancellable_.get(); }
+
+ private:
+  GRef<GCancellable> cancellable_;
+};
+
+}  // namespace su

@@ -1,0 +1,60 @@
+// A fixture with a private GMainContext pushed as the thread default for each test, and
+// runUntil() to drive it: tests never sleep and never touch the global default context.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+
+#include "core/gref.hpp"
+
+namespace su::test {
+
+class MainContextTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    context_ = GRef<GMainContext>::adopt(g_main_context_new());
+    g_main_context_push_thread_default(context_.get());
+  }
+
+  void TearDown() override {
+    // Let sources destroyed during the test release what they hold before the context goes.
+    while (g_main_context_iteration(context_.get(), FALSE)) {
+    }
+    g_main_context_pop_thread_default(context_.get());
+    context_.reset();
+  }
+
+  GMainContext* context() const { return context_.get(); }
+
+  // Iterates the context until `predicate` holds (true) or `timeout` passes (false).
+  bool runUntil(const std::function<bool()>& predicate,
+                std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    bool timedOut = false;
+    GSource* timer = g_timeout_source_new(static_cast<guint>(timeout.count()));
+    g_source_set_callback(
+        timer,
+        [](gpointer flag) -> gboolean {
+          *static_cast<bool*>(flag) = true;
+          return G_SOURCE_REMOVE;
+        },
+        &timedOut, nullptr);
+    g_source_attach(timer, context_.get());
+    while (!predicate() && !timedOut)
+      g_main_context_iteration(context_.get(), TRUE);
+    g_source_destroy(timer);
+    g_source_unref(timer);
+    return predicate();
+  }
+
+  // Iterates the context for `duration`: for asserting that something does not happen.
+  void runFor(std::chrono::milliseconds duration) {
+    runUntil([] { return false; }, duration);
+  }
+
+ private:
+  GRef<GMainContext> context_;
+};
+
+}  // namespace su::test
