@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include <string>
+#include <string_view>
 
 #include "core/gref.hpp"
 

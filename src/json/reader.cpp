@@ -1,7 +1,5 @@
 #include "json/reader.hpp"
 
-#include <cmath>
-
 namespace su::json {
 
 namespace {
@@ -130,6 +128,11 @@ std::optional<std::vector<std::string>> ObjectReader::strings(FieldNames names) 
 
 bool ObjectReader::has(FieldNames names) {
   return find(names).has_value();
+}
+
+std::string_view ObjectReader::nameIn(FieldNames names) {
+  const auto found = find(names);
+  return found ? found->name : names.all().front();
 }
 
 Value ObjectReader::any(FieldNames names) {

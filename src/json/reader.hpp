@@ -51,6 +51,8 @@ class ObjectReader {
 
   // Present and not null (counts as known, reads nothing).
   bool has(FieldNames names);
+  // The name under which the field was given, or its canonical name: where errors point.
+  std::string_view nameIn(FieldNames names);
 
   // Reports `path.<key>: unknown field` for every member no getter asked for.
   void rejectUnknownFields();

@@ -102,133 +102,160 @@ void BroadcastRequest::normalize() {
   if (roomSpec && !roomSpec->room) roomSpec->room = roomId;
 }
 
-void BroadcastRequest::validate(const std::string& path, json::Diagnostics& diagnostics) const {
-  auto at = [&](std::string_view key) { return json::childPath(path, key); };
-  const std::string kind(nameOf(sourceKind));
-  auto requiredHere = [&](std::string_view key) {
-    diagnostics.error(at(key), "required for source_kind " + kind);
-  };
-  auto ignoredHere = [&](std::string_view key) {
-    diagnostics.warning(at(key), "ignored for source_kind " + kind);
-  };
+namespace {
 
-  // Relay kind.
-  const RelayKind relay = effectiveRelayKind();
-  const std::vector<RelayKind> allowed = allowedRelays(sourceKind);
+// Where a request's problems go, with the rules every part of it shares.
+struct RequestRules {
+  const BroadcastRequest& request;
+  json::Diagnostics& diagnostics;
+  std::string path;
+  std::string kind;  // the source kind's name, for messages
+
+  std::string at(std::string_view key) const { return json::childPath(path, key); }
+  std::string at(std::string_view key, std::string_view child) const {
+    return json::childPath(at(key), child);
+  }
+  void required(std::string_view key) const {
+    diagnostics.error(at(key), "required for source_kind " + kind);
+  }
+  void ignored(std::string_view key) const {
+    diagnostics.warning(at(key), "ignored for source_kind " + kind);
+  }
+  // A part only some source kinds use: checked where used (and then required), warned about
+  // where it would be ignored.
+  template <typename Part, typename Check>
+  void part(bool usedHere, const std::optional<Part>& value, std::string_view key,
+            Check check) const {
+    if (!usedHere) {
+      if (value) ignored(key);
+    } else if (value) {
+      check(*value, at(key));
+    } else {
+      required(key);
+    }
+  }
+};
+
+void checkRelay(const RequestRules& rules) {
+  const BroadcastRequest& request = rules.request;
+  const RelayKind relay = request.effectiveRelayKind();
+  const std::vector<RelayKind> allowed = allowedRelays(request.sourceKind);
   if (std::find(allowed.begin(), allowed.end(), relay) == allowed.end()) {
     std::string choices;
     for (RelayKind option : allowed) {
       choices += choices.empty() ? "" : " or ";
       choices += nameOf(option);
     }
-    diagnostics.error(at("relay_kind"), "\"" + std::string(nameOf(relay)) +
-                                            "\" does not fit source_kind " + kind + " (use " +
-                                            choices + ")");
+    rules.diagnostics.error(rules.at("relay_kind"), "\"" + std::string(nameOf(relay)) +
+                                                        "\" does not fit source_kind " +
+                                                        rules.kind + " (use " + choices + ")");
   }
-  if (gstreamerPipeline) {
-    if (relay != RelayKind::Gstreamer) {
-      diagnostics.error(at("gstreamer_pipeline"), "only for relay_kind gstreamer");
-    }
-    checkNotEmpty(diagnostics, at("gstreamer_pipeline"), gstreamerPipeline);
+  if (request.gstreamerPipeline && relay != RelayKind::Gstreamer) {
+    rules.diagnostics.error(rules.at("gstreamer_pipeline"), "only for relay_kind gstreamer");
   }
+  checkNotEmpty(rules.diagnostics, rules.at("gstreamer_pipeline"), request.gstreamerPipeline);
+}
 
-  // The mountpoint.
-  if (mountpointSpec) {
-    mountpointSpec->validate(at("mountpoint_spec"), diagnostics);
-    if (sourceKind != SourceKind::FrontendOwned && mountpointSpec->type != MountPointType::Rtp) {
-      diagnostics.error(json::childPath(at("mountpoint_spec"), "type"),
-                        "source_kind " + kind + " needs an rtp mountpoint");
-    }
-    if (!createMountpoint) {
-      for (std::size_t i = 0; i < mountpointSpec->media.size(); ++i) {
-        if (!mountpointSpec->media[i].port) {
-          diagnostics.error(
-              json::childPath(json::indexPath(json::childPath(at("mountpoint_spec"), "media"), i),
-                              "port"),
-              "required when create_mountpoint is false");
-        }
-      }
-    }
-  } else if (sourceKind != SourceKind::FrontendOwned) {
-    requiredHere("mountpoint_spec");
+void checkMountPoint(const RequestRules& rules) {
+  const BroadcastRequest& request = rules.request;
+  const bool needsRtp = request.sourceKind != SourceKind::FrontendOwned;
+  if (!request.mountpointSpec) {
+    if (needsRtp) rules.required("mountpoint_spec");
+    return;
   }
+  const MountPoint& spec = *request.mountpointSpec;
+  spec.validate(rules.at("mountpoint_spec"), rules.diagnostics);
+  if (needsRtp && spec.type != MountPointType::Rtp) {
+    rules.diagnostics.error(rules.at("mountpoint_spec", "type"),
+                            "source_kind " + rules.kind + " needs an rtp mountpoint");
+  }
+  if (request.createMountpoint) return;
+  // An existing mountpoint: where its media listen must be known.
+  for (std::size_t i = 0; i < spec.media.size(); ++i) {
+    if (!spec.media[i].port) {
+      rules.diagnostics.error(
+          json::childPath(json::indexPath(rules.at("mountpoint_spec", "media"), i), "port"),
+          "required when create_mountpoint is false");
+    }
+  }
+}
 
-  // The VideoRoom side.
-  const bool usesRoom = isOneOf(sourceKind, {SourceKind::VideoRoom, SourceKind::BrowserWebrtc});
-  if (usesRoom) {
-    if (!roomId) requiredHere("room_id");
-    checkId(diagnostics, at("room_id"), roomId);
-    checkId(diagnostics, at("publisher_id"), publisherId);
-    checkNotEmpty(diagnostics, at("publisher_display"), publisherDisplay);
-    if (sourceKind == SourceKind::VideoRoom) {
-      if (!publisherId) requiredHere("publisher_id");
-      if (publisherDisplay) ignoredHere("publisher_display");
-    } else if (!publisherId && !publisherDisplay) {
-      diagnostics.error(at("publisher_id"),
-                        "required for source_kind browser_webrtc (or give publisher_display)");
-    } else if (publisherId && publisherDisplay) {
-      diagnostics.error(at("publisher_display"),
-                        "give publisher_id or publisher_display, not both");
-    }
-    if (roomSpec) {
-      roomSpec->validate(at("room_spec"), diagnostics);
-      if (roomId && roomSpec->room && *roomSpec->room != *roomId) {
-        diagnostics.error(json::childPath(at("room_spec"), "room"),
-                          "differs from room_id (" + std::to_string(*roomId) + ")");
-      }
-    }
-  } else {
-    if (roomId) ignoredHere("room_id");
-    if (publisherId) ignoredHere("publisher_id");
-    if (publisherDisplay) ignoredHere("publisher_display");
-    if (roomSpec) ignoredHere("room_spec");
+void checkRoomSide(const RequestRules& rules) {
+  const BroadcastRequest& request = rules.request;
+  if (!isOneOf(request.sourceKind, {SourceKind::VideoRoom, SourceKind::BrowserWebrtc})) {
+    if (request.roomId) rules.ignored("room_id");
+    if (request.publisherId) rules.ignored("publisher_id");
+    if (request.publisherDisplay) rules.ignored("publisher_display");
+    if (request.roomSpec) rules.ignored("room_spec");
+    return;
   }
+  if (!request.roomId) rules.required("room_id");
+  checkId(rules.diagnostics, rules.at("room_id"), request.roomId);
+  checkId(rules.diagnostics, rules.at("publisher_id"), request.publisherId);
+  checkNotEmpty(rules.diagnostics, rules.at("publisher_display"), request.publisherDisplay);
+  if (request.sourceKind == SourceKind::VideoRoom) {
+    if (!request.publisherId) rules.required("publisher_id");
+    if (request.publisherDisplay) rules.ignored("publisher_display");
+  } else if (!request.publisherId && !request.publisherDisplay) {
+    rules.diagnostics.error(rules.at("publisher_id"),
+                            "required for source_kind browser_webrtc (or give publisher_display)");
+  } else if (request.publisherId && request.publisherDisplay) {
+    rules.diagnostics.error(rules.at("publisher_display"),
+                            "give publisher_id or publisher_display, not both");
+  }
+  if (request.roomSpec) {
+    request.roomSpec->validate(rules.at("room_spec"), rules.diagnostics);
+    if (request.roomId && request.roomSpec->room && *request.roomSpec->room != *request.roomId) {
+      rules.diagnostics.error(rules.at("room_spec", "room"),
+                              "differs from room_id (" + std::to_string(*request.roomId) + ")");
+    }
+  }
+}
 
-  // Sources a relay reads.
-  if (isOneOf(sourceKind, {SourceKind::Obs, SourceKind::RtmpExternal})) {
-    if (srs) {
-      srs->validate(at("srs"), diagnostics);
-    } else {
-      requiredHere("srs");
-    }
-  } else if (srs) {
-    ignoredHere("srs");
-  }
-  if (sourceKind == SourceKind::RtspCamera) {
-    if (rtspCamera) {
-      rtspCamera->validate(at("rtsp_camera"), diagnostics);
-    } else {
-      requiredHere("rtsp_camera");
-    }
-  } else if (rtspCamera) {
-    ignoredHere("rtsp_camera");
-  }
-  if (sourceKind == SourceKind::Uri) {
-    if (inputUrl) {
-      checkAnyUrl(diagnostics, at("input_url"), *inputUrl);
-    } else {
-      requiredHere("input_url");
-    }
-  } else if (inputUrl) {
-    ignoredHere("input_url");
-  }
+void checkSourceParts(const RequestRules& rules) {
+  const BroadcastRequest& request = rules.request;
+  json::Diagnostics& diagnostics = rules.diagnostics;
+  const SourceKind kind = request.sourceKind;
+  rules.part(
+      isOneOf(kind, {SourceKind::Obs, SourceKind::RtmpExternal}), request.srs, "srs",
+      [&](const SrsIngestSpec& srs, const std::string& path) { srs.validate(path, diagnostics); });
+  rules.part(kind == SourceKind::RtspCamera, request.rtspCamera, "rtsp_camera",
+             [&](const RtspCameraConfig& camera, const std::string& path) {
+               camera.validate(path, diagnostics);
+             });
+  rules.part(kind == SourceKind::Uri, request.inputUrl, "input_url",
+             [&](const std::string& url, const std::string& path) {
+               checkAnyUrl(diagnostics, path, url);
+             });
+}
 
-  // OBS control.
-  if (sourceKind == SourceKind::Obs) {
-    checkHost(diagnostics, at("obs_host"), obsHost);
-    checkPort(diagnostics, at("obs_port"), obsPort);
-    checkNotEmpty(diagnostics, at("obs_password"), obsPassword);
-  } else {
-    const BroadcastRequest defaults;
-    if (obsHost != defaults.obsHost) ignoredHere("obs_host");
-    if (obsPort != defaults.obsPort) ignoredHere("obs_port");
-    if (obsPassword) ignoredHere("obs_password");
-    if (obsSecure != defaults.obsSecure) ignoredHere("obs_secure");
+void checkObs(const RequestRules& rules) {
+  const BroadcastRequest& request = rules.request;
+  if (request.sourceKind == SourceKind::Obs) {
+    checkHost(rules.diagnostics, rules.at("obs_host"), request.obsHost);
+    checkPort(rules.diagnostics, rules.at("obs_port"), request.obsPort);
+    checkNotEmpty(rules.diagnostics, rules.at("obs_password"), request.obsPassword);
+    return;
   }
+  const BroadcastRequest defaults;
+  if (request.obsHost != defaults.obsHost) rules.ignored("obs_host");
+  if (request.obsPort != defaults.obsPort) rules.ignored("obs_port");
+  if (request.obsPassword) rules.ignored("obs_password");
+  if (request.obsSecure != defaults.obsSecure) rules.ignored("obs_secure");
+}
 
-  checkHost(diagnostics, at("host"), host);
+}  // namespace
+
+void BroadcastRequest::validate(const std::string& path, json::Diagnostics& diagnostics) const {
+  const RequestRules rules{*this, diagnostics, path, std::string(nameOf(sourceKind))};
+  checkRelay(rules);
+  checkMountPoint(rules);
+  checkRoomSide(rules);
+  checkSourceParts(rules);
+  checkObs(rules);
+  checkHost(diagnostics, rules.at("host"), host);
   if (broadcastId && !isValidBroadcastId(*broadcastId)) {
-    diagnostics.error(at("broadcast_id"),
+    diagnostics.error(rules.at("broadcast_id"),
                       "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or "
                       "digit");
   }

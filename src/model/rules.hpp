@@ -49,7 +49,7 @@ void checkAbsent(Diagnostics& diagnostics, const std::string& path, const std::o
 template <typename T>
 T required(ObjectReader& reader, json::FieldNames names, std::optional<T> value, T fallback = T()) {
   if (value) return std::move(*value);
-  if (!reader.has(names)) reader.error(names.all().front(), "required");
+  if (!reader.has(names)) reader.error(reader.nameIn(names), "required");
   return fallback;
 }
 
@@ -59,7 +59,7 @@ std::optional<E> readEnum(ObjectReader& reader, json::FieldNames names) {
   const std::optional<std::string> text = reader.string(names);
   if (!text) return std::nullopt;
   if (auto value = enumFromName<E>(*text)) return value;
-  reader.error(names.all().front(),
+  reader.error(reader.nameIn(names),
                "unknown value " + quoted(*text) + " (expected one of: " + enumNameList<E>() + ")");
   return std::nullopt;
 }

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <optional>
 #include <random>
 #include <string>
@@ -12,9 +11,12 @@
 
 #include "core/gref.hpp"
 #include "json/parse.hpp"
+#include "support/test_data.hpp"
 
 namespace su {
 namespace {
+
+using test::examplePath;
 
 struct ProcessRun {
   int status = -1;
@@ -25,11 +27,6 @@ struct ProcessRun {
 std::string cliPath() {
   const char* path = g_getenv("SU_CLI");
   return path ? path : "streaming-utils";
-}
-
-std::string examplePath(const std::string& name) {
-  const char* dir = g_getenv("SU_EXAMPLES_DIR");
-  return std::string(dir ? dir : "data/examples") + "/" + name;
 }
 
 std::string bytesToString(GBytes* bytes) {
@@ -96,11 +93,6 @@ std::string firstLine(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
 
-std::string readFile(const std::string& path) {
-  std::ifstream file(path);
-  return std::string(std::istreambuf_iterator<char>(file), {});
-}
-
 class TempFile {
  public:
   explicit TempFile(const std::string& content) {
@@ -156,26 +148,23 @@ TEST(CliValidate, UsageErrors) {
 }
 
 TEST(CliValidate, EveryExamplePrintsItsNormalizedRedactedForm) {
-  const std::vector<std::string> secrets{
-      "room-secret",         "videoroom-admin-key",    "mountpoint-secret",
-      "streaming-admin-key", "obs-websocket-password", "obs-stream-key",
-      "camera-password",     "s3cr3t-token",           "enc7-stream-key"};
-  for (const char* name : {"videoroom.json", "obs.json", "rtmp_external.json", "rtsp_camera.json",
-                           "test_pattern.json", "uri.json", "browser_webrtc.json",
-                           "frontend_owned.json", "job_start.json", "job_stop.json"}) {
+  std::vector<std::string> documents = test::exampleRequests();
+  documents.insert(documents.end(), test::exampleEnvelopes().begin(),
+                   test::exampleEnvelopes().end());
+  for (const std::string& name : documents) {
     SCOPED_TRACE(name);
     ProcessRun run = runCli({"validate", examplePath(name)});
     EXPECT_EQ(run.status, 0) << run.err;
     EXPECT_EQ(run.err, "");
     auto printed = json::parse(run.out);
     ASSERT_TRUE(printed.ok()) << run.out;
-    auto original = json::parse(readFile(examplePath(name)));
+    auto original = json::parse(test::readExample(name));
     ASSERT_TRUE(original.ok());
     JsonObject* in = json_node_get_object(original->get());
     JsonObject* out = json_node_get_object(printed->get());
     const char* key = json_object_has_member(in, "action") ? "action" : "source_kind";
     EXPECT_STREQ(json_object_get_string_member(out, key), json_object_get_string_member(in, key));
-    for (const std::string& secret : secrets) {
+    for (const std::string& secret : test::exampleSecrets()) {
       EXPECT_EQ(run.out.find(secret), std::string::npos) << secret;
     }
   }

@@ -7,15 +7,12 @@
 #include "model/broadcast_request.hpp"
 #include "model/decode.hpp"
 #include "support/printers.hpp"
+#include "support/test_data.hpp"
 
 namespace su::model {
 namespace {
 
-GRef<JsonNode> parseOk(std::string_view text) {
-  auto node = json::parse(text);
-  EXPECT_TRUE(node.ok()) << (node ? "" : node.error().message);
-  return node ? *node : GRef<JsonNode>();
-}
+using test::parseOk;
 
 template <typename T>
 T decodeOk(std::string_view text) {

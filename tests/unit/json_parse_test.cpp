@@ -3,15 +3,12 @@
 #include <string>
 
 #include "json/parse.hpp"
+#include "support/test_data.hpp"
 
 namespace su::json {
 namespace {
 
-GRef<JsonNode> parseOk(std::string_view text) {
-  auto node = parse(text);
-  EXPECT_TRUE(node.ok()) << text << " -> " << (node ? "" : node.error().message);
-  return node ? *node : GRef<JsonNode>();
-}
+using test::parseOk;
 
 TEST(JsonParse, ReadsEveryKindOfValue) {
   auto node = parseOk(R"( {"s": "x\"\\\/\b\f\n\r\t", "i": -42, "big": 9223372036854775807,

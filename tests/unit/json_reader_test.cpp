@@ -91,6 +91,12 @@ TEST_F(ReaderTest, AliasesReadEitherNameAndRejectConflictingPairs) {
             }));
 }
 
+TEST_F(ReaderTest, ErrorsPointAtTheNameTheDocumentUsed) {
+  ObjectReader r = read(R"({"datatype":"text"})");
+  EXPECT_EQ(r.nameIn({"data_type", "datatype"}), "datatype");
+  EXPECT_EQ(r.nameIn({"buffer_latest_message", "buffermsg"}), "buffer_latest_message");
+}
+
 TEST_F(ReaderTest, UnknownFieldsAreEveryMemberNoGetterAskedFor) {
   ObjectReader r = read(R"({"known":1,"typo":2,"has space":3,"a.b":4})");
   EXPECT_TRUE(r.has("known"));

@@ -1,15 +1,13 @@
 // Every model survives toJson/toPayload -> fromJson/fromPayload unchanged, with every field set.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "json/parse.hpp"
 #include "model/broadcast_result.hpp"
 #include "model/decode.hpp"
 #include "model/job_envelope.hpp"
 #include "model/rtp_forward.hpp"
 #include "support/printers.hpp"
+#include "support/test_data.hpp"
 
 namespace su::model {
 namespace {
@@ -31,9 +29,7 @@ void expectRoundTrip(const T& model) {
 }
 
 json::Value jsonValue(std::string_view text) {
-  auto node = json::parse(text);
-  EXPECT_TRUE(node.ok());
-  return json::Value::of(*node);
+  return json::Value::of(test::parseOk(text));
 }
 
 MediaTrack fullVideoTrack() {
@@ -454,28 +450,18 @@ TEST(SrsIngest, PublishUrlAloneIsSplitAndSlashesAreNormalized) {
   EXPECT_EQ(decodeOk<SrsIngestSpec>(slashes->get()).publishUrl(), "rtmp://ingest:1935/live/k");
 }
 
-std::string readExample(const std::string& name) {
-  const char* dir = g_getenv("SU_EXAMPLES_DIR");
-  std::ifstream file(std::string(dir ? dir : "data/examples") + "/" + name);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 TEST(ModelRoundTrip, EveryShippedExampleIsValidAndStableUnderNormalization) {
-  for (const char* name :
-       {"videoroom.json", "obs.json", "rtmp_external.json", "rtsp_camera.json", "test_pattern.json",
-        "uri.json", "browser_webrtc.json", "frontend_owned.json"}) {
+  for (const std::string& name : test::exampleRequests()) {
     SCOPED_TRACE(name);
-    const std::string text = readExample(name);
+    const std::string text = test::readExample(name);
     ASSERT_FALSE(text.empty());
     auto request = BroadcastRequest::fromPayload(std::string_view(text));
     ASSERT_TRUE(request.ok()) << request.error().describe();
     expectPayloadRoundTrip(*request);
   }
-  for (const char* name : {"job_start.json", "job_stop.json"}) {
+  for (const std::string& name : test::exampleEnvelopes()) {
     SCOPED_TRACE(name);
-    auto job = JobEnvelope::fromPayload(std::string_view(readExample(name)));
+    auto job = JobEnvelope::fromPayload(std::string_view(test::readExample(name)));
     ASSERT_TRUE(job.ok()) << job.error().describe();
     expectPayloadRoundTrip(*job);
   }

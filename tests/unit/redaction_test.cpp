@@ -2,20 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "json/parse.hpp"
 #include "model/broadcast_request.hpp"
+#include "support/test_data.hpp"
 
 namespace su::model {
 namespace {
 
-GRef<JsonNode> parseOk(std::string_view text) {
-  auto node = json::parse(text);
-  EXPECT_TRUE(node.ok()) << (node ? "" : node.error().message);
-  return node ? *node : GRef<JsonNode>();
-}
+using test::parseOk;
 
 std::string redactedText(std::string_view json) {
   return json::toString(redacted(parseOk(json).get()).get());
@@ -87,26 +81,13 @@ TEST(Redaction, TheInputIsLeftUntouched) {
   EXPECT_NE(json::toString(masked.get()), before);
 }
 
-std::string readExample(const std::string& name) {
-  const char* dir = g_getenv("SU_EXAMPLES_DIR");
-  std::ifstream file(std::string(dir ? dir : "data/examples") + "/" + name);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 TEST(Redaction, NoSecretOfAnyExampleSurvivesTheRedactedPayload) {
-  const std::vector<std::string> secrets{
-      "room-secret",         "videoroom-admin-key",    "mountpoint-secret",
-      "streaming-admin-key", "obs-websocket-password", "obs-stream-key",
-      "camera-password",     "s3cr3t-token",           "enc7-stream-key"};
-  for (const char* name : {"videoroom.json", "obs.json", "rtmp_external.json", "rtsp_camera.json",
-                           "uri.json", "browser_webrtc.json"}) {
+  for (const std::string& name : test::exampleRequests()) {
     SCOPED_TRACE(name);
-    auto request = BroadcastRequest::fromPayload(std::string_view(readExample(name)));
+    auto request = BroadcastRequest::fromPayload(std::string_view(test::readExample(name)));
     ASSERT_TRUE(request.ok()) << request.error().describe();
     const std::string shown = json::toString(redacted(request->toPayload().get()).get());
-    for (const std::string& secret : secrets) {
+    for (const std::string& secret : test::exampleSecrets()) {
       EXPECT_EQ(shown.find(secret), std::string::npos) << secret << " in " << shown;
     }
   }
