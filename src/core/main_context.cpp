@@ -1,5 +1,6 @@
 #include "core/main_context.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace su {
@@ -114,6 +115,28 @@ bool SignalConnection::connected() const noexcept {
   const bool result = g_signal_handler_is_connected(object, handlerId_);
   g_object_unref(object);
   return result;
+}
+
+Deferred::~Deferred() {
+  std::vector<Call> calls = std::move(calls_);
+  for (Call& call : calls) {
+    call.source.cancel();
+    if (call.cancel) call.cancel();
+  }
+}
+
+void Deferred::post(std::function<void()> run, std::function<void()> cancel) {
+  const std::uint64_t id = nextId_++;
+  calls_.push_back(Call{id, std::move(cancel), Source()});
+  calls_.back().source = Source::idle(context_.get(), [this, id, run = std::move(run)] {
+    auto call =
+        std::find_if(calls_.begin(), calls_.end(), [id](const Call& c) { return c.id == id; });
+    // Forget the call before running it: `run` may post more, or destroy this Deferred.
+    Source keep = std::move(call->source);
+    calls_.erase(call);
+    run();
+    return false;
+  });
 }
 
 Cancellable& Cancellable::operator=(Cancellable&& other) noexcept {

@@ -6,8 +6,10 @@
 #include <gio/gio.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "core/gref.hpp"
 
@@ -73,6 +75,29 @@ class SignalConnection {
   };
   std::unique_ptr<WeakInstance, WeakInstanceDeleter> instance_;
   gulong handlerId_ = 0;
+};
+
+// Work for the next iteration of a context, owned: a closure that has not run when the owner
+// goes runs its `cancel` instead (from the destructor), so every callback is completed once.
+class Deferred {
+ public:
+  explicit Deferred(GMainContext* context) : context_(GRef<GMainContext>::ref(context)) {}
+  Deferred(const Deferred&) = delete;
+  Deferred& operator=(const Deferred&) = delete;
+  ~Deferred();
+
+  void post(std::function<void()> run, std::function<void()> cancel = {});
+  std::size_t pending() const noexcept { return calls_.size(); }
+
+ private:
+  struct Call {
+    std::uint64_t id;
+    std::function<void()> cancel;
+    Source source;
+  };
+  GRef<GMainContext> context_;
+  std::vector<Call> calls_;
+  std::uint64_t nextId_ = 0;
 };
 
 // One GCancellable per operation owner; the owner's destruction cancels what is still pending.

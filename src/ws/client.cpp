@@ -312,6 +312,12 @@ Result<void> Client::send(std::string_view text) {
   return {};
 }
 
+void Client::abort(Error reason) {
+  if (state_ != State::Open) return;
+  releaseConnection(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);
+  ended(std::move(reason));
+}
+
 void Client::close(int code, std::string_view reason) {
   closing_ = true;
   reconnectTimer_.cancel();

@@ -64,6 +64,9 @@ class Client {
   Result<void> send(std::string_view text);
   // Closes with `code` and stops reconnecting; no handler is called for it.
   void close(int code = 1000, std::string_view reason = {});
+  // Drops the open connection as lost (a dead peer the socket has not noticed): onClosed with
+  // `reason`, then a reconnect if enabled.
+  void abort(Error reason);
 
   State state() const noexcept { return state_; }
   bool isOpen() const noexcept { return state_ == State::Open; }

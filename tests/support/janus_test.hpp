@@ -1,0 +1,77 @@
+// A fixture with a real Janus (started per test) and helpers to drive a Session against it.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+
+#include "janus/session.hpp"
+#include "support/janus_server.hpp"
+#include "support/main_context_test.hpp"
+
+namespace su::test {
+
+class RecordingListener : public janus::SessionListener {
+ public:
+  void onSessionLost(const Error& reason) override { lost.push_back(reason); }
+  void onSessionRestored() override { ++restored; }
+  std::vector<Error> lost;
+  int restored = 0;
+};
+
+class JanusTest : public MainContextTest {
+ public:
+  virtual JanusServer::Options janusOptions() const { return {}; }
+
+  void SetUp() override {
+    MainContextTest::SetUp();
+    janus = JanusServer::start(janusOptions());
+    ASSERT_TRUE(janus) << "Janus did not start";
+  }
+
+  void TearDown() override {
+    handles.clear();
+    session.reset();
+    janus.reset();
+    MainContextTest::TearDown();
+  }
+
+  // Waits for a callback-style operation: `start(done)` is called with a callback storing the
+  // result, then the context runs until it arrives.
+  template <typename T, typename Start>
+  Result<T> wait(Start start, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+    std::optional<Result<T>> result;
+    start([&](Result<T> value) { result = std::move(value); });
+    if (!runUntil([&] { return result.has_value(); }, timeout)) {
+      return Error{g_quark_from_static_string("su-test"), 1, "no answer in time", {}};
+    }
+    return std::move(*result);
+  }
+
+  void connectSession(janus::SessionOptions options = {}) {
+    options.url = janus->url();
+    auto created = janus::Session::create(context(), options);
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    session = std::move(created).value();
+    session->addListener(&listener);
+    auto connected = wait<void>([&](auto done) { session->connect(done); });
+    ASSERT_TRUE(connected.ok()) << connected.error().message << "\n" << janus->logTail();
+  }
+
+  std::shared_ptr<janus::Handle> attach(const std::string& plugin) {
+    auto attached =
+        wait<std::shared_ptr<janus::Handle>>([&](auto done) { session->attach(plugin, done); });
+    EXPECT_TRUE(attached.ok()) << attached.error().message;
+    if (!attached) return nullptr;
+    handles.push_back(*attached);
+    return *attached;
+  }
+
+  std::unique_ptr<JanusServer> janus;
+  std::unique_ptr<janus::Session> session;
+  std::vector<std::shared_ptr<janus::Handle>> handles;
+  RecordingListener listener;
+};
+
+}  // namespace su::test
