@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "app/exit_codes.hpp"
+#include "app/janus_commands.hpp"
 #include "app/validate_command.hpp"
 #include "core/init.hpp"
 #include "su_config.h"
@@ -15,6 +16,8 @@ constexpr const char* kUsage =
     "Commands:\n"
     "  validate FILE|-   check a broadcast request, job envelope or result and print it\n"
     "                    normalized with secrets masked (exit 2 and every problem if invalid)\n"
+    "  mountpoint ...    list, info, create, destroy Janus Streaming mountpoints\n"
+    "  room ...          exists, create, destroy a VideoRoom room; list its forwarders\n"
     "\n"
     "Options:\n"
     "  -h, --help        this help (COMMAND --help for a command's own)\n"
@@ -44,6 +47,8 @@ int main(int argc, char** argv) {
     return su::app::kExitFailure;
   }
   if (std::strcmp(command, "validate") == 0) return su::app::runValidate(argc - 2, argv + 2);
+  if (std::strcmp(command, "mountpoint") == 0) return su::app::runMountpoint(argc - 2, argv + 2);
+  if (std::strcmp(command, "room") == 0) return su::app::runRoom(argc - 2, argv + 2);
   std::fprintf(stderr, "error: unknown command '%s'\n\n%s", command, kUsage);
   return su::app::kExitUsage;
 }

@@ -1,9 +1,10 @@
 #include "app/validate_command.hpp"
 
 #include <cstdio>
-#include <cstring>
+#include <map>
 #include <string>
 
+#include "app/arguments.hpp"
 #include "app/exit_codes.hpp"
 #include "app/input.hpp"
 #include "json/parse.hpp"
@@ -68,42 +69,36 @@ int fail(const Error& error) {
 }  // namespace
 
 int runValidate(int argc, char** argv) {
-  DocumentKind kind = DocumentKind::Auto;
-  const char* path = nullptr;
-  for (int i = 0; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      std::fputs(kUsage, stdout);
-      return kExitOk;
-    }
-    if (arg == "--as" && i + 1 < argc) {
-      const std::string value = argv[++i];
-      if (value == "auto") {
-        kind = DocumentKind::Auto;
-      } else if (value == "request") {
-        kind = DocumentKind::Request;
-      } else if (value == "envelope") {
-        kind = DocumentKind::Envelope;
-      } else if (value == "result") {
-        kind = DocumentKind::Result;
-      } else {
-        std::fprintf(stderr, "error: --as takes auto, request, envelope or result\n%s", kUsage);
-        return kExitUsage;
-      }
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      std::fprintf(stderr, "error: unknown option %s\n%s", arg.c_str(), kUsage);
-      return kExitUsage;
-    } else if (!path) {
-      path = argv[i];
-    } else {
-      std::fprintf(stderr, "error: give one FILE (or - for standard input)\n%s", kUsage);
-      return kExitUsage;
-    }
-  }
-  if (!path) {
-    std::fprintf(stderr, "error: missing FILE (or - for standard input)\n%s", kUsage);
+  auto arguments = Arguments::parse(argc, argv, {{"as"}});
+  if (!arguments) {
+    std::fprintf(stderr, "error: %s\n%s", arguments.error().message.c_str(), kUsage);
     return kExitUsage;
   }
+  if (arguments->help()) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  DocumentKind kind = DocumentKind::Auto;
+  if (const auto as = arguments->value("as")) {
+    const std::map<std::string, DocumentKind> kinds{{"auto", DocumentKind::Auto},
+                                                    {"request", DocumentKind::Request},
+                                                    {"envelope", DocumentKind::Envelope},
+                                                    {"result", DocumentKind::Result}};
+    if (!kinds.contains(*as)) {
+      std::fprintf(stderr, "error: --as takes auto, request, envelope or result\n%s", kUsage);
+      return kExitUsage;
+    }
+    kind = kinds.at(*as);
+  }
+  const auto& files = arguments->positional();
+  if (files.size() != 1) {
+    std::fprintf(stderr, "error: %s\n%s",
+                 files.empty() ? "missing FILE (or - for standard input)"
+                               : "give one FILE (or - for standard input)",
+                 kUsage);
+    return kExitUsage;
+  }
+  const std::string& path = files.front();
 
   const json::ParseLimits limits;
   auto text = readInput(path, limits.maxBytes);

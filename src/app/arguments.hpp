@@ -1,0 +1,40 @@
+// Command-line arguments of a subcommand: positionals and `--name value` / `--name=value`
+// options from a fixed list, so that a typo is an error rather than a silent positional.
+#pragma once
+
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace su::app {
+
+enum class ArgumentError { Usage = 1 };
+GQuark errorDomainOf(ArgumentError);
+
+struct OptionSpec {
+  const char* name;  // without the dashes
+  bool takesValue = true;
+};
+
+class Arguments {
+ public:
+  static Result<Arguments> parse(int argc, char** argv, std::initializer_list<OptionSpec> options);
+
+  const std::vector<std::string>& positional() const noexcept { return positional_; }
+  bool has(const std::string& name) const { return values_.contains(name); }
+  // The option's value, else the environment variable's (for secrets kept out of `ps`).
+  std::optional<std::string> value(const std::string& name,
+                                   const char* environment = nullptr) const;
+  bool help() const noexcept { return help_; }
+
+ private:
+  std::vector<std::string> positional_;
+  std::map<std::string, std::string> values_;
+  bool help_ = false;
+};
+
+}  // namespace su::app
