@@ -48,7 +48,7 @@ class StreamingTest : public test::JanusTest {
   // Asks `info` every 100 ms until `accept` likes the answer.
   bool waitForInfo(std::int64_t id, const std::function<bool(const MountPointInfo&)>& accept,
                    std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto deadline = std::chrono::steady_clock::now() + timeout * timeScale();
     while (std::chrono::steady_clock::now() < deadline) {
       auto current = info(id);
       if (current && accept(*current)) return true;

@@ -160,7 +160,7 @@ class RtpForwardTest : public VideoRoomTest {
 
   bool mountPointAges(const std::function<bool(std::int64_t)>& accept,
                       std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto deadline = std::chrono::steady_clock::now() + timeout * timeScale();
     while (std::chrono::steady_clock::now() < deadline) {
       auto info = wait<MountPointInfo>(
           [&](auto done) { streaming->info(kMountPoint, std::nullopt, done); });

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 
 #include "core/gref.hpp"
@@ -28,11 +29,18 @@ class MainContextTest : public ::testing::Test {
 
   GMainContext* context() const { return context_.get(); }
 
+  static long timeScale() {
+    const char* scale = g_getenv("SU_TEST_TIME_SCALE");
+    const long value = scale ? std::strtol(scale, nullptr, 10) : 1;
+    return value > 0 ? value : 1;
+  }
+
   // Iterates the context until `predicate` holds (true) or `timeout` passes (false).
+  // SU_TEST_TIME_SCALE stretches every wait (the valgrind setup sets it: memcheck is slow).
   bool runUntil(const std::function<bool()>& predicate,
                 std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     bool timedOut = false;
-    GSource* timer = g_timeout_source_new(static_cast<guint>(timeout.count()));
+    GSource* timer = g_timeout_source_new(static_cast<guint>(timeout.count() * timeScale()));
     g_source_set_callback(
         timer,
         [](gpointer flag) -> gboolean {
