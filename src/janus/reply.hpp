@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "janus/errors.hpp"
+#include "janus/session.hpp"
 #include "json/reader.hpp"
 #include "json/value.hpp"
 
@@ -24,6 +25,23 @@ Result<T> readReply(const json::Value& data, std::string_view what, Read read) {
                      diagnostics.errors());
   }
   return std::move(*value);
+}
+
+// For requests whose reply carries nothing the caller needs: success or the error.
+inline Callback<PluginReply> replyIgnored(Callback<void> done) {
+  return [done = std::move(done)](Result<PluginReply> reply) {
+    if (!reply) return done(reply.error());
+    done(Result<void>());
+  };
+}
+
+// For requests whose reply `parse` turns into a T.
+template <typename T>
+Callback<PluginReply> replyParsed(Callback<T> done, Result<T> (*parse)(const json::Value&)) {
+  return [done = std::move(done), parse](Result<PluginReply> reply) {
+    if (!reply) return done(reply.error());
+    done(parse(reply->data));
+  };
 }
 
 }  // namespace su::janus

@@ -64,6 +64,11 @@ std::string redactedText(JsonNode* node) {
   return json::toString(model::redacted(node).get());
 }
 
+// Whether su-janus logs at `level`: redacting a message costs more than sending it.
+bool logs(GstDebugLevel level) {
+  return log::janus && gst_debug_category_get_threshold(log::janus) >= level;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Session>> Session::create(GMainContext* context, SessionOptions options) {
@@ -200,7 +205,7 @@ void Session::request(std::string_view type, json::ObjectWriter fields, std::uin
   if (options_.apiSecret) fields.set("apisecret", *options_.apiSecret);
   if (options_.token) fields.set("token", *options_.token);
   GRef<JsonNode> message = fields.node();
-  GST_DEBUG("-> %s", redactedText(message.get()).c_str());
+  if (logs(GST_LEVEL_DEBUG)) GST_DEBUG("-> %s", redactedText(message.get()).c_str());
   if (auto sent = socket_->send(json::toString(message.get())); !sent) {
     deferred_.post([done, error = sent.error()] { done(error); }, [done] { done(cancelled()); });
     return;
@@ -378,7 +383,7 @@ void Session::onSocketMessage(std::string_view text) {
     return;
   }
   JsonNode* node = parsed->get();
-  GST_LOG("<- %s", redactedText(node).c_str());
+  if (logs(GST_LEVEL_LOG)) GST_LOG("<- %s", redactedText(node).c_str());
   JsonObject* message = json_node_get_object(node);
   const char* type = stringMember(message, "janus");
   if (!type) {

@@ -111,10 +111,7 @@ void StreamingClient::attach(Session& session, Callback<std::unique_ptr<Streamin
 
 void StreamingClient::create(const model::MountPoint& mountpoint,
                              Callback<MountPointCreated> done) {
-  handle_->message(model::streamingCreateBody(mountpoint), [done](Result<PluginReply> reply) {
-    if (!reply) return done(reply.error());
-    done(parseCreated(reply->data));
-  });
+  handle_->message(model::streamingCreateBody(mountpoint), replyParsed(done, parseCreated));
 }
 
 void StreamingClient::destroy(std::int64_t id, const std::optional<std::string>& secret,
@@ -132,19 +129,13 @@ void StreamingClient::info(std::int64_t id, const std::optional<std::string>& se
                            Callback<MountPointInfo> done) {
   json::ObjectWriter request;
   request.set("request", "info").set("id", id).set("secret", secret);
-  handle_->message(request.node(), [done](Result<PluginReply> reply) {
-    if (!reply) return done(reply.error());
-    done(parseInfo(reply->data));
-  });
+  handle_->message(request.node(), replyParsed(done, parseInfo));
 }
 
 void StreamingClient::list(Callback<std::vector<MountPointInfo>> done) {
   json::ObjectWriter request;
   request.set("request", "list");
-  handle_->message(request.node(), [done](Result<PluginReply> reply) {
-    if (!reply) return done(reply.error());
-    done(parseList(reply->data));
-  });
+  handle_->message(request.node(), replyParsed(done, parseList));
 }
 
 void StreamingClient::edit(std::int64_t id, const MountPointEdit& edit, Callback<void> done) {
@@ -158,20 +149,14 @@ void StreamingClient::edit(std::int64_t id, const MountPointEdit& edit, Callback
       .set("new_pin", edit.newPin)
       .set("new_is_private", edit.newIsPrivate)
       .set("permanent", edit.permanent);
-  handle_->message(request.node(), [done](Result<PluginReply> reply) {
-    if (!reply) return done(reply.error());
-    done(Result<void>());
-  });
+  handle_->message(request.node(), replyIgnored(done));
 }
 
 void StreamingClient::enable(std::int64_t id, const std::optional<std::string>& secret,
                              Callback<void> done) {
   json::ObjectWriter request;
   request.set("request", "enable").set("id", id).set("secret", secret);
-  handle_->message(request.node(), [done](Result<PluginReply> reply) {
-    if (!reply) return done(reply.error());
-    done(Result<void>());
-  });
+  handle_->message(request.node(), replyIgnored(done));
 }
 
 void StreamingClient::disable(std::int64_t id, const std::optional<std::string>& secret,
@@ -182,10 +167,7 @@ void StreamingClient::disable(std::int64_t id, const std::optional<std::string>&
       .set("id", id)
       .set("stop_recording", false)
       .set("secret", secret);
-  handle_->message(request.node(), [done](Result<PluginReply> reply) {
-    if (!reply) return done(reply.error());
-    done(Result<void>());
-  });
+  handle_->message(request.node(), replyIgnored(done));
 }
 
 }  // namespace su::janus

@@ -232,10 +232,7 @@ void VideoRoomClient::stopRtpForward(std::int64_t room, std::int64_t publisherId
       .set("stream_id", streamId)
       .set("secret", access.secret)
       .set("admin_key", access.adminKey);
-  handle_->message(request.node(), [done](Result<PluginReply> reply) {
-    if (!reply) return done(reply.error());
-    done(Result<void>());
-  });
+  handle_->message(request.node(), replyIgnored(done));
 }
 
 void VideoRoomClient::listForwarders(std::int64_t room, const RoomAccess& access,
@@ -245,10 +242,7 @@ void VideoRoomClient::listForwarders(std::int64_t room, const RoomAccess& access
       .set("room", room)
       .set("secret", access.secret)
       .set("admin_key", access.adminKey);
-  handle_->message(request.node(), [done](Result<PluginReply> reply) {
-    if (!reply) return done(reply.error());
-    done(parseForwarders(reply->data));
-  });
+  handle_->message(request.node(), replyParsed(done, parseForwarders));
 }
 
 }  // namespace su::janus

@@ -10,11 +10,11 @@ namespace su::model {
 
 namespace {
 
-constexpr std::array<std::string_view, 17> kSecretKeys{
-    "admin_key",    "admin_secret", "authentication", "new_pin",    "new_secret",
-    "obs_password", "passphrase",   "password",       "pin",        "rtsp_pwd",
-    "rtsp_user",    "secret",       "srtp_crypto",    "stream_key", "token",
-    "username",     "user_pw"};
+constexpr std::array<std::string_view, 18> kSecretKeys{
+    "admin_key",  "admin_secret", "apisecret",  "authentication", "new_pin",
+    "new_secret", "obs_password", "passphrase", "password",       "pin",
+    "rtsp_pwd",   "rtsp_user",    "secret",     "srtp_crypto",    "stream_key",
+    "token",      "username",     "user_pw"};
 constexpr std::array<std::string_view, 4> kSecretSuffixes{"_password", "_secret", "_token", "_pwd"};
 
 // Names whose value is masked in `name=value` (URL queries, pipeline descriptions).

@@ -13,8 +13,8 @@ namespace su::model {
 
 inline constexpr std::string_view kRedacted = "***";
 
-// admin_key, secret, pin, password, obs_password, rtsp_pwd, rtsp_user, username, stream_key,
-// srtp_crypto... (case-insensitive; also any *_password, *_secret, *_token).
+// admin_key, apisecret, secret, pin, password, obs_password, rtsp_pwd, rtsp_user, username,
+// stream_key, srtp_crypto... (case-insensitive; also any *_password, *_secret, *_token).
 bool isSecretKey(std::string_view key);
 
 // A deep copy of `node` in which:

@@ -334,3 +334,56 @@ TEST_F(JanusProtocolTest, ConnectingToNothingFailsClearly) {
 
 }  // namespace
 }  // namespace su::janus
+
+namespace su::janus {
+namespace {
+
+// Collects everything su-janus logs while it lives, at every level.
+class LogCapture {
+ public:
+  LogCapture() {
+    gst_debug_set_threshold_for_name("su-janus", GST_LEVEL_MEMDUMP);
+    // Parenthesized: the macro of the same name trips -Wpedantic in C++.
+    (gst_debug_add_log_function)(&LogCapture::collect, this, nullptr);
+  }
+  ~LogCapture() {
+    gst_debug_remove_log_function_by_data(this);
+    gst_debug_set_threshold_for_name("su-janus", GST_LEVEL_NONE);
+  }
+  std::string text() const { return text_; }
+
+ private:
+  static void collect(GstDebugCategory* category, GstDebugLevel, const gchar*, const gchar*, gint,
+                      GObject*, GstDebugMessage* message, gpointer data) {
+    if (g_strcmp0(gst_debug_category_get_name(category), "su-janus") != 0) return;
+    static_cast<LogCapture*>(data)->text_ += gst_debug_message_get(message) + std::string("\n");
+  }
+  std::string text_;
+};
+
+TEST_F(JanusProtocolTest, SecretsNeverReachTheLog) {
+  fake.onRequest = [&](std::size_t c, const std::string&, const std::string& t) {
+    fake.reply(
+        c,
+        R"({"janus":"success","transaction":")" + t +
+            R"(","plugindata":{"plugin":"p","data":{"streaming":"info","info":{"secret":"reply-secret-9","pin":"reply-pin-9"}}}})");
+  };
+  LogCapture capture;
+  connect({.apiSecret = "api-secret-9"});
+  std::optional<Result<PluginReply>> reply;
+  handle->message(*json::parse(R"({"request":"create","admin_key":"admin-key-9",
+      "secret":"mountpoint-secret-9","media":[{"type":"audio","mid":"a","port":0}],
+      "url":"rtsp://camera-user:camera-pass-9@cam/s"})"),
+                  [&](auto r) { reply = r; });
+  ASSERT_TRUE(runUntil([&] { return reply.has_value(); }));
+  const std::string log = capture.text();
+  EXPECT_NE(log.find("\"janus\":\"message\""), std::string::npos) << "the log has the request";
+  EXPECT_NE(log.find("\"streaming\":\"info\""), std::string::npos) << "and the reply";
+  for (const char* secret : {"api-secret-9", "admin-key-9", "mountpoint-secret-9", "camera-pass-9",
+                             "reply-secret-9", "reply-pin-9"}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " leaked into:\n" << log;
+  }
+}
+
+}  // namespace
+}  // namespace su::janus

@@ -63,9 +63,10 @@ TEST(Redaction, KnownSecretValuesAreMaskedWhereverTheyAppear) {
 }
 
 TEST(Redaction, SecretKeyNames) {
-  for (const char* key : {"admin_key", "secret", "pin", "password", "obs_password", "rtsp_pwd",
-                          "rtsp_user", "username", "stream_key", "srtp_crypto", "Admin_Key",
-                          "db_password", "room_secret", "auth_token", "admin_secret"}) {
+  for (const char* key :
+       {"admin_key", "secret", "pin", "password", "obs_password", "rtsp_pwd", "rtsp_user",
+        "username", "stream_key", "srtp_crypto", "Admin_Key", "db_password", "room_secret",
+        "auth_token", "admin_secret", "apisecret"}) {
     EXPECT_TRUE(isSecretKey(key)) << key;
   }
   for (const char* key : {"room", "host", "description", "publish_url", "port", "pinned"}) {
