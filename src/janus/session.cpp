@@ -151,6 +151,11 @@ void Session::connect(Callback<void> done) {
     deferred_.post([done] { done(Result<void>()); }, [done] { done(cancelled()); });
     return;
   }
+  if (connectDone_) {
+    const Error busy = makeError(JanusError::NotConnected, "connect() is already in progress");
+    deferred_.post([done, busy] { done(busy); }, [done] { done(cancelled()); });
+    return;
+  }
   connectDone_ = std::move(done);
   socket_->open();
 }

@@ -317,6 +317,19 @@ TEST_F(JanusProtocolTest, DestroyingTheSessionCancelsWhatIsPending) {
   EXPECT_TRUE(isJanusError(late->error(), JanusError::NotConnected));
 }
 
+TEST_F(JanusProtocolTest, ASecondConnectWhileConnectingIsRefusedAndTheFirstStillCompletes) {
+  auto created = Session::create(context(), {.url = fake.url()});
+  ASSERT_TRUE(created.ok());
+  std::optional<Result<void>> first;
+  std::optional<Result<void>> second;
+  (*created)->connect([&](Result<void> result) { first = result; });
+  (*created)->connect([&](Result<void> result) { second = result; });
+  ASSERT_TRUE(runUntil([&] { return first.has_value() && second.has_value(); }));
+  EXPECT_TRUE(first->ok());
+  ASSERT_FALSE(second->ok());
+  EXPECT_EQ(second->error().message, "connect() is already in progress");
+}
+
 TEST_F(JanusProtocolTest, ConnectingToNothingFailsClearly) {
   auto created = Session::create(
       context(), {.url = "ws://127.0.0.1:1/", .connectTimeout = 200ms, .reconnect = false});
