@@ -1,7 +1,7 @@
 // A strict RFC 8259 reader that builds json-glib nodes.
 //
 // json-glib 1.6's own parser is lenient in ways that lose data silently: integers beyond 64 bits
-// wrap around (18446744073709551617 becomes 1), duplicate keys keep the last value, `{} {}` and
+// wrap around (18446744073709551617 becomes -1), duplicate keys keep the last value, `{} {}` and
 // an empty document are accepted, comments, single quotes, `01` and `0x10` pass, and `\u0000`
 // truncates a string. Everything that reaches the models (requests, queue payloads, Janus and OBS
 // replies) comes through here instead, with an error that says where the input went wrong.
