@@ -1,0 +1,248 @@
+#include "media/output.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
+#include "json/diagnostics.hpp"
+#include "model/rules.hpp"
+#include "model/track.hpp"
+
+namespace su::media {
+
+GQuark errorDomainOf(MediaError) {
+  return g_quark_from_static_string("su-media-error");
+}
+
+namespace {
+
+struct Codec {
+  std::string_view name;
+  model::MediaType type;
+  std::string_view encodedCaps;  // what passes through without transcoding
+  std::string_view passthrough;  // chain for a stream that passes through (may be empty)
+  std::string_view encoder;      // chain from decoded (raw) media to this codec; %d: see below
+  std::string_view payloader;
+};
+
+// Encoder chains take, in order: keyframe interval in frames, bitrate in kbit/s.
+constexpr std::array kCodecs{
+    Codec{"h264", model::MediaType::Video, "video/x-h264", "h264parse",
+          "videoconvert ! video/x-raw,format=I420 ! x264enc tune=zerolatency speed-preset=veryfast "
+          "bframes=0 key-int-max=%d bitrate=%d ! video/x-h264,profile=constrained-baseline ! "
+          "h264parse",
+          "rtph264pay config-interval=-1 aggregate-mode=zero-latency"},
+    Codec{"vp8", model::MediaType::Video, "video/x-vp8", "",
+          "videoconvert ! vp8enc deadline=1 cpu-used=8 error-resilient=partitions "
+          "keyframe-max-dist=%d target-bitrate=%d000",
+          "rtpvp8pay picture-id-mode=15-bit"},
+    Codec{"vp9", model::MediaType::Video, "video/x-vp9", "",
+          "videoconvert ! vp9enc deadline=1 cpu-used=8 keyframe-max-dist=%d "
+          "target-bitrate=%d000",
+          "rtpvp9pay picture-id-mode=15-bit"},
+    Codec{"opus", model::MediaType::Audio, "audio/x-opus", "opusparse",
+          "audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! opusenc "
+          "bitrate=64000",
+          "rtpopuspay"},
+    Codec{"pcmu", model::MediaType::Audio, "audio/x-mulaw", "",
+          "audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1 ! mulawenc",
+          "rtppcmupay"},
+    Codec{"pcma", model::MediaType::Audio, "audio/x-alaw", "",
+          "audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1 ! alawenc",
+          "rtppcmapay"},
+    Codec{"g722", model::MediaType::Audio, "audio/G722", "",
+          "audioconvert ! audioresample ! audio/x-raw,rate=16000,channels=1 ! avenc_g722",
+          "rtpg722pay"},
+};
+
+constexpr int kAssumedFramerate = 30;  // x264enc counts its keyframe interval in frames
+constexpr unsigned kMtu = 1200;
+
+const Codec* findCodec(std::string_view name) {
+  const auto* it = std::find_if(kCodecs.begin(), kCodecs.end(),
+                                [&](const Codec& codec) { return codec.name == name; });
+  return it == kCodecs.end() ? nullptr : it;
+}
+
+std::string relayableList() {
+  std::string list;
+  for (const Codec& codec : kCodecs) {
+    if (!list.empty()) list += ", ";
+    list += codec.name;
+  }
+  return list;
+}
+
+// H.264 profiles as GStreamer names them, from an AVCDecoderConfigurationRecord.
+std::optional<std::string> profileFromCodecData(const GstStructure* structure) {
+  const GValue* value = gst_structure_get_value(structure, "codec_data");
+  if (!value || !GST_VALUE_HOLDS_BUFFER(value)) return std::nullopt;
+  GstBuffer* buffer = gst_value_get_buffer(value);
+  guint8 record[4] = {};
+  if (gst_buffer_extract(buffer, 0, record, sizeof record) < sizeof record) return std::nullopt;
+  switch (record[1]) {
+    case 66:
+      return (record[2] & 0x40) ? "constrained-baseline" : "baseline";
+    case 77:
+      return "main";
+    case 100:
+      return "high";
+    default:
+      return "other";
+  }
+}
+
+// Whether an H.264 stream of `profile` decodes where the mountpoint's fmtp promises its profile.
+bool profileFits(const std::string& profile, const std::optional<std::string>& fmtp) {
+  if (!fmtp) return true;
+  const std::size_t at = fmtp->find("profile-level-id=");
+  if (at == std::string::npos) return true;
+  const std::string hex = fmtp->substr(at + 17, 2);
+  const long profileIdc = std::strtol(hex.c_str(), nullptr, 16);
+  std::vector<std::string_view> fits{"constrained-baseline", "baseline"};
+  if (profileIdc == 0x4d) fits.push_back("main");
+  if (profileIdc == 0x64) fits.insert(fits.end(), {"main", "high"});
+  if (profileIdc != 0x42 && profileIdc != 0x4d && profileIdc != 0x64) return true;
+  return std::find(fits.begin(), fits.end(), profile) != fits.end();
+}
+
+bool isRaw(std::string_view caps) {
+  return caps == "video/x-raw" || caps == "audio/x-raw";
+}
+
+std::string safeName(std::string_view mid) {
+  std::string name(mid);
+  std::replace_if(
+      name.begin(), name.end(), [](char c) { return !g_ascii_isalnum(c); }, '_');
+  return name;
+}
+
+}  // namespace
+
+bool isRelayableCodec(std::string_view codec) {
+  return findCodec(codec) != nullptr;
+}
+
+std::uint32_t stableSsrc(std::string_view relayName, std::string_view mid) {
+  std::uint32_t hash = 2166136261u;  // FNV-1a
+  auto mix = [&](std::string_view text) {
+    for (char c : text)
+      hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+  };
+  mix(relayName);
+  mix(":");
+  mix(mid);
+  return hash == 0 ? 1 : hash;
+}
+
+Result<std::vector<OutputTrack>> planOutput(const model::MountPoint& mountpoint,
+                                            const std::vector<model::MountPointPort>& ports,
+                                            const std::string& host, std::string_view relayName) {
+  json::Diagnostics problems;
+  std::vector<OutputTrack> tracks;
+  int ordinal[2] = {0, 0};  // per type: audio, video
+  for (std::size_t i = 0; i < mountpoint.media.size(); ++i) {
+    const model::MediaTrack& media = mountpoint.media[i];
+    if (media.type == model::MediaType::Data) continue;
+    const std::string path = json::indexPath("mountpoint_spec.media", i);
+    const int typeIndex = media.type == model::MediaType::Audio ? 0 : 1;
+    const int nth = ordinal[typeIndex]++;
+    const std::string mid = media.mid.value_or(std::to_string(i));
+    const std::string codec = media.codec.value_or("");
+    if (!isRelayableCodec(codec)) {
+      problems.error(path + ".codec", model::quoted(codec) + " cannot be sent by a relay (" +
+                                          "relayable: " + relayableList() + ")");
+      continue;
+    }
+    const auto port = std::find_if(ports.begin(), ports.end(),
+                                   [&](const model::MountPointPort& p) { return p.mid == mid; });
+    std::optional<std::int64_t> portNumber =
+        port != ports.end() ? std::optional(port->port) : media.port;
+    if (!portNumber) {
+      problems.error(path + ".port", "unknown: create the mountpoint first, or give its port");
+      continue;
+    }
+    tracks.push_back(OutputTrack{.mid = mid,
+                                 .type = media.type,
+                                 .codec = codec,
+                                 .payloadType = static_cast<int>(media.pt.value_or(
+                                     model::defaultPayloadType(codec).value_or(96))),
+                                 .host = host,
+                                 .port = static_cast<int>(*portNumber),
+                                 .fmtp = media.fmtp,
+                                 .sourceIndex = static_cast<int>(media.mindex.value_or(nth)),
+                                 .ssrc = stableSsrc(relayName, mid)});
+  }
+  if (!problems.ok()) {
+    return makeError(MediaError::Unrelayable, "the relay cannot feed this mountpoint",
+                     problems.errors());
+  }
+  if (tracks.empty()) {
+    return makeError(MediaError::Unrelayable, "the mountpoint has no audio or video media");
+  }
+  return tracks;
+}
+
+bool canPassThrough(const GstCaps* caps, const OutputTrack& track, const VideoEncoding& video) {
+  const Codec* codec = findCodec(track.codec);
+  if (!codec || !caps || gst_caps_is_empty(caps) || gst_caps_is_any(caps)) return false;
+  if (track.type == model::MediaType::Video && video.always) return false;
+  const GstStructure* structure = gst_caps_get_structure(caps, 0);
+  if (gst_structure_get_name(structure) != codec->encodedCaps) return false;
+  if (track.codec != "h264") return true;
+  const char* profile = gst_structure_get_string(structure, "profile");
+  const auto fromRecord =
+      profile ? std::optional<std::string>(profile) : profileFromCodecData(structure);
+  return !fromRecord || profileFits(*fromRecord, track.fmtp);  // unknown: trust the source
+}
+
+Result<GRef<GstElement>> makeOutputBranch(const OutputTrack& track, const GstCaps* caps,
+                                          const VideoEncoding& video) {
+  const Codec* codec = findCodec(track.codec);
+  if (!codec) {
+    return makeError(MediaError::Unrelayable, "no relay branch for codec " + track.codec);
+  }
+  const std::string input = caps && !gst_caps_is_empty(caps)
+                                ? gst_structure_get_name(gst_caps_get_structure(caps, 0))
+                                : "";
+  std::string body;
+  if (canPassThrough(caps, track, video)) {
+    body = codec->passthrough;
+  } else {
+    char encoder[512];
+    std::snprintf(encoder, sizeof encoder, std::string(codec->encoder).c_str(),
+                  video.keyframeIntervalSeconds * kAssumedFramerate, video.bitrateKbps);
+    body = isRaw(input) ? std::string(encoder) : "decodebin ! " + std::string(encoder);
+  }
+  // The queue decouples each branch from the source's streaming thread, and never blocks it.
+  const std::string description =
+      "queue name=in max-size-buffers=0 max-size-bytes=0 max-size-time=2000000000 "
+      "leaky=downstream ! " +
+      (body.empty() ? std::string() : body + " ! ") + std::string(codec->payloader) +
+      " name=pay ! udpsink name=udp sync=false async=false";
+  GUnique<GError> error;
+  // Ghosted by hand: with `decodebin ! x`, x's sink is unlinked too until decodebin has a pad.
+  auto bin = GRef<GstElement>::adopt(
+      gst_parse_bin_from_description(description.c_str(), FALSE, error.outPtr()));
+  if (!bin) {
+    const bool missing =
+        error && error->domain == GST_PARSE_ERROR && error->code == GST_PARSE_ERROR_NO_SUCH_ELEMENT;
+    return makeError(missing ? MediaError::MissingElement : MediaError::BadDescription,
+                     "cannot build the " + track.codec + " branch for mid " + track.mid + ": " +
+                         (error ? error->message : "unknown error"));
+  }
+  gst_object_set_name(GST_OBJECT(bin.get()), ("out-" + safeName(track.mid)).c_str());
+  auto entry = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "in"));
+  auto entryPad = GRef<GstPad>::adopt(gst_element_get_static_pad(entry.get(), "sink"));
+  GstPad* ghostPad = gst_ghost_pad_new("sink", entryPad.get());
+  gst_pad_set_active(ghostPad, TRUE);
+  gst_element_add_pad(bin.get(), ghostPad);
+  auto payloader = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "pay"));
+  g_object_set(payloader.get(), "pt", static_cast<guint>(track.payloadType), "ssrc", track.ssrc,
+               "mtu", kMtu, nullptr);
+  auto sink = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "udp"));
+  g_object_set(sink.get(), "host", track.host.c_str(), "port", track.port, nullptr);
+  return bin;
+}
+
+}  // namespace su::media

@@ -1,0 +1,75 @@
+// The Janus side of a relay: which source stream feeds which mountpoint media, and the
+// GStreamer branch that turns an encoded stream into RTP for one media port.
+//
+// A branch passes through what the mountpoint accepts (H.264 whose profile fits the fmtp, VP8,
+// VP9, Opus, G.711) and transcodes the rest (AAC or MP3 to Opus at 48 kHz, anything to the
+// media's codec), always ending in the media's payloader (its payload type, an SSRC that stays
+// the same across restarts, MTU 1200, SPS/PPS with every IDR) and a live-safe udpsink.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/gref.hpp"
+#include "core/result.hpp"
+#include "model/broadcast_result.hpp"
+#include "model/mountpoint.hpp"
+
+namespace su::media {
+
+enum class MediaError {
+  Unrelayable = 1,  // a mountpoint media the relay cannot produce (codec, no port)
+  MissingElement,   // a GStreamer element is not installed
+  BadDescription,   // a pipeline description that does not parse
+  Link,             // two elements that will not link
+};
+GQuark errorDomainOf(MediaError);
+
+// Video re-encoding, when the source is not what the mountpoint accepts or when asked.
+struct VideoEncoding {
+  bool always = false;  // re-encode even what could pass through
+  int keyframeIntervalSeconds = 2;
+  int bitrateKbps = 2000;
+};
+
+struct OutputTrack {
+  std::string mid;
+  model::MediaType type = model::MediaType::Video;
+  std::string codec;  // as in the model: h264, vp8, vp9, opus, pcmu, pcma, g722
+  int payloadType = 96;
+  std::string host;
+  int port = 0;
+  std::optional<std::string> fmtp;
+  int sourceIndex = 0;  // the n-th source stream of this type feeds it
+  std::uint32_t ssrc = 0;
+};
+
+// One OutputTrack per audio and video media of `mountpoint`, sent to `host` at the ports Janus
+// listens on (`ports` from the create reply; the spec's own ports otherwise). A media no branch
+// can produce is an error naming it; data media are skipped (a relay carries none).
+Result<std::vector<OutputTrack>> planOutput(const model::MountPoint& mountpoint,
+                                            const std::vector<model::MountPointPort>& ports,
+                                            const std::string& host, std::string_view relayName);
+
+// The codecs the relays can send.
+bool isRelayableCodec(std::string_view codec);
+
+// An SSRC derived from the relay's name and the media's mid: the same after every restart, so
+// that Janus sees one stream, not a new one.
+std::uint32_t stableSsrc(std::string_view relayName, std::string_view mid);
+
+// Whether encoded caps (video/x-h264, audio/mpeg...) can go to `track` without transcoding.
+bool canPassThrough(const GstCaps* caps, const OutputTrack& track, const VideoEncoding& video);
+
+// The branch for `track`, as a bin with one ghost sink pad taking the encoded stream: a
+// passthrough or a transcoding chain (chosen from `caps`), the payloader, a queue and udpsink.
+// Its payloader is named "pay-<mid>" and its sink "udp-<mid>".
+Result<GRef<GstElement>> makeOutputBranch(const OutputTrack& track, const GstCaps* caps,
+                                          const VideoEncoding& video);
+
+}  // namespace su::media

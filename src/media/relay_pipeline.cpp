@@ -1,0 +1,217 @@
+#include "media/relay_pipeline.hpp"
+
+#include <algorithm>
+
+#include "core/log.hpp"
+
+#define GST_CAT_DEFAULT su::log::media
+
+namespace su::media {
+
+struct RelayPipeline::FirstPacket {
+  std::atomic<bool> seen{false};
+  FirstPacketNotice notice;
+};
+
+namespace {
+
+struct Probe {
+  TrackCounters* counters;
+  std::shared_ptr<RelayPipeline::FirstPacket> first;
+};
+
+GstPadProbeReturn countRtp(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+  auto* probe = static_cast<Probe*>(data);
+  TrackCounters* counters = probe->counters;
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    packets = 1;
+    bytes = gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info));
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    packets = gst_buffer_list_length(list);
+    bytes = gst_buffer_list_calculate_size(list);
+  }
+  const std::int64_t now = g_get_monotonic_time();
+  counters->packets.fetch_add(packets, std::memory_order_relaxed);
+  counters->bytes.fetch_add(bytes, std::memory_order_relaxed);
+  std::int64_t none = 0;
+  counters->firstPacketUs.compare_exchange_strong(none, now, std::memory_order_relaxed);
+  counters->lastPacketUs.store(now, std::memory_order_relaxed);
+  const auto& notice = probe->first->notice;
+  if (notice.notify && !probe->first->seen.exchange(true)) {
+    // The only work a streaming thread hands over: one hop to the control context.
+    g_main_context_invoke_full(
+        notice.context, G_PRIORITY_DEFAULT,
+        [](gpointer call) -> gboolean {
+          (*static_cast<std::function<void()>*>(call))();
+          return G_SOURCE_REMOVE;
+        },
+        new std::function<void()>(notice.notify),
+        [](gpointer call) { delete static_cast<std::function<void()>*>(call); });
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+std::optional<model::MediaType> streamType(const GstCaps* caps, const GstPad* pad) {
+  if (caps && !gst_caps_is_empty(caps) && !gst_caps_is_any(caps)) {
+    const std::string_view name = gst_structure_get_name(gst_caps_get_structure(caps, 0));
+    if (name.starts_with("video/")) return model::MediaType::Video;
+    if (name.starts_with("audio/")) return model::MediaType::Audio;
+    return std::nullopt;
+  }
+  // No caps yet: a pad name like "video_0" or "audio" still says what it is.
+  const std::string_view padName = GST_OBJECT_NAME(pad);
+  if (padName.find("video") != std::string_view::npos) return model::MediaType::Video;
+  if (padName.find("audio") != std::string_view::npos) return model::MediaType::Audio;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RelayPipeline>> RelayPipeline::create(const std::string& name,
+                                                             const SourceSpec& source,
+                                                             std::vector<OutputTrack> tracks,
+                                                             VideoEncoding video,
+                                                             FirstPacketNotice firstPacket) {
+  std::unique_ptr<RelayPipeline> relay(new RelayPipeline(name, std::move(tracks), video));
+  relay->firstPacket_->notice = std::move(firstPacket);
+  auto bin = makeSource(source, name + "-source");
+  if (!bin) return bin.error();
+  relay->source_ = std::move(bin).value();
+  gst_bin_add(GST_BIN(relay->pipeline_.get()), GRef<GstElement>(relay->source_).release());
+  g_signal_connect(relay->source_.get(), "pad-added", G_CALLBACK(&RelayPipeline::padAdded),
+                   relay.get());
+  // Static pads (a test pattern, a custom description) are streams from the start.
+  GstIterator* pads = gst_element_iterate_src_pads(relay->source_.get());
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(pads, &item) == GST_ITERATOR_OK) {
+    relay->route(GST_PAD(g_value_get_object(&item)));
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(pads);
+  return relay;
+}
+
+RelayPipeline::RelayPipeline(std::string name, std::vector<OutputTrack> tracks, VideoEncoding video)
+    : name_(std::move(name)),
+      tracks_(std::move(tracks)),
+      video_(video),
+      firstPacket_(std::make_shared<FirstPacket>()),
+      pipeline_(GRef<GstElement>::adopt(gst_pipeline_new(name_.c_str()))) {
+  for (std::size_t i = 0; i < tracks_.size(); ++i) {
+    counters_.push_back(std::make_unique<TrackCounters>());
+  }
+}
+
+RelayPipeline::~RelayPipeline() {
+  if (source_) g_signal_handlers_disconnect_by_data(source_.get(), this);
+  gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+}
+
+std::int64_t RelayPipeline::lastPacketUs() const {
+  std::int64_t latest = 0;
+  for (const auto& counters : counters_) {
+    latest = std::max(latest, counters->lastPacketUs.load(std::memory_order_relaxed));
+  }
+  return latest;
+}
+
+void RelayPipeline::padAdded(GstElement*, GstPad* pad, gpointer self) noexcept {
+  static_cast<RelayPipeline*>(self)->route(pad);
+}
+
+void RelayPipeline::route(GstPad* pad) {
+  auto caps = GRef<GstCaps>::adopt(gst_pad_get_current_caps(pad));
+  if (!caps) caps = GRef<GstCaps>::adopt(gst_pad_query_caps(pad, nullptr));
+  const auto type = streamType(caps.get(), pad);
+  std::lock_guard lock(routing_);
+  if (!type) {
+    GST_INFO_OBJECT(pipeline_.get(), "ignoring stream %s:%s (neither audio nor video)",
+                    GST_DEBUG_PAD_NAME(pad));
+    discard(pad);
+    return;
+  }
+  const int typeIndex = *type == model::MediaType::Audio ? 0 : 1;
+  const int index = nextStreamIndex_[typeIndex]++;
+  std::vector<std::size_t> wanted;
+  for (std::size_t i = 0; i < tracks_.size(); ++i) {
+    if (tracks_[i].type == *type && tracks_[i].sourceIndex == index) wanted.push_back(i);
+  }
+  gchar* description = caps ? gst_caps_to_string(caps.get()) : g_strdup("unknown");
+  GST_INFO_OBJECT(pipeline_.get(), "%s stream %d (%s): %zu media", model::nameOf(*type).data(),
+                  index, description, wanted.size());
+  g_free(description);
+  if (wanted.empty()) {
+    discard(pad);
+    return;
+  }
+  linkToTracks(pad, caps.get(), wanted);
+}
+
+void RelayPipeline::linkToTracks(GstPad* pad, const GstCaps* caps,
+                                 const std::vector<std::size_t>& tracks) {
+  if (tracks.size() == 1) {
+    linkBranch(pad, caps, tracks.front());
+    return;
+  }
+  GstElement* tee = gst_element_factory_make("tee", nullptr);
+  gst_bin_add(GST_BIN(pipeline_.get()), tee);
+  gst_element_sync_state_with_parent(tee);
+  GstPad* teeSink = gst_element_get_static_pad(tee, "sink");
+  gst_pad_link(pad, teeSink);
+  gst_object_unref(teeSink);
+  for (std::size_t track : tracks) {
+    GstPad* branchPad = gst_element_request_pad_simple(tee, "src_%u");
+    linkBranch(branchPad, caps, track);
+    gst_object_unref(branchPad);
+  }
+}
+
+bool RelayPipeline::linkBranch(GstPad* pad, const GstCaps* caps, std::size_t track) {
+  auto branch = makeOutputBranch(tracks_[track], caps, video_);
+  if (!branch) {
+    GST_ELEMENT_ERROR(pipeline_.get(), CORE, MISSING_PLUGIN, ("%s", branch.error().message.c_str()),
+                      (nullptr));
+    return false;
+  }
+  GstElement* element = GRef<GstElement>(*branch).release();
+  gst_bin_add(GST_BIN(pipeline_.get()), element);
+  countPackets(track, element);
+  GstPad* sink = gst_element_get_static_pad(element, "sink");
+  const GstPadLinkReturn linked = gst_pad_link(pad, sink);
+  gst_object_unref(sink);
+  gst_element_sync_state_with_parent(element);
+  if (linked != GST_PAD_LINK_OK) {
+    GST_ELEMENT_ERROR(pipeline_.get(), CORE, NEGOTIATION,
+                      ("cannot link the source to the %s branch of mid %s",
+                       tracks_[track].codec.c_str(), tracks_[track].mid.c_str()),
+                      ("gst_pad_link: %s", gst_pad_link_get_name(linked)));
+    return false;
+  }
+  return true;
+}
+
+void RelayPipeline::discard(GstPad* pad) {
+  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+  gst_bin_add(GST_BIN(pipeline_.get()), sink);
+  gst_element_sync_state_with_parent(sink);
+  GstPad* sinkPad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_link(pad, sinkPad);
+  gst_object_unref(sinkPad);
+}
+
+void RelayPipeline::countPackets(std::size_t track, GstElement* branch) {
+  auto udp = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch), "udp"));
+  GstPad* sink = gst_element_get_static_pad(udp.get(), "sink");
+  gst_pad_add_probe(sink,
+                    GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                    countRtp, new Probe{counters_[track].get(), firstPacket_},
+                    [](gpointer data) { delete static_cast<Probe*>(data); });
+  gst_object_unref(sink);
+}
+
+}  // namespace su::media

@@ -1,0 +1,156 @@
+// Output planning and branch choice: which stream feeds which media, and what passes through.
+#include <gtest/gtest.h>
+
+#include "media/output.hpp"
+#include "model/decode.hpp"
+#include "supervisor/relay.hpp"
+#include "support/printers.hpp"
+#include "support/test_data.hpp"
+
+namespace su::media {
+namespace {
+
+model::MountPoint mountpoint(std::string_view json) {
+  auto decoded = model::decode<model::MountPoint>(test::parseOk(json).get(), "mountpoint");
+  EXPECT_TRUE(decoded.ok()) << decoded.error().describe();
+  return decoded ? *decoded : model::MountPoint{};
+}
+
+GRef<GstCaps> caps(const char* text) {
+  return GRef<GstCaps>::adopt(gst_caps_from_string(text));
+}
+
+TEST(PlanOutput, OneTrackPerAudioAndVideoMediaWithPortsFromJanus) {
+  auto plan = planOutput(mountpoint(R"({"media": [
+      {"type": "audio", "mid": "a", "codec": "opus"},
+      {"type": "video", "mid": "v", "codec": "h264", "port": 5004},
+      {"type": "data", "mid": "d"},
+      {"type": "video", "mid": "v2", "codec": "vp8", "port": 5006, "mindex": 0}]})"),
+                         {{.mid = "a", .type = model::MediaType::Audio, .port = 30000},
+                          {.mid = "v", .type = model::MediaType::Video, .port = 30002}},
+                         "127.0.0.1", "relay-1");
+  ASSERT_TRUE(plan.ok()) << plan.error().describe();
+  ASSERT_EQ(plan->size(), 3u) << "the data media is skipped";
+  EXPECT_EQ((*plan)[0].port, 30000) << "Janus's port wins";
+  EXPECT_EQ((*plan)[0].payloadType, 111);
+  EXPECT_EQ((*plan)[0].sourceIndex, 0);
+  EXPECT_EQ((*plan)[1].port, 30002);
+  EXPECT_EQ((*plan)[1].fmtp, "profile-level-id=42e01f;packetization-mode=1");
+  EXPECT_EQ((*plan)[2].port, 5006) << "the spec's port when Janus did not report one";
+  EXPECT_EQ((*plan)[2].sourceIndex, 0) << "mindex: the first video stream feeds both";
+  EXPECT_EQ((*plan)[2].ssrc, stableSsrc("relay-1", "v2"));
+}
+
+TEST(PlanOutput, MediaNoRelayCanFeedAreErrorsNamingThem) {
+  auto plan = planOutput(mountpoint(R"({"media": [
+      {"type": "video", "codec": "h265", "port": 5004},
+      {"type": "audio", "codec": "opus"}]})"),
+                         {}, "127.0.0.1", "r");
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().fields,
+            (std::vector<FieldError>{
+                {"mountpoint_spec.media[0].codec",
+                 "\"h265\" cannot be sent by a relay (relayable: h264, vp8, vp9, opus, pcmu, pcma, "
+                 "g722)"},
+                {"mountpoint_spec.media[1].port",
+                 "unknown: create the mountpoint first, or give its port"}}));
+  auto onlyData = planOutput(mountpoint(R"({"media": [{"type": "data", "port": 5000}]})"), {},
+                             "127.0.0.1", "r");
+  EXPECT_EQ(onlyData.error().message, "the mountpoint has no audio or video media");
+}
+
+TEST(PlanOutput, SsrcsAreStablePerRelayAndMid) {
+  EXPECT_EQ(stableSsrc("b1", "v"), stableSsrc("b1", "v"));
+  EXPECT_NE(stableSsrc("b1", "v"), stableSsrc("b1", "a"));
+  EXPECT_NE(stableSsrc("b1", "v"), stableSsrc("b2", "v"));
+  EXPECT_NE(stableSsrc("b1", "v"), 0u);
+}
+
+TEST(PassThrough, H264PassesWhenItsProfileFitsTheFmtp) {
+  OutputTrack baseline{
+      .mid = "v", .codec = "h264", .fmtp = "profile-level-id=42e01f;packetization-mode=1"};
+  const VideoEncoding video;
+  EXPECT_TRUE(
+      canPassThrough(caps("video/x-h264,profile=constrained-baseline").get(), baseline, video));
+  EXPECT_FALSE(canPassThrough(caps("video/x-h264,profile=high").get(), baseline, video));
+  EXPECT_TRUE(canPassThrough(caps("video/x-h264").get(), baseline, video)) << "unknown: trusted";
+  OutputTrack high = baseline;
+  high.fmtp = "profile-level-id=640028;packetization-mode=1";
+  EXPECT_TRUE(canPassThrough(caps("video/x-h264,profile=high").get(), high, video));
+  EXPECT_FALSE(canPassThrough(caps("video/x-h264,profile=constrained-baseline").get(), baseline,
+                              VideoEncoding{.always = true}))
+      << "re-encoding asked for";
+}
+
+TEST(PassThrough, ProfileFromAnAvcDecoderConfigurationRecord) {
+  OutputTrack baseline{.mid = "v", .codec = "h264", .fmtp = "profile-level-id=42e01f"};
+  auto withRecord = [](guint8 profile, guint8 constraints) {
+    const guint8 record[] = {1, profile, constraints, 31, 0xff, 0xe1};
+    GstBuffer* buffer = gst_buffer_new_memdup(record, sizeof record);
+    GstCaps* made = gst_caps_new_simple("video/x-h264", "stream-format", G_TYPE_STRING, "avc",
+                                        "codec_data", GST_TYPE_BUFFER, buffer, nullptr);
+    gst_buffer_unref(buffer);
+    return GRef<GstCaps>::adopt(made);
+  };
+  EXPECT_TRUE(canPassThrough(withRecord(66, 0xc0).get(), baseline, {}));
+  EXPECT_FALSE(canPassThrough(withRecord(100, 0).get(), baseline, {}));
+}
+
+TEST(PassThrough, AudioOtherThanTheMediaCodecIsTranscoded) {
+  OutputTrack opus{.mid = "a", .type = model::MediaType::Audio, .codec = "opus"};
+  EXPECT_TRUE(canPassThrough(caps("audio/x-opus").get(), opus, {}));
+  EXPECT_FALSE(canPassThrough(caps("audio/mpeg,mpegversion=4").get(), opus, {}));
+  EXPECT_FALSE(canPassThrough(caps("audio/x-raw").get(), opus, {}));
+  OutputTrack pcmu{.mid = "a", .type = model::MediaType::Audio, .codec = "pcmu"};
+  EXPECT_TRUE(canPassThrough(caps("audio/x-mulaw").get(), pcmu, {}));
+}
+
+TEST(OutputBranch, EveryRelayableCodecBuildsABranchWithItsSettings) {
+  for (const char* codec : {"h264", "vp8", "vp9", "opus", "pcmu", "pcma", "g722"}) {
+    SCOPED_TRACE(codec);
+    const bool audio = std::string_view(codec) != "h264" && std::string_view(codec) != "vp8" &&
+                       std::string_view(codec) != "vp9";
+    OutputTrack track{.mid = "m 1",
+                      .type = audio ? model::MediaType::Audio : model::MediaType::Video,
+                      .codec = codec,
+                      .payloadType = 100,
+                      .host = "127.0.0.1",
+                      .port = 5004,
+                      .ssrc = 1234};
+    auto branch = makeOutputBranch(track, caps(audio ? "audio/mpeg" : "video/x-raw").get(), {});
+    ASSERT_TRUE(branch.ok()) << branch.error().message;
+    EXPECT_STREQ(GST_OBJECT_NAME(branch->get()), "out-m_1");
+    auto payloader = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch->get()), "pay"));
+    guint pt = 0, ssrc = 0, mtu = 0;
+    g_object_get(payloader.get(), "pt", &pt, "ssrc", &ssrc, "mtu", &mtu, nullptr);
+    EXPECT_EQ(pt, 100u);
+    EXPECT_EQ(ssrc, 1234u);
+    EXPECT_EQ(mtu, 1200u);
+    auto udp = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch->get()), "udp"));
+    gboolean sync = TRUE, async = TRUE;
+    gint port = 0;
+    g_object_get(udp.get(), "sync", &sync, "async", &async, "port", &port, nullptr);
+    EXPECT_FALSE(sync);
+    EXPECT_FALSE(async);
+    EXPECT_EQ(port, 5004);
+  }
+}
+
+TEST(RelayErrors, WhatIsWorthARestart) {
+  auto error = [](GQuark domain, int code) {
+    return GUnique<GError>::adopt(g_error_new_literal(domain, code, "x"));
+  };
+  EXPECT_FALSE(supervisor::isRetryable(error(GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN).get()));
+  EXPECT_FALSE(
+      supervisor::isRetryable(error(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED).get()));
+  EXPECT_FALSE(
+      supervisor::isRetryable(error(GST_STREAM_ERROR, GST_STREAM_ERROR_CODEC_NOT_FOUND).get()));
+  EXPECT_TRUE(
+      supervisor::isRetryable(error(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ).get()));
+  EXPECT_TRUE(supervisor::isRetryable(error(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ).get()));
+  EXPECT_TRUE(supervisor::isRetryable(error(GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED).get()));
+  EXPECT_TRUE(supervisor::isRetryable(error(GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION).get()));
+}
+
+}  // namespace
+}  // namespace su::media

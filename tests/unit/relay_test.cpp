@@ -1,0 +1,246 @@
+// Supervised relays with real pipelines, sending to loopback UDP receivers.
+#include "supervisor/relay.hpp"
+
+#include <gtest/gtest.h>
+
+#include "support/janus_server.hpp"
+#include "support/main_context_test.hpp"
+#include "support/media_sources.hpp"
+#include "support/rtp_receiver.hpp"
+
+namespace su::supervisor {
+namespace {
+
+using namespace std::chrono_literals;
+using model::RunState;
+
+class RelayTest : public test::MainContextTest {
+ protected:
+  std::unique_ptr<PipelineRelay> relay(const std::string& name, media::SourceSpec source,
+                                       std::vector<media::OutputTrack> tracks,
+                                       RelayOptions options = {}) {
+    auto created = PipelineRelay::create(context(), name, std::move(source), std::move(tracks),
+                                         std::move(options),
+                                         [this](RunState state, const std::optional<Error>& error) {
+                                           states.push_back(state);
+                                           if (error) errors.push_back(*error);
+                                         });
+    EXPECT_TRUE(created.ok()) << (created ? "" : created.error().message);
+    return created ? std::move(created).value() : nullptr;
+  }
+
+  static media::OutputTrack video(const std::string& name, std::uint16_t port) {
+    return {.mid = "v",
+            .type = model::MediaType::Video,
+            .codec = "h264",
+            .payloadType = 96,
+            .host = "127.0.0.1",
+            .port = port,
+            .fmtp = "profile-level-id=42e01f;packetization-mode=1",
+            .ssrc = media::stableSsrc(name, "v")};
+  }
+  static media::OutputTrack audio(const std::string& name, std::uint16_t port) {
+    return {.mid = "a",
+            .type = model::MediaType::Audio,
+            .codec = "opus",
+            .payloadType = 111,
+            .host = "127.0.0.1",
+            .port = port,
+            .ssrc = media::stableSsrc(name, "a")};
+  }
+
+  void stop(Relay& subject) {
+    bool stopped = false;
+    subject.stop([&] { stopped = true; });
+    ASSERT_TRUE(runUntil([&] { return stopped; }, 10s));
+  }
+
+  std::vector<RunState> states;
+  std::vector<Error> errors;
+};
+
+bool isRelayError(const Error& error, RelayError code) {
+  return error.is(errorDomainOf(code), static_cast<int>(code));
+}
+
+TEST_F(RelayTest, ATestPatternFeedsEveryMediaWithItsPayloadTypeAndAStableSsrc) {
+  test::RtpReceiver audioPort, videoPort;
+  auto subject =
+      relay("pattern-1", media::TestPatternSource{},
+            {audio("pattern-1", audioPort.port()), video("pattern-1", videoPort.port())});
+  subject->start();
+  ASSERT_TRUE(runUntil(
+      [&] {
+        return subject->state() == RunState::Running && audioPort.packets() > 20 &&
+               videoPort.packets() > 20;
+      },
+      15s));
+  EXPECT_EQ(audioPort.payloadTypes(), std::set<int>{111});
+  EXPECT_EQ(videoPort.payloadTypes(), std::set<int>{96});
+  EXPECT_EQ(videoPort.ssrcs(), std::set<std::uint32_t>{media::stableSsrc("pattern-1", "v")});
+  runFor(1200ms);
+  const RelayStats stats = subject->stats();
+  EXPECT_EQ(stats.state, RunState::Running);
+  EXPECT_EQ(stats.source, "test pattern");
+  ASSERT_EQ(stats.tracks.size(), 2u);
+  for (const TrackStats& track : stats.tracks) {
+    EXPECT_GT(track.packets, 20u) << track.mid;
+    EXPECT_GT(track.bitrateKbps, 10.0) << track.mid;
+    ASSERT_TRUE(track.firstPacketMs) << track.mid;
+    EXPECT_LT(*track.lastPacketAgeMs, 1000) << track.mid;
+  }
+  EXPECT_TRUE(stats.uptimeMs.has_value());
+
+  // Stopped and started again: the same SSRC, so Janus sees one stream.
+  stop(*subject);
+  videoPort.reset();
+  subject->start();
+  ASSERT_TRUE(runUntil([&] { return videoPort.packets() > 20; }, 15s));
+  EXPECT_EQ(videoPort.ssrcs(), std::set<std::uint32_t>{media::stableSsrc("pattern-1", "v")});
+  stop(*subject);
+  EXPECT_EQ(states,
+            (std::vector<RunState>{RunState::Starting, RunState::Running, RunState::Stopping,
+                                   RunState::Stopped, RunState::Starting, RunState::Running,
+                                   RunState::Stopping, RunState::Stopped}));
+  EXPECT_TRUE(errors.empty());
+}
+
+TEST_F(RelayTest, RawAndAacSourcesAreEncodedForTheMediaCodec) {
+  test::RtpReceiver audioPort, videoPort;
+  auto subject =
+      relay("custom-1",
+            media::CustomSource{"videotestsrc is-live=true ! video/x-raw,width=320,height=240,"
+                                "framerate=15/1 ! queue audiotestsrc is-live=true ! audioconvert ! "
+                                "avenc_aac ! aacparse"},
+            {audio("custom-1", audioPort.port()), video("custom-1", videoPort.port())});
+  subject->start();
+  ASSERT_TRUE(runUntil([&] { return audioPort.packets() > 10 && videoPort.packets() > 10; }, 15s))
+      << (errors.empty() ? "" : errors.back().message);
+  EXPECT_EQ(audioPort.payloadTypes(), std::set<int>{111}) << "AAC became Opus";
+  EXPECT_EQ(videoPort.payloadTypes(), std::set<int>{96}) << "raw video became H.264";
+  stop(*subject);
+}
+
+TEST_F(RelayTest, ABadDescriptionOrAMissingElementFailsAtOnce) {
+  test::RtpReceiver port;
+  auto bad = relay("bad-1", media::CustomSource{"videotestsrc ! ! x264enc"},
+                   {video("bad-1", port.port())});
+  bad->start();
+  EXPECT_EQ(bad->state(), RunState::Failed);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_TRUE(errors[0].is(media::errorDomainOf(media::MediaError::BadDescription),
+                           static_cast<int>(media::MediaError::BadDescription)))
+      << errors[0].message;
+  EXPECT_EQ(errors[0].message.rfind("gstreamer_pipeline: ", 0), 0u) << errors[0].message;
+
+  auto missing = relay("missing-1", media::CustomSource{"nosuchelement ! x264enc"},
+                       {video("missing-1", port.port())});
+  missing->start();
+  EXPECT_EQ(missing->state(), RunState::Failed);
+  EXPECT_TRUE(errors.back().is(media::errorDomainOf(media::MediaError::MissingElement),
+                               static_cast<int>(media::MediaError::MissingElement)))
+      << errors.back().message;
+  EXPECT_NE(errors.back().message.find("nosuchelement"), std::string::npos);
+}
+
+TEST_F(RelayTest, AnUnreachableSourceIsRetriedUntilTheBudgetIsSpent) {
+  test::RtpReceiver port;
+  const std::string url =
+      "rtmp://127.0.0.1:" + std::to_string(test::freeTcpPort()) + "/live/secret-key-1";
+  auto subject = relay(
+      "unreachable-1", media::RtmpSource{url}, {video("unreachable-1", port.port())},
+      {.backoff = {.initial = 50ms, .max = 100ms}, .budget = {.maxRestarts = 2, .window = 60s}});
+  subject->start();
+  ASSERT_TRUE(runUntil([&] { return subject->state() == RunState::Failed; }, 15s));
+  EXPECT_EQ(states,
+            (std::vector<RunState>{RunState::Starting, RunState::Retrying, RunState::Starting,
+                                   RunState::Retrying, RunState::Starting, RunState::Retrying,
+                                   RunState::Failed}));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_TRUE(isRelayError(errors.back(), RelayError::BudgetExhausted));
+  EXPECT_EQ(errors.back().message.rfind("gave up after 2 restarts in 60 s; last error: ", 0), 0u)
+      << errors.back().message;
+  const RelayStats stats = subject->stats();
+  EXPECT_EQ(stats.restarts, 2u);
+  EXPECT_EQ(stats.source.find("secret-key-1"), std::string::npos) << stats.source;
+  for (const Error& error : errors) {
+    EXPECT_EQ(error.message.find("secret-key-1"), std::string::npos) << error.message;
+  }
+}
+
+TEST_F(RelayTest, ASourceThatGoesSilentIsRestartedByTheWatchdogAndRecovers) {
+  const std::uint16_t inbound = test::freeUdpPort();
+  test::RtpReceiver outbound;
+  auto sender = test::RtpSender::start({{.video = true, .port = inbound, .payloadType = 96}});
+  auto subject =
+      relay("silent-1",
+            media::CustomSource{"udpsrc port=" + std::to_string(inbound) +
+                                " caps=application/x-rtp,media=video,encoding-name=H264,"
+                                "clock-rate=90000,payload=96 ! rtph264depay ! h264parse"},
+            {video("silent-1", outbound.port())},
+            {.backoff = {.initial = 100ms, .max = 200ms},
+             .budget = {.maxRestarts = 20, .window = 60s},
+             .stallTimeout = 1000ms});
+  subject->start();
+  ASSERT_TRUE(runUntil([&] { return subject->state() == RunState::Running; }, 15s));
+
+  sender.reset();  // stops sending; nothing closes, nothing ends
+  ASSERT_TRUE(runUntil([&] { return subject->state() == RunState::Retrying; }, 5s));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_TRUE(isRelayError(errors.back(), RelayError::Stalled));
+  EXPECT_EQ(errors.back().message, "no media for 1000 ms");
+
+  sender = test::RtpSender::start({{.video = true, .port = inbound, .payloadType = 96}});
+  outbound.reset();
+  ASSERT_TRUE(runUntil(
+      [&] { return subject->state() == RunState::Running && outbound.packets() > 10; }, 15s));
+  EXPECT_GE(subject->stats().restarts, 1u);
+  stop(*subject);
+}
+
+TEST_F(RelayTest, StopIsBoundedEvenWhenThePipelineWillNotStop) {
+  test::RtpReceiver port;
+  // identity holds each buffer for 3 s in the streaming thread: NULL waits for it.
+  auto subject = relay("stuck-1",
+                       media::CustomSource{"videotestsrc is-live=true ! "
+                                           "video/x-raw,width=160,height=120 ! "
+                                           "identity sleep-time=3000000"},
+                       {video("stuck-1", port.port())}, {.stopTimeout = 300ms});
+  subject->start();
+  runFor(300ms);
+  const auto start = std::chrono::steady_clock::now();
+  stop(*subject);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_EQ(subject->state(), RunState::Stopped);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_TRUE(isRelayError(errors.back(), RelayError::StopTimeout)) << errors.back().message;
+  EXPECT_EQ(subject->stats().lastError,
+            "the pipeline did not stop within 300 ms and was abandoned");
+}
+
+TEST_F(RelayTest, FailingRelaysLeaveNoThreadsOrFileDescriptorsBehind) {
+  test::RtpReceiver port;
+  auto failAll = [&](int count) {
+    for (int i = 0; i < count; ++i) {
+      const std::string name = "leak-" + std::to_string(i);
+      auto subject =
+          relay(name, media::RtmpSource{"rtmp://127.0.0.1:1/live/x"}, {video(name, port.port())},
+                {.backoff = {.initial = 10ms}, .budget = {.maxRestarts = 1}});
+      subject->start();
+      ASSERT_TRUE(runUntil([&] { return subject->state() == RunState::Failed; }, 15s));
+      auto bad = relay(name + "-bad", media::CustomSource{"videotestsrc ! ! x"},
+                       {video(name, port.port())});
+      bad->start();
+    }
+    runFor(500ms);  // teardown threads finish
+  };
+  failAll(1);  // warms GStreamer's thread pools and registries up
+  const std::size_t fds = test::openFileDescriptors();
+  const std::size_t threads = test::threadCount();
+  failAll(5);
+  EXPECT_EQ(test::openFileDescriptors(), fds);
+  EXPECT_EQ(test::threadCount(), threads);
+}
+
+}  // namespace
+}  // namespace su::supervisor
