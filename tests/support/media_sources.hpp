@@ -69,4 +69,35 @@ class VideoRoomPublisher {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
+// A Janus Streaming viewer: watches a mountpoint over webrtcbin, decodes what arrives and counts
+// decoded video frames and audio buffers — the end-to-end proof that media reaches browsers.
+class StreamingViewer {
+ public:
+  StreamingViewer(GMainContext* context, std::shared_ptr<janus::Handle> handle);
+  ~StreamingViewer();
+
+  // Sends `watch`, answers Janus's offer and sends `start`; `done` once started.
+  void watch(std::int64_t mountpoint, janus::Callback<void> done);
+  std::uint64_t videoFrames() const noexcept { return counts_->video.load(); }
+  std::uint64_t audioBuffers() const noexcept { return counts_->audio.load(); }
+
+  struct Counts {
+    std::atomic<std::uint64_t> video{0};
+    std::atomic<std::uint64_t> audio{0};
+  };
+
+ private:
+  void answer(const json::Value& offer);
+  void answerCreated(GstPromise* promise);
+  void sendStart(std::string sdp);
+
+  GRef<GMainContext> context_;
+  std::shared_ptr<janus::Handle> handle_;
+  GRef<GstElement> pipeline_;
+  GRef<GstElement> webrtc_;
+  janus::Callback<void> started_;
+  std::shared_ptr<Counts> counts_ = std::make_shared<Counts>();
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
 }  // namespace su::test
