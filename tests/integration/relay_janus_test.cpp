@@ -7,6 +7,7 @@
 #include "supervisor/relay.hpp"
 #include "support/janus_test.hpp"
 #include "support/media_sources.hpp"
+#include "support/rtmp_server.hpp"
 
 namespace su::supervisor {
 namespace {
@@ -107,6 +108,48 @@ TEST_F(RelayJanusTest, ATestPatternRelayReachesAWebRtcViewer) {
       << "video frames " << viewer->videoFrames() << ", audio buffers " << viewer->audioBuffers()
       << "\n"
       << janus->logTail();
+}
+
+TEST_F(RelayJanusTest, AnRtmpStreamReachesAWebRtcViewerWithAacAsOpus) {
+  auto rtmp = test::RtmpServer::start();
+  ASSERT_TRUE(rtmp);
+  auto publisher = test::RtmpPublisher::start(rtmp->url("encoder-1"));
+  ASSERT_TRUE(publisher);
+  auto tracks = createMountPoint(9302, "rtmp-janus");
+  startRelay("rtmp-janus", media::RtmpSource{rtmp->url("encoder-1")}, tracks);
+  ASSERT_TRUE(runUntil([&] { return relay->state() == RunState::Running; }, 20s))
+      << (errors.empty() ? "" : errors.back().message) << "\n"
+      << publisher->logTail();
+  EXPECT_TRUE(mediaFresh(9302)) << "age_ms < 100 for every media";
+  watch(9302);
+  EXPECT_TRUE(
+      runUntil([&] { return viewer->videoFrames() >= 60 && viewer->audioBuffers() > 0; }, 20s))
+      << "video frames " << viewer->videoFrames() << ", audio buffers " << viewer->audioBuffers();
+  const RelayStats stats = relay->stats();
+  EXPECT_EQ(stats.source, rtmp->url("***")) << "the stream key is masked";
+}
+
+TEST_F(RelayJanusTest, APublisherThatDiesAndComesBackIsFollowed) {
+  auto rtmp = test::RtmpServer::start();
+  ASSERT_TRUE(rtmp);
+  auto publisher = test::RtmpPublisher::start(rtmp->url("encoder-2"));
+  auto tracks = createMountPoint(9303, "rtmp-faults");
+  startRelay("rtmp-faults", media::RtmpSource{rtmp->url("encoder-2")}, tracks,
+             {.backoff = {.initial = 200ms, .max = 1s},
+              .budget = {.maxRestarts = 50, .window = 60s},
+              .stallTimeout = 2000ms});
+  ASSERT_TRUE(runUntil([&] { return relay->state() == RunState::Running; }, 20s));
+  ASSERT_TRUE(mediaFresh(9303));
+
+  publisher.reset();  // killed: the RTMP stream ends
+  ASSERT_TRUE(runUntil([&] { return relay->state() == RunState::Retrying; }, 10s));
+  ASSERT_FALSE(errors.empty());
+
+  publisher = test::RtmpPublisher::start(rtmp->url("encoder-2"));
+  ASSERT_TRUE(runUntil([&] { return relay->state() == RunState::Running; }, 30s))
+      << (errors.empty() ? "" : errors.back().message);
+  EXPECT_TRUE(mediaFresh(9303)) << "fresh again";
+  EXPECT_GE(relay->stats().restarts, 1u);
 }
 
 }  // namespace

@@ -2,12 +2,11 @@
 // with free ports and the admin keys below, in a private folder; Janus in the foreground.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 
-#include "core/gref.hpp"
+#include "support/service_process.hpp"
 
 namespace su::test {
 
@@ -21,7 +20,6 @@ class JanusServer {
   // Null (with a test failure recorded) if Janus did not come up.
   static std::unique_ptr<JanusServer> start(Options options);
   static std::unique_ptr<JanusServer> start() { return start(Options{}); }
-  ~JanusServer();  // kills Janus and removes its folder
 
   std::string url() const;
   std::uint16_t port() const noexcept { return wsPort_; }
@@ -29,28 +27,19 @@ class JanusServer {
   const std::string& videoRoomAdminKey() const noexcept { return videoRoomAdminKey_; }
 
   // SIGKILL, as a crash would; restart() brings it back on the same ports.
-  void kill();
+  void kill() { process_.kill(); }
   bool restart();
-  bool running() const;
-  // The end of Janus's log, for failure messages.
-  std::string logTail(std::size_t bytes = 4000) const;
-
-  JanusServer(const JanusServer&) = delete;
-  JanusServer& operator=(const JanusServer&) = delete;
+  bool running() const { return process_.running(); }
+  std::string logTail(std::size_t bytes = 4000) const { return process_.logTail(bytes); }
 
  private:
-  explicit JanusServer(Options options) : options_(options) {}
-  bool writeConfig();
+  JanusServer() : process_("janus") {}
   bool launch();
 
-  Options options_;
-  std::string dir_;
+  ServiceProcess process_;
   std::uint16_t wsPort_ = 0;
-  std::uint16_t adminWsPort_ = 0;
-  std::string rtpPortRange_;
   std::string streamingAdminKey_ = "su-test-streaming-admin-key";
   std::string videoRoomAdminKey_ = "su-test-videoroom-admin-key";
-  GRef<GSubprocess> process_;
 };
 
 // A loopback port nothing listens on right now (TCP or UDP).

@@ -1,0 +1,52 @@
+// nginx with the RTMP module on loopback (data/nginx/nginx-rtmp.conf.in), and an `ffmpeg`
+// publisher sending a test stream to it: the RTMP side of the relay tests.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "support/service_process.hpp"
+
+namespace su::test {
+
+class RtmpServer {
+ public:
+  static std::unique_ptr<RtmpServer> start();
+  // rtmp://127.0.0.1:PORT/live/KEY
+  std::string url(const std::string& key) const;
+  std::uint16_t port() const noexcept { return rtmpPort_; }
+  void kill() { process_.kill(); }
+  bool restart();
+  std::string logTail() const { return process_.logTail(); }
+
+ private:
+  RtmpServer() : process_("nginx-rtmp") {}
+  bool launch();
+  ServiceProcess process_;
+  std::uint16_t rtmpPort_ = 0;
+};
+
+// `ffmpeg` publishing a test pattern (H.264 baseline, AAC) to an RTMP URL, as OBS or an encoder
+// would; killed with the object.
+class RtmpPublisher {
+ public:
+  struct Options {
+    std::string size = "640x360";
+    int framerate = 30;
+    int gopFrames = 30;
+    bool audio = true;
+  };
+  static std::unique_ptr<RtmpPublisher> start(const std::string& url, Options options);
+  static std::unique_ptr<RtmpPublisher> start(const std::string& url) {
+    return start(url, Options{});
+  }
+  bool running() const { return process_.running(); }
+  std::string logTail() const { return process_.logTail(); }
+
+ private:
+  RtmpPublisher() : process_("ffmpeg-publisher") {}
+  ServiceProcess process_;
+};
+
+}  // namespace su::test

@@ -1,0 +1,123 @@
+#include "support/service_process.hpp"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+namespace su::test {
+
+namespace {
+
+std::string readFile(const std::string& path) {
+  std::ifstream file(path);
+  return std::string(std::istreambuf_iterator<char>(file), {});
+}
+
+bool acceptsConnections(std::uint16_t port) {
+  auto client = GRef<GObject>::adopt(G_OBJECT(g_socket_client_new()));
+  g_socket_client_set_timeout(G_SOCKET_CLIENT(client.get()), 1);
+  auto connection = GRef<GObject>::adopt(G_OBJECT(g_socket_client_connect_to_host(
+      G_SOCKET_CLIENT(client.get()), "127.0.0.1", port, nullptr, nullptr)));
+  return static_cast<bool>(connection);
+}
+
+}  // namespace
+
+std::string dataPath(const std::string& relative) {
+  const char* dir = g_getenv("SU_DATA_DIR");
+  return std::string(dir ? dir : "data") + "/" + relative;
+}
+
+ServiceProcess::ServiceProcess(std::string name) : name_(std::move(name)) {
+  GUnique<GError> error;
+  auto dir =
+      GUnique<char>::adopt(g_dir_make_tmp(("su-" + name_ + "-XXXXXX").c_str(), error.outPtr()));
+  EXPECT_TRUE(dir) << "no temporary folder: " << (error ? error->message : "");
+  if (dir) dir_ = dir.get();
+}
+
+ServiceProcess::~ServiceProcess() {
+  kill();
+  if (dir_.empty()) return;
+  // What the service itself wrote there (pid files, temp folders) goes too.
+  const std::vector<std::string> argv{"rm", "-rf", dir_};
+  std::vector<const char*> raw;
+  for (const auto& arg : argv)
+    raw.push_back(arg.c_str());
+  raw.push_back(nullptr);
+  auto remover =
+      GRef<GSubprocess>::adopt(g_subprocess_newv(raw.data(), G_SUBPROCESS_FLAGS_NONE, nullptr));
+  if (remover) g_subprocess_wait(remover.get(), nullptr, nullptr);
+}
+
+bool ServiceProcess::writeConfig(const std::string& templatePath, const std::string& fileName,
+                                 const std::vector<std::pair<std::string, std::string>>& values) {
+  std::string text = readFile(templatePath);
+  if (text.empty()) {
+    ADD_FAILURE() << "missing config template " << templatePath;
+    return false;
+  }
+  for (const auto& [placeholder, value] : values) {
+    for (std::size_t at = text.find(placeholder); at != std::string::npos;
+         at = text.find(placeholder, at + value.size())) {
+      text.replace(at, placeholder.size(), value);
+    }
+  }
+  std::ofstream(dir_ + "/" + fileName) << text;
+  return true;
+}
+
+bool ServiceProcess::start(const std::vector<std::string>& argv, std::uint16_t port,
+                           std::chrono::milliseconds timeout) {
+  GUnique<GError> error;
+  auto launcher = GRef<GObject>::adopt(
+      G_OBJECT(g_subprocess_launcher_new(GSubprocessFlags(G_SUBPROCESS_FLAGS_STDERR_MERGE))));
+  g_subprocess_launcher_set_stdout_file_path(G_SUBPROCESS_LAUNCHER(launcher.get()),
+                                             (dir_ + "/" + name_ + ".log").c_str());
+  std::vector<const char*> raw;
+  for (const auto& arg : argv)
+    raw.push_back(arg.c_str());
+  raw.push_back(nullptr);
+  process_ = GRef<GSubprocess>::adopt(g_subprocess_launcher_spawnv(
+      G_SUBPROCESS_LAUNCHER(launcher.get()), raw.data(), error.outPtr()));
+  if (!process_) {
+    ADD_FAILURE() << "cannot start " << argv.front() << ": " << (error ? error->message : "");
+    return false;
+  }
+  if (port == 0) return true;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!running()) {
+      ADD_FAILURE() << name_ << " exited at start:\n" << logTail();
+      return false;
+    }
+    if (acceptsConnections(port)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ADD_FAILURE() << name_ << " did not listen on " << port << " in time:\n" << logTail();
+  return false;
+}
+
+void ServiceProcess::kill() {
+  if (!process_) return;
+  g_subprocess_send_signal(process_.get(), SIGKILL);
+  g_subprocess_wait(process_.get(), nullptr, nullptr);
+  process_.reset();
+}
+
+bool ServiceProcess::running() const {
+  // GLib reaps the child on its worker thread; the identifier is gone once it has exited.
+  return process_ && g_subprocess_get_identifier(process_.get()) != nullptr;
+}
+
+std::string ServiceProcess::logTail(std::size_t bytes) const {
+  const std::string log = readFile(dir_ + "/" + name_ + ".log");
+  return log.size() > bytes ? log.substr(log.size() - bytes) : log;
+}
+
+}  // namespace su::test

@@ -1,0 +1,46 @@
+// A real service for a test (Janus, nginx-rtmp, an ffmpeg publisher...): a private folder, config
+// files filled in from templates under data/, a process with its output in a log file, killed
+// and cleaned up with the object.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/gref.hpp"
+
+namespace su::test {
+
+class ServiceProcess {
+ public:
+  explicit ServiceProcess(std::string name);  // makes the private folder
+  ~ServiceProcess();                          // kills the process, removes the folder
+  ServiceProcess(const ServiceProcess&) = delete;
+  ServiceProcess& operator=(const ServiceProcess&) = delete;
+
+  const std::string& dir() const noexcept { return dir_; }
+  // Writes `templatePath` to dir()/`fileName` with each {@NAME@, value} replaced.
+  bool writeConfig(const std::string& templatePath, const std::string& fileName,
+                   const std::vector<std::pair<std::string, std::string>>& values);
+  // Starts `argv` with stdout and stderr in dir()/<name>.log; with a `port`, waits until it
+  // accepts TCP connections on 127.0.0.1 (or the process exits, or `timeout` passes).
+  bool start(const std::vector<std::string>& argv, std::uint16_t port = 0,
+             std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // SIGKILL, as a crash would; `start` again afterwards works.
+  void kill();
+  bool running() const;
+  std::string logTail(std::size_t bytes = 4000) const;
+
+ private:
+  std::string name_;
+  std::string dir_;
+  std::vector<std::string> files_;
+  GRef<GSubprocess> process_;
+};
+
+// Where the project's data files are (SU_DATA_DIR, else ./data).
+std::string dataPath(const std::string& relative);
+
+}  // namespace su::test
