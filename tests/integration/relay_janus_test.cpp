@@ -8,6 +8,7 @@
 #include "support/janus_test.hpp"
 #include "support/media_sources.hpp"
 #include "support/rtmp_server.hpp"
+#include "support/rtsp_server.hpp"
 
 namespace su::supervisor {
 namespace {
@@ -150,6 +151,43 @@ TEST_F(RelayJanusTest, APublisherThatDiesAndComesBackIsFollowed) {
       << (errors.empty() ? "" : errors.back().message);
   EXPECT_TRUE(mediaFresh(9303)) << "fresh again";
   EXPECT_GE(relay->stats().restarts, 1u);
+}
+
+TEST_F(RelayJanusTest, AnRtspCameraReachesAWebRtcViewer) {
+  auto camera =
+      test::RtspTestServer::start(context(), {.user = "viewer", .password = "cam-pass-7"});
+  ASSERT_TRUE(camera);
+  auto tracks = createMountPoint(9304, "rtsp-janus");
+  model::RtspCameraConfig config{.url = camera->url(),
+                                 .username = "viewer",
+                                 .password = "cam-pass-7",
+                                 .transport = model::RtspTransport::Tcp,
+                                 .timeoutSeconds = 5};
+  startRelay("rtsp-janus", media::RtspSource{config}, tracks);
+  ASSERT_TRUE(runUntil([&] { return relay->state() == RunState::Running; }, 20s))
+      << (errors.empty() ? "" : errors.back().message);
+  EXPECT_TRUE(mediaFresh(9304));
+  watch(9304);
+  EXPECT_TRUE(
+      runUntil([&] { return viewer->videoFrames() >= 60 && viewer->audioBuffers() > 0; }, 20s))
+      << "video frames " << viewer->videoFrames() << ", audio buffers " << viewer->audioBuffers();
+}
+
+TEST_F(RelayJanusTest, WrongCameraCredentialsFailAtOnceAndStaySecret) {
+  auto camera =
+      test::RtspTestServer::start(context(), {.user = "viewer", .password = "cam-pass-8"});
+  ASSERT_TRUE(camera);
+  auto tracks = createMountPoint(9305, "rtsp-denied");
+  model::RtspCameraConfig config{
+      .url = camera->url(), .username = "viewer", .password = "not-the-password-8"};
+  startRelay("rtsp-denied", media::RtspSource{config}, tracks);
+  ASSERT_TRUE(runUntil([&] { return relay->state() == RunState::Failed; }, 20s))
+      << "not authorized is not worth a retry";
+  EXPECT_EQ(states, (std::vector<RunState>{RunState::Starting, RunState::Failed}));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_TRUE(errors.back().is(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED))
+      << errors.back().message;
+  EXPECT_EQ(errors.back().message.find("not-the-password-8"), std::string::npos);
 }
 
 }  // namespace
