@@ -24,11 +24,6 @@ const char* stateName(model::RunState state) {
   return model::nameOf(state).data();
 }
 
-// What a teardown worker and the context share.
-struct TeardownState {
-  bool reported = false;  // touched on the context only
-};
-
 }  // namespace
 
 bool isRetryable(const GError* error) {
@@ -49,35 +44,24 @@ bool isRetryable(const GError* error) {
   return true;
 }
 
-Result<std::unique_ptr<PipelineRelay>> PipelineRelay::create(
-    GMainContext* context, std::string name, media::SourceSpec source,
-    std::vector<media::OutputTrack> tracks, RelayOptions options, StateCallback onState) {
-  auto restarts = RestartPolicy::create(options.backoff, options.budget);
-  if (!restarts) return restarts.error();
-  return std::unique_ptr<PipelineRelay>(
-      new PipelineRelay(context, std::move(name), std::move(source), std::move(tracks),
-                        std::move(options), std::move(onState), std::move(restarts).value()));
-}
+// ---- The state machine -------------------------------------------------------------------
 
-PipelineRelay::PipelineRelay(GMainContext* context, std::string name, media::SourceSpec source,
-                             std::vector<media::OutputTrack> tracks, RelayOptions options,
-                             StateCallback onState, RestartPolicy restarts)
+SupervisedRelay::SupervisedRelay(GMainContext* context, std::string name,
+                                 std::vector<media::OutputTrack> tracks, RelayOptions options,
+                                 StateCallback onState, RestartPolicy restarts)
     : context_(GRef<GMainContext>::ref(context)),
       name_(std::move(name)),
-      source_(std::move(source)),
       tracks_(std::move(tracks)),
       options_(std::move(options)),
       onState_(std::move(onState)),
       restarts_(std::move(restarts)),
       deferred_(context) {}
 
-PipelineRelay::~PipelineRelay() {
+SupervisedRelay::~SupervisedRelay() {
   alive_.reset();
-  restartTimer_.cancel();
-  teardown([](bool) {});
 }
 
-void PipelineRelay::setState(model::RunState state, std::optional<Error> error) {
+void SupervisedRelay::setState(model::RunState state, std::optional<Error> error) {
   if (state == state_ && !error) return;
   GST_INFO("relay %s: %s -> %s%s%s", name_.c_str(), stateName(state_), stateName(state),
            error ? ": " : "", error ? error->message.c_str() : "");
@@ -85,7 +69,7 @@ void PipelineRelay::setState(model::RunState state, std::optional<Error> error) 
   if (onState_) onState_(state, error);
 }
 
-void PipelineRelay::start() {
+void SupervisedRelay::start() {
   if (state_ == model::RunState::Starting || state_ == model::RunState::Running ||
       state_ == model::RunState::Retrying) {
     return;
@@ -94,29 +78,18 @@ void PipelineRelay::start() {
   launch();
 }
 
-void PipelineRelay::launch() {
-  const unsigned generation = ++generation_;
-  std::weak_ptr<bool> alive = alive_;
-  auto built = media::RelayPipeline::create(name_, source_, tracks_, options_.video,
-                                            {context_.get(), [this, alive, generation] {
-                                               // A late hop from a pipeline already torn down is
-                                               // not news.
-                                               if (!alive.expired() && generation == generation_)
-                                                 mediaFlowing();
-                                             }});
-  if (!built) {
-    failed(built.error());  // a missing element or a bad description: no retry helps
-    return;
-  }
-  pipeline_ = std::move(built).value();
-  auto bus = GRef<GstBus>::adopt(gst_element_get_bus(pipeline_->pipeline()));
-  auto watch = GRef<GSource>::adopt(gst_bus_create_watch(bus.get()));
-  g_source_set_callback(watch.get(), G_SOURCE_FUNC(&PipelineRelay::busMessage), this, nullptr);
-  busWatch_ = Source::attach(std::move(watch), context_.get());
+void SupervisedRelay::launch() {
+  ++run_;
   launchedUs_ = nowUs();
   lastTickUs_ = launchedUs_;
   bytesAtLastTick_.assign(tracks_.size(), 0);
   bitrateKbps_.assign(tracks_.size(), 0.0);
+  GST_INFO("relay %s: starting from %s", name_.c_str(), sourceDescription().c_str());
+  if (auto launched = launchRun(); !launched) {
+    failed(launched.error());  // a missing element or a bad description: no retry helps
+    return;
+  }
+  runActive_ = true;
   const auto period = std::clamp(options_.stallTimeout / 4, Milliseconds(50), Milliseconds(1000));
   watchdog_ = Source::timeout(
       context_.get(), period,
@@ -125,85 +98,43 @@ void PipelineRelay::launch() {
         return true;
       },
       "su-relay-watchdog");
-  GST_INFO("relay %s: starting from %s", name_.c_str(), media::describeSource(source_).c_str());
-  gst_element_set_state(pipeline_->pipeline(), GST_STATE_PLAYING);
 }
 
-gboolean PipelineRelay::busMessage(GstBus*, GstMessage* message, gpointer self) noexcept {
-  static_cast<PipelineRelay*>(self)->onBusMessage(message);
-  return G_SOURCE_CONTINUE;
-}
-
-void PipelineRelay::onBusMessage(GstMessage* message) {
-  switch (GST_MESSAGE_TYPE(message)) {
-    case GST_MESSAGE_ERROR: {
-      GUnique<GError> error;
-      GUnique<char> debug;
-      gst_message_parse_error(message, error.outPtr(), debug.outPtr());
-      GST_DEBUG_BIN_TO_DOT_FILE_WITH_TS(GST_BIN(pipeline_->pipeline()), GST_DEBUG_GRAPH_SHOW_ALL,
-                                        name_.c_str());
-      Error failure = Error::fromGError(error.get());
-      failure.message = model::redactText(std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))) +
-                                          ": " + failure.message);
-      GST_WARNING("relay %s: %s (%s)", name_.c_str(), failure.message.c_str(),
-                  debug ? model::redactText(debug.get()).c_str() : "");
-      if (isRetryable(error.get())) {
-        retry(std::move(failure));
-      } else {
-        failed(std::move(failure));
-      }
-      break;
-    }
-    case GST_MESSAGE_EOS:
-      retry(makeError(RelayError::SourceEnded, "the source ended (end of stream)"));
-      break;
-    case GST_MESSAGE_WARNING: {
-      GUnique<GError> warning;
-      gst_message_parse_warning(message, warning.outPtr(), nullptr);
-      GST_WARNING("relay %s: %s", name_.c_str(),
-                  model::redactText(warning ? warning->message : "").c_str());
-      break;
-    }
-    default:
-      break;
-  }
-}
-
-void PipelineRelay::tick() {
-  if (!pipeline_) return;
-  const std::int64_t now = nowUs();
-  const double seconds = std::max(1e-3, static_cast<double>(now - lastTickUs_) / 1e6);
-  for (std::size_t i = 0; i < tracks_.size(); ++i) {
-    const std::uint64_t bytes = pipeline_->counters(i).bytes.load(std::memory_order_relaxed);
-    bitrateKbps_[i] = static_cast<double>(bytes - bytesAtLastTick_[i]) * 8.0 / 1000.0 / seconds;
-    bytesAtLastTick_[i] = bytes;
-  }
-  lastTickUs_ = now;
-
-  const std::int64_t lastPacket = pipeline_->lastPacketUs();
-  if (lastPacket > 0) mediaFlowing();
-  const std::int64_t reference = lastPacket > 0 ? lastPacket : launchedUs_;
-  const std::int64_t stallUs = options_.stallTimeout.count() * 1000;
-  if (now - reference > stallUs) {
-    const std::string limit = std::to_string(options_.stallTimeout.count()) + " ms";
-    retry(makeError(RelayError::Stalled, lastPacket > 0
-                                             ? "no media for " + limit
-                                             : "no media within " + limit + " of starting"));
-  }
-}
-
-void PipelineRelay::mediaFlowing() {
+void SupervisedRelay::mediaFlowing() {
   if (state_ != model::RunState::Starting) return;
   runningSinceUs_ = nowUs();
   restarts_.noteHealthy();
   setState(model::RunState::Running);
 }
 
-void PipelineRelay::retry(Error error) {
+void SupervisedRelay::tick() {
+  const std::int64_t now = nowUs();
+  std::vector<TrackStats> current(tracks_.size());
+  fillTrackStats(current);
+  const double seconds = std::max(1e-3, static_cast<double>(now - lastTickUs_) / 1e6);
+  for (std::size_t i = 0; i < tracks_.size(); ++i) {
+    bitrateKbps_[i] =
+        static_cast<double>(current[i].bytes - bytesAtLastTick_[i]) * 8.0 / 1000.0 / seconds;
+    bytesAtLastTick_[i] = current[i].bytes;
+  }
+  lastTickUs_ = now;
+
+  const std::int64_t lastMedia = lastMediaUs();
+  if (lastMedia > 0) mediaFlowing();
+  const std::int64_t reference = lastMedia > 0 ? lastMedia : launchedUs_;
+  if (now - reference > options_.stallTimeout.count() * 1000) {
+    const std::string limit = std::to_string(options_.stallTimeout.count()) + " ms";
+    retry(makeError(RelayError::Stalled, lastMedia > 0
+                                             ? "no media for " + limit
+                                             : "no media within " + limit + " of starting"));
+  }
+}
+
+void SupervisedRelay::retry(Error error) {
   if (state_ != model::RunState::Starting && state_ != model::RunState::Running) return;
   lastError_ = error.message;
   setState(model::RunState::Retrying, error);
-  teardown([this, error](bool) {
+  finish([this, error](bool) {
     if (state_ != model::RunState::Retrying) return;  // stopped meanwhile
     const auto delay = restarts_.nextRestart(std::chrono::steady_clock::now());
     if (!delay) {
@@ -227,24 +158,24 @@ void PipelineRelay::retry(Error error) {
   });
 }
 
-void PipelineRelay::failed(Error error) {
+void SupervisedRelay::failed(Error error) {
   lastError_ = error.message;
   restartTimer_.cancel();
-  teardown([](bool) {});
+  finish([](bool) {});
   setState(model::RunState::Failed, std::move(error));
 }
 
-void PipelineRelay::stop(std::function<void()> done) {
+void SupervisedRelay::stop(std::function<void()> done) {
   if (state_ == model::RunState::Stopped || state_ == model::RunState::Stopping) {
     deferred_.post([done] { done(); }, [done] { done(); });
     return;
   }
   restartTimer_.cancel();
   setState(model::RunState::Stopping);
-  teardown([this, done](bool abandoned) {
+  finish([this, done](bool abandoned) {
     if (abandoned) {
       const Error error =
-          makeError(RelayError::StopTimeout, "the pipeline did not stop within " +
+          makeError(RelayError::StopTimeout, "the run did not end within " +
                                                  std::to_string(options_.stopTimeout.count()) +
                                                  " ms and was abandoned");
       lastError_ = error.message;
@@ -256,66 +187,175 @@ void PipelineRelay::stop(std::function<void()> done) {
   });
 }
 
-void PipelineRelay::teardown(std::function<void(bool abandoned)> then) {
-  busWatch_.cancel();
+void SupervisedRelay::finish(std::function<void(bool abandoned)> then) {
   watchdog_.cancel();
-  std::unique_ptr<media::RelayPipeline> pipeline = std::move(pipeline_);
-  if (!pipeline) {
+  if (!runActive_) {
     deferred_.post([then] { then(false); });
     return;
   }
-  auto shared = std::make_shared<TeardownState>();
+  runActive_ = false;
   std::weak_ptr<bool> alive = alive_;
-  auto report = [shared, alive, then](bool abandoned) {
-    if (shared->reported || alive.expired()) return;
-    shared->reported = true;
+  endRun([alive, then](bool abandoned) {
+    if (!alive.expired()) then(abandoned);
+  });
+}
+
+RelayStats SupervisedRelay::stats() const {
+  RelayStats stats;
+  stats.state = state_;
+  stats.source = sourceDescription();
+  stats.restarts = restartCount_;
+  stats.lastError = lastError_;
+  if (state_ == model::RunState::Running) stats.uptimeMs = (nowUs() - runningSinceUs_) / 1000;
+  stats.tracks.resize(tracks_.size());
+  for (std::size_t i = 0; i < tracks_.size(); ++i) {
+    stats.tracks[i].mid = tracks_[i].mid;
+    stats.tracks[i].type = tracks_[i].type;
+  }
+  if (runActive_) fillTrackStats(stats.tracks);
+  for (std::size_t i = 0; i < tracks_.size() && i < bitrateKbps_.size(); ++i) {
+    stats.tracks[i].bitrateKbps = runActive_ ? bitrateKbps_[i] : 0.0;
+  }
+  return stats;
+}
+
+// ---- In-process pipelines ----------------------------------------------------------------
+
+Result<std::unique_ptr<PipelineRelay>> PipelineRelay::create(
+    GMainContext* context, std::string name, media::SourceSpec source,
+    std::vector<media::OutputTrack> tracks, RelayOptions options, StateCallback onState) {
+  auto restarts = RestartPolicy::create(options.backoff, options.budget);
+  if (!restarts) return restarts.error();
+  return std::unique_ptr<PipelineRelay>(
+      new PipelineRelay(context, std::move(name), std::move(source), std::move(tracks),
+                        std::move(options), std::move(onState), std::move(restarts).value()));
+}
+
+PipelineRelay::PipelineRelay(GMainContext* context, std::string name, media::SourceSpec source,
+                             std::vector<media::OutputTrack> tracks, RelayOptions options,
+                             StateCallback onState, RestartPolicy restarts)
+    : SupervisedRelay(context, std::move(name), std::move(tracks), std::move(options),
+                      std::move(onState), std::move(restarts)),
+      source_(std::move(source)) {}
+
+PipelineRelay::~PipelineRelay() {
+  endRunFromDestructor();
+  endRun([](bool) {});
+}
+
+std::string PipelineRelay::sourceDescription() const {
+  return media::describeSource(source_);
+}
+
+Result<void> PipelineRelay::launchRun() {
+  std::weak_ptr<bool> alive = aliveToken();
+  const unsigned current = run();
+  auto built = media::RelayPipeline::create(name(), source_, tracks(), options().video,
+                                            {context(), [this, alive, current] {
+                                               // A late hop from a run already ended is not news.
+                                               if (!alive.expired() && current == run())
+                                                 mediaFlowing();
+                                             }});
+  if (!built) return built.error();
+  pipeline_ = std::move(built).value();
+  auto bus = GRef<GstBus>::adopt(gst_element_get_bus(pipeline_->pipeline()));
+  auto watch = GRef<GSource>::adopt(gst_bus_create_watch(bus.get()));
+  g_source_set_callback(watch.get(), G_SOURCE_FUNC(&PipelineRelay::busMessage), this, nullptr);
+  busWatch_ = Source::attach(std::move(watch), context());
+  launchedUs_ = g_get_monotonic_time();
+  gst_element_set_state(pipeline_->pipeline(), GST_STATE_PLAYING);
+  return {};
+}
+
+gboolean PipelineRelay::busMessage(GstBus*, GstMessage* message, gpointer self) noexcept {
+  static_cast<PipelineRelay*>(self)->onBusMessage(message);
+  return G_SOURCE_CONTINUE;
+}
+
+void PipelineRelay::onBusMessage(GstMessage* message) {
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR: {
+      GUnique<GError> error;
+      GUnique<char> debug;
+      gst_message_parse_error(message, error.outPtr(), debug.outPtr());
+      GST_DEBUG_BIN_TO_DOT_FILE_WITH_TS(GST_BIN(pipeline_->pipeline()), GST_DEBUG_GRAPH_SHOW_ALL,
+                                        name().c_str());
+      Error failure = Error::fromGError(error.get());
+      failure.message = model::redactText(std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))) +
+                                          ": " + failure.message);
+      GST_WARNING("relay %s: %s (%s)", name().c_str(), failure.message.c_str(),
+                  debug ? model::redactText(debug.get()).c_str() : "");
+      if (isRetryable(error.get())) {
+        retry(std::move(failure));
+      } else {
+        failed(std::move(failure));
+      }
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      retry(makeError(RelayError::SourceEnded, "the source ended (end of stream)"));
+      break;
+    case GST_MESSAGE_WARNING: {
+      GUnique<GError> warning;
+      gst_message_parse_warning(message, warning.outPtr(), nullptr);
+      GST_WARNING("relay %s: %s", name().c_str(),
+                  model::redactText(warning ? warning->message : "").c_str());
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+std::int64_t PipelineRelay::lastMediaUs() const {
+  return pipeline_ ? pipeline_->lastPacketUs() : 0;
+}
+
+void PipelineRelay::fillTrackStats(std::vector<TrackStats>& tracks) const {
+  if (!pipeline_) return;
+  const std::int64_t now = g_get_monotonic_time();
+  for (std::size_t i = 0; i < tracks.size(); ++i) {
+    const media::TrackCounters& counters = pipeline_->counters(i);
+    tracks[i].packets = counters.packets.load(std::memory_order_relaxed);
+    tracks[i].bytes = counters.bytes.load(std::memory_order_relaxed);
+    const std::int64_t first = counters.firstPacketUs.load(std::memory_order_relaxed);
+    const std::int64_t last = counters.lastPacketUs.load(std::memory_order_relaxed);
+    if (first > 0) tracks[i].firstPacketMs = (first - launchedUs_) / 1000;
+    if (last > 0) tracks[i].lastPacketAgeMs = (now - last) / 1000;
+  }
+}
+
+void PipelineRelay::endRun(std::function<void(bool abandoned)> then) {
+  busWatch_.cancel();
+  std::unique_ptr<media::RelayPipeline> pipeline = std::move(pipeline_);
+  if (!pipeline) return;  // only from the destructor: an active run always has its pipeline
+  // Reported once: by the worker when the pipeline is in NULL, or by the timer if first.
+  auto reported = std::make_shared<bool>(false);
+  auto report = [reported, then](bool abandoned) {
+    if (*reported) return;
+    *reported = true;
     then(abandoned);
   };
   // Reaching NULL can block on the network (an RTSP teardown): never on the control context.
-  std::thread([pipeline = std::move(pipeline), context = context_, report]() mutable {
+  std::thread([pipeline = std::move(pipeline), context = GRef<GMainContext>::ref(context()),
+               report]() mutable {
     pipeline.reset();
-    auto* done = new std::function<void()>([report] { report(false); });
     g_main_context_invoke_full(
         context.get(), G_PRIORITY_DEFAULT,
         [](gpointer data) -> gboolean {
-          (*static_cast<std::function<void()>*>(data))();
+          (*static_cast<std::function<void(bool)>*>(data))(false);
           return G_SOURCE_REMOVE;
         },
-        done, [](gpointer data) { delete static_cast<std::function<void()>*>(data); });
+        new std::function<void(bool)>(report),
+        [](gpointer data) { delete static_cast<std::function<void(bool)>*>(data); });
   }).detach();
-  if (alive.expired()) return;  // from the destructor: nobody to tell
   stopTimer_ = Source::timeout(
-      context_.get(), options_.stopTimeout,
+      context(), options().stopTimeout,
       [report] {
         report(true);
         return false;
       },
       "su-relay-stop-timeout");
-}
-
-RelayStats PipelineRelay::stats() const {
-  RelayStats stats;
-  stats.state = state_;
-  stats.source = media::describeSource(source_);
-  stats.restarts = restartCount_;
-  stats.lastError = lastError_;
-  const std::int64_t now = nowUs();
-  if (state_ == model::RunState::Running) stats.uptimeMs = (now - runningSinceUs_) / 1000;
-  for (std::size_t i = 0; i < tracks_.size(); ++i) {
-    TrackStats track{.mid = tracks_[i].mid, .type = tracks_[i].type};
-    if (pipeline_) {
-      const media::TrackCounters& counters = pipeline_->counters(i);
-      track.packets = counters.packets.load(std::memory_order_relaxed);
-      track.bytes = counters.bytes.load(std::memory_order_relaxed);
-      track.bitrateKbps = bitrateKbps_.empty() ? 0 : bitrateKbps_[i];
-      const std::int64_t first = counters.firstPacketUs.load(std::memory_order_relaxed);
-      const std::int64_t last = counters.lastPacketUs.load(std::memory_order_relaxed);
-      if (first > 0) track.firstPacketMs = (first - launchedUs_) / 1000;
-      if (last > 0) track.lastPacketAgeMs = (now - last) / 1000;
-    }
-    stats.tracks.push_back(track);
-  }
-  return stats;
 }
 
 }  // namespace su::supervisor

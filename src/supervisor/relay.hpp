@@ -4,9 +4,13 @@
 // stopping -> stopped. Every transition is logged and reported to the state callback.
 // Errors that retrying cannot fix (a missing element, a bad description, not authorized, an
 // unusable codec) fail at once; network, resource and stream errors, the end of a live source
-// and a stall (no packet for stallTimeout) are retried with jittered backoff until the budget is
-// spent. A restart tears the pipeline down to NULL and builds it again. Teardown is bounded: a
-// pipeline that does not reach NULL in time is abandoned and reported, never waited for.
+// and a stall (no media for stallTimeout) are retried with jittered backoff until the budget is
+// spent. A restart ends the run completely and starts a new one. Ending a run is bounded: what
+// does not stop in time is abandoned (a pipeline) or killed (a process), and reported.
+//
+// SupervisedRelay is that state machine; PipelineRelay (in-process GstPipeline, the default)
+// and FfmpegRelay (an ffmpeg subprocess, for compatibility and as a benchmark baseline)
+// supply the runs.
 #pragma once
 
 #include <chrono>
@@ -26,17 +30,17 @@ namespace su::supervisor {
 
 enum class RelayError {
   Stalled = 1,      // no media for stallTimeout
-  SourceEnded,      // end of stream from a live source
+  SourceEnded,      // end of stream from a live source, or the process exited
   BudgetExhausted,  // too many restarts within the window
-  StopTimeout,      // the pipeline did not reach NULL in time and was abandoned
+  StopTimeout,      // the run did not end in time and was abandoned
 };
 GQuark errorDomainOf(RelayError);
 
 struct RelayOptions {
   BackoffPolicy backoff{.initial = Milliseconds(1000), .max = Milliseconds(30000)};
   RestartBudgetPolicy budget{.maxRestarts = 5, .window = Milliseconds(60000)};
-  Milliseconds stallTimeout{10000};  // no RTP on any media for this long: restart
-  Milliseconds stopTimeout{5000};    // a pipeline still not in NULL after this is abandoned
+  Milliseconds stallTimeout{10000};  // no media for this long: restart
+  Milliseconds stopTimeout{5000};    // a run still not ended after this is abandoned or killed
   media::VideoEncoding video;
 };
 
@@ -72,10 +76,78 @@ class Relay {
   virtual RelayStats stats() const = 0;
 };
 
-// Whether an error from the bus is worth a restart.
+// Whether an error from a GStreamer bus is worth a restart.
 bool isRetryable(const GError* error);
 
-class PipelineRelay final : public Relay {
+class SupervisedRelay : public Relay {
+ public:
+  ~SupervisedRelay() override;
+  void start() override;
+  void stop(std::function<void()> done) override;
+  model::RunState state() const override { return state_; }
+  RelayStats stats() const override;
+
+ protected:
+  SupervisedRelay(GMainContext* context, std::string name, std::vector<media::OutputTrack> tracks,
+                  RelayOptions options, StateCallback onState, RestartPolicy restarts);
+
+  // One run: build and start it, or fail (fatal: no retry helps).
+  virtual Result<void> launchRun() = 0;
+  // Ends the current run, bounded by stopTimeout; `then(abandoned)` on the context after.
+  // Called from the destructor too: then `then` is never called.
+  virtual void endRun(std::function<void(bool abandoned)> then) = 0;
+  // When media last left, in g_get_monotonic_time() microseconds; 0 if not yet in this run.
+  virtual std::int64_t lastMediaUs() const = 0;
+  // Per-track counters of the current run, where the run can count them.
+  virtual void fillTrackStats(std::vector<TrackStats>& tracks) const = 0;
+  virtual std::string sourceDescription() const = 0;
+
+  // For the runs to report what happens.
+  void mediaFlowing();  // the first media left: starting -> running
+  void retry(Error error);
+  void failed(Error error);
+
+  GMainContext* context() const noexcept { return context_.get(); }
+  const std::string& name() const noexcept { return name_; }
+  const std::vector<media::OutputTrack>& tracks() const noexcept { return tracks_; }
+  const RelayOptions& options() const noexcept { return options_; }
+  // Expires with the relay: for work that comes back from other threads or processes.
+  std::weak_ptr<bool> aliveToken() const { return alive_; }
+  // Distinguishes the current run from earlier ones, whose late news must be ignored.
+  unsigned run() const noexcept { return run_; }
+  // The subclass destructor ends the run itself (endRun cannot be called from here).
+  void endRunFromDestructor() { alive_.reset(); }
+
+ private:
+  void launch();
+  void setState(model::RunState state, std::optional<Error> error = std::nullopt);
+  void tick();
+  void finish(std::function<void(bool abandoned)> then);
+
+  GRef<GMainContext> context_;
+  std::string name_;
+  std::vector<media::OutputTrack> tracks_;
+  RelayOptions options_;
+  StateCallback onState_;
+  RestartPolicy restarts_;
+  Source watchdog_;
+  Source restartTimer_;
+  Deferred deferred_;
+  model::RunState state_ = model::RunState::Stopped;
+  bool runActive_ = false;
+  std::int64_t launchedUs_ = 0;
+  std::int64_t runningSinceUs_ = 0;
+  unsigned restartCount_ = 0;
+  unsigned run_ = 0;
+  std::optional<std::string> lastError_;
+  std::vector<std::uint64_t> bytesAtLastTick_;
+  std::vector<double> bitrateKbps_;
+  std::int64_t lastTickUs_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// The default relay: a GstPipeline in this process, watched from its bus.
+class PipelineRelay final : public SupervisedRelay {
  public:
   static Result<std::unique_ptr<PipelineRelay>> create(GMainContext* context, std::string name,
                                                        media::SourceSpec source,
@@ -83,50 +155,24 @@ class PipelineRelay final : public Relay {
                                                        RelayOptions options, StateCallback onState);
   ~PipelineRelay() override;
 
-  void start() override;
-  void stop(std::function<void()> done) override;
-  model::RunState state() const override { return state_; }
-  RelayStats stats() const override;
-
  private:
   PipelineRelay(GMainContext* context, std::string name, media::SourceSpec source,
                 std::vector<media::OutputTrack> tracks, RelayOptions options, StateCallback onState,
                 RestartPolicy restarts);
-  void launch();
-  void setState(model::RunState state, std::optional<Error> error = std::nullopt);
+  Result<void> launchRun() override;
+  void endRun(std::function<void(bool abandoned)> then) override;
+  std::int64_t lastMediaUs() const override;
+  void fillTrackStats(std::vector<TrackStats>& tracks) const override;
+  std::string sourceDescription() const override;
+
   static gboolean busMessage(GstBus* bus, GstMessage* message, gpointer self) noexcept;
   void onBusMessage(GstMessage* message);
-  void failed(Error error);
-  void retry(Error error);
-  void mediaFlowing();  // the first packet left: starting -> running
-  void tick();
-  // Drops the pipeline in a worker thread; `then(abandoned)` on the context once it is in NULL,
-  // or once stopTimeout has passed.
-  void teardown(std::function<void(bool abandoned)> then);
 
-  GRef<GMainContext> context_;
-  std::string name_;
   media::SourceSpec source_;
-  std::vector<media::OutputTrack> tracks_;
-  RelayOptions options_;
-  StateCallback onState_;
-  RestartPolicy restarts_;
   std::unique_ptr<media::RelayPipeline> pipeline_;
-  Source busWatch_;
-  Source watchdog_;
-  Source restartTimer_;
-  Source stopTimer_;
-  Deferred deferred_;
-  model::RunState state_ = model::RunState::Stopped;
   std::int64_t launchedUs_ = 0;
-  std::int64_t runningSinceUs_ = 0;
-  unsigned restartCount_ = 0;
-  unsigned generation_ = 0;  // which pipeline is current
-  std::optional<std::string> lastError_;
-  std::vector<std::uint64_t> bytesAtLastTick_;
-  std::vector<double> bitrateKbps_;
-  std::int64_t lastTickUs_ = 0;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Source busWatch_;
+  Source stopTimer_;
 };
 
 }  // namespace su::supervisor

@@ -214,8 +214,7 @@ TEST_F(RelayTest, StopIsBoundedEvenWhenThePipelineWillNotStop) {
   EXPECT_EQ(subject->state(), RunState::Stopped);
   ASSERT_FALSE(errors.empty());
   EXPECT_TRUE(isRelayError(errors.back(), RelayError::StopTimeout)) << errors.back().message;
-  EXPECT_EQ(subject->stats().lastError,
-            "the pipeline did not stop within 300 ms and was abandoned");
+  EXPECT_EQ(subject->stats().lastError, "the run did not end within 300 ms and was abandoned");
 }
 
 TEST_F(RelayTest, FailingRelaysLeaveNoThreadsOrFileDescriptorsBehind) {
