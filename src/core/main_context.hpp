@@ -100,6 +100,21 @@ class Deferred {
   std::uint64_t nextId_ = 0;
 };
 
+// Makes `context` the thread-default context for a scope, so that GIO and libsoup attach what
+// they start in it (async operations, sources) to that context.
+class ThreadDefaultScope {
+ public:
+  explicit ThreadDefaultScope(GMainContext* context) : context_(context) {
+    g_main_context_push_thread_default(context_);
+  }
+  ~ThreadDefaultScope() { g_main_context_pop_thread_default(context_); }
+  ThreadDefaultScope(const ThreadDefaultScope&) = delete;
+  ThreadDefaultScope& operator=(const ThreadDefaultScope&) = delete;
+
+ private:
+  GMainContext* context_;
+};
+
 // One GCancellable per operation owner; the owner's destruction cancels what is still pending.
 class Cancellable {
  public:

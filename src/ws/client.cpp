@@ -14,20 +14,6 @@ GQuark errorDomainOf(WsError) {
 
 namespace {
 
-// Scopes a context as the thread default, so that libsoup attaches what it creates to it.
-class ThreadDefault {
- public:
-  explicit ThreadDefault(GMainContext* context) : context_(context) {
-    g_main_context_push_thread_default(context_);
-  }
-  ~ThreadDefault() { g_main_context_pop_thread_default(context_); }
-  ThreadDefault(const ThreadDefault&) = delete;
-  ThreadDefault& operator=(const ThreadDefault&) = delete;
-
- private:
-  GMainContext* context_;
-};
-
 // What a pending connect needs to find its Client again, if the Client still exists.
 struct PendingConnect {
   std::weak_ptr<bool> alive;
@@ -101,7 +87,7 @@ Client::Client(GMainContext* context, ClientOptions options, Handlers handlers, 
       options_(std::move(options)),
       handlers_(std::move(handlers)),
       backoff_(std::move(backoff)) {
-  ThreadDefault scope(context_.get());
+  ThreadDefaultScope scope(context_.get());
   session_ = GRef<GObject>::adopt(G_OBJECT(soup_session_new()));
 }
 
@@ -131,7 +117,7 @@ void Client::startAttempt() {
     protocols.push_back(protocol.data());
   protocols.push_back(nullptr);
   {
-    ThreadDefault scope(context_.get());
+    ThreadDefaultScope scope(context_.get());
     soup_session_websocket_connect_async(
         SOUP_SESSION(session_.get()), SOUP_MESSAGE(message.get()), nullptr,
         options_.protocols.empty() ? nullptr : protocols.data(), G_PRIORITY_DEFAULT,

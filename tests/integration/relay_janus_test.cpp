@@ -2,8 +2,12 @@
 // decodes what arrives.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "janus/streaming.hpp"
 #include "media/output.hpp"
+#include "supervisor/ffmpeg_relay.hpp"
 #include "supervisor/relay.hpp"
 #include "support/janus_test.hpp"
 #include "support/media_sources.hpp"
@@ -89,7 +93,7 @@ class RelayJanusTest : public test::JanusTest {
   }
 
   std::unique_ptr<janus::StreamingClient> streaming;
-  std::unique_ptr<PipelineRelay> relay;
+  std::unique_ptr<SupervisedRelay> relay;
   std::unique_ptr<test::StreamingViewer> viewer;
   std::vector<RunState> states;
   std::vector<Error> errors;
@@ -188,6 +192,57 @@ TEST_F(RelayJanusTest, WrongCameraCredentialsFailAtOnceAndStaySecret) {
   EXPECT_TRUE(errors.back().is(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED))
       << errors.back().message;
   EXPECT_EQ(errors.back().message.find("not-the-password-8"), std::string::npos);
+}
+
+// Processes whose command line mentions `needle` (ffmpeg children left behind, say).
+int processesMentioning(const std::string& needle) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string text((std::istreambuf_iterator<char>(cmdline)), {});
+    if (text.find(needle) != std::string::npos) ++count;
+  }
+  return count;
+}
+
+TEST_F(RelayJanusTest, TheFfmpegRelayReachesAWebRtcViewerAndFollowsThePublisher) {
+  auto rtmp = test::RtmpServer::start();
+  ASSERT_TRUE(rtmp);
+  auto publisher = test::RtmpPublisher::start(rtmp->url("encoder-ff"));
+  auto tracks = createMountPoint(9306, "ffmpeg-janus");
+  auto created =
+      FfmpegRelay::create(context(), "ffmpeg-janus", {.url = rtmp->url("encoder-ff")}, tracks,
+                          {.backoff = {.initial = 200ms, .max = 1s},
+                           .budget = {.maxRestarts = 50, .window = 60s},
+                           .stallTimeout = 3000ms},
+                          [this](RunState state, const std::optional<Error>& error) {
+                            states.push_back(state);
+                            if (error) errors.push_back(*error);
+                          });
+  ASSERT_TRUE(created.ok());
+  relay = std::move(created).value();
+  relay->start();
+  ASSERT_TRUE(runUntil([&] { return relay->state() == RunState::Running; }, 20s))
+      << (errors.empty() ? "" : errors.back().message);
+  EXPECT_TRUE(mediaFresh(9306));
+  watch(9306);
+  EXPECT_TRUE(
+      runUntil([&] { return viewer->videoFrames() >= 60 && viewer->audioBuffers() > 0; }, 20s))
+      << "video frames " << viewer->videoFrames() << ", audio buffers " << viewer->audioBuffers();
+
+  publisher.reset();
+  ASSERT_TRUE(runUntil([&] { return relay->state() == RunState::Retrying; }, 15s));
+  publisher = test::RtmpPublisher::start(rtmp->url("encoder-ff"));
+  ASSERT_TRUE(runUntil([&] { return relay->state() == RunState::Running; }, 30s))
+      << (errors.empty() ? "" : errors.back().message);
+  EXPECT_TRUE(mediaFresh(9306));
+
+  const std::string marker = "rtp://127.0.0.1:" + std::to_string(tracks[0].port);
+  EXPECT_EQ(processesMentioning(marker), 1);
+  bool stopped = false;
+  relay->stop([&] { stopped = true; });
+  ASSERT_TRUE(runUntil([&] { return stopped; }, 10s));
+  EXPECT_EQ(processesMentioning(marker), 0) << "stop ends the process group";
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "supervisor/ffmpeg_relay.hpp"
 #include "support/janus_server.hpp"
 #include "support/main_context_test.hpp"
 #include "support/media_sources.hpp"
@@ -239,6 +240,117 @@ TEST_F(RelayTest, FailingRelaysLeaveNoThreadsOrFileDescriptorsBehind) {
   failAll(5);
   EXPECT_EQ(test::openFileDescriptors(), fds);
   EXPECT_EQ(test::threadCount(), threads);
+}
+
+TEST(FfmpegRelayCommand, IsTheOriginalsCommandPlusWhatJanusNeeds) {
+  const std::vector<media::OutputTrack> tracks{{.mid = "a",
+                                                .type = model::MediaType::Audio,
+                                                .codec = "opus",
+                                                .payloadType = 111,
+                                                .host = "127.0.0.1",
+                                                .port = 5002,
+                                                .sourceIndex = 0,
+                                                .ssrc = 3000000000u},
+                                               {.mid = "v",
+                                                .type = model::MediaType::Video,
+                                                .codec = "h264",
+                                                .payloadType = 96,
+                                                .host = "127.0.0.1",
+                                                .port = 5004,
+                                                .sourceIndex = 1,
+                                                .ssrc = 42}};
+  EXPECT_EQ(FfmpegRelay::command("ffmpeg", {.url = "rtmp://ingest/live/key"}, tracks),
+            (std::vector<std::string>{"ffmpeg",
+                                      "-hide_banner",
+                                      "-loglevel",
+                                      "error",
+                                      "-nostdin",
+                                      "-nostats",
+                                      "-progress",
+                                      "pipe:1",
+                                      "-stats_period",
+                                      "0.5",
+                                      "-re",
+                                      "-i",
+                                      "rtmp://ingest/live/key",
+                                      "-map",
+                                      "0:a:0",
+                                      "-c:a",
+                                      "libopus",
+                                      "-b:a",
+                                      "64k",
+                                      "-ar",
+                                      "48000",
+                                      "-ac",
+                                      "2",
+                                      "-payload_type",
+                                      "111",
+                                      "-ssrc",
+                                      "-1294967296",
+                                      "-f",
+                                      "rtp",
+                                      "rtp://127.0.0.1:5002?pkt_size=1200",
+                                      "-map",
+                                      "0:v:1",
+                                      "-c:v",
+                                      "copy",
+                                      "-bsf:v",
+                                      "h264_mp4toannexb,dump_extra=freq=keyframe",
+                                      "-payload_type",
+                                      "96",
+                                      "-ssrc",
+                                      "42",
+                                      "-f",
+                                      "rtp",
+                                      "rtp://127.0.0.1:5004?pkt_size=1200"}));
+  EXPECT_EQ(FfmpegRelay::command(
+                "ffmpeg", {.url = "rtsp://cam/s", .options = {"-rtsp_transport", "tcp"}}, {})[10],
+            "-rtsp_transport");
+}
+
+TEST_F(RelayTest, FfmpegThatCannotStartFailsAtOnce) {
+  test::RtpReceiver port;
+  auto created = FfmpegRelay::create(
+      context(), "no-ffmpeg", {.url = "rtmp://127.0.0.1:1/live/x"},
+      {video("no-ffmpeg", port.port())}, {},
+      [this](RunState state, const std::optional<Error>& error) {
+        states.push_back(state);
+        if (error) errors.push_back(*error);
+      },
+      "no-such-ffmpeg-program");
+  ASSERT_TRUE(created.ok());
+  (*created)->start();
+  EXPECT_EQ((*created)->state(), RunState::Failed);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors.back().message.rfind("cannot start no-such-ffmpeg-program: ", 0), 0u)
+      << errors.back().message;
+}
+
+TEST_F(RelayTest, FfmpegOnAnUnreachableSourceRetriesUntilTheBudgetIsSpent) {
+  test::RtpReceiver port;
+  const std::string url =
+      "rtmp://127.0.0.1:" + std::to_string(test::freeTcpPort()) + "/live/ffmpeg-key-3";
+  auto created = FfmpegRelay::create(
+      context(), "ffmpeg-unreachable", {.url = url}, {video("ffmpeg-unreachable", port.port())},
+      {.backoff = {.initial = 50ms, .max = 100ms}, .budget = {.maxRestarts = 1, .window = 60s}},
+      [this](RunState state, const std::optional<Error>& error) {
+        states.push_back(state);
+        if (error) errors.push_back(*error);
+      });
+  ASSERT_TRUE(created.ok());
+  (*created)->start();
+  ASSERT_TRUE(runUntil([&] { return (*created)->state() == RunState::Failed; }, 20s));
+  EXPECT_EQ(states,
+            (std::vector<RunState>{RunState::Starting, RunState::Retrying, RunState::Starting,
+                                   RunState::Retrying, RunState::Failed}));
+  EXPECT_EQ(errors.back().message.rfind(
+                "gave up after 1 restarts in 60 s; last error: ffmpeg exited with status 1", 0),
+            0u)
+      << errors.back().message;
+  for (const Error& error : errors) {
+    EXPECT_EQ(error.message.find("ffmpeg-key-3"), std::string::npos) << error.message;
+  }
+  EXPECT_EQ((*created)->stats().source.find("ffmpeg-key-3"), std::string::npos);
 }
 
 }  // namespace
