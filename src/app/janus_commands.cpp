@@ -7,6 +7,7 @@
 #include "app/arguments.hpp"
 #include "app/exit_codes.hpp"
 #include "app/input.hpp"
+#include "janus/blocking_session.hpp"
 #include "janus/streaming.hpp"
 #include "janus/videoroom.hpp"
 #include "json/parse.hpp"
@@ -75,62 +76,19 @@ std::optional<std::int64_t> parseId(const std::string& text) {
   return value;
 }
 
-// One Janus session for one command, driven synchronously on a private context.
-class JanusCall {
- public:
-  static Result<std::unique_ptr<JanusCall>> open(const Arguments& arguments) {
-    std::unique_ptr<JanusCall> call(new JanusCall);
-    janus::SessionOptions options{
-        .url = arguments.value("janus-url", "SU_JANUS_URL").value_or("ws://127.0.0.1:8188"),
-        .caFile = arguments.value("ca-file"),
-        .keepaliveInterval = Milliseconds(0),
-        .reconnect = false};
-    if (const auto timeout = arguments.value("timeout")) {
-      gint64 ms = 0;
-      if (!g_ascii_string_to_signed(timeout->c_str(), 10, 1, 3'600'000, &ms, nullptr)) {
-        return makeError(ArgumentError::Usage, "--timeout takes milliseconds (1..3600000)");
-      }
-      options.connectTimeout = options.requestTimeout = Milliseconds(ms);
+// One Janus session for one command.
+Result<std::unique_ptr<janus::BlockingSession>> openSession(const Arguments& arguments) {
+  janus::SessionOptions options{
+      .url = arguments.value("janus-url", "SU_JANUS_URL").value_or("ws://127.0.0.1:8188"),
+      .caFile = arguments.value("ca-file")};
+  if (const auto timeout = arguments.value("timeout")) {
+    gint64 ms = 0;
+    if (!g_ascii_string_to_signed(timeout->c_str(), 10, 1, 3'600'000, &ms, nullptr)) {
+      return makeError(ArgumentError::Usage, "--timeout takes milliseconds (1..3600000)");
     }
-    auto session = janus::Session::create(call->context_.get(), options);
-    if (!session) return session.error();
-    call->session_ = std::move(session).value();
-    auto connected = call->wait<void>([&](auto done) { call->session_->connect(done); });
-    if (!connected) return connected.error();
-    return call;
+    options.connectTimeout = options.requestTimeout = Milliseconds(ms);
   }
-
-  ~JanusCall() {
-    if (session_ && session_->ready()) {
-      static_cast<void>(wait<void>([&](auto done) { session_->destroy(done); }));
-    }
-    session_.reset();
-    g_main_context_pop_thread_default(context_.get());
-  }
-
-  template <typename T, typename Start>
-  Result<T> wait(Start start) {
-    std::optional<Result<T>> result;
-    start([&](Result<T> value) { result = std::move(value); });
-    while (!result)
-      g_main_context_iteration(context_.get(), TRUE);
-    return std::move(*result);
-  }
-
-  janus::Session& session() { return *session_; }
-
- private:
-  JanusCall() : context_(GRef<GMainContext>::adopt(g_main_context_new())) {
-    g_main_context_push_thread_default(context_.get());
-  }
-  GRef<GMainContext> context_;
-  std::unique_ptr<janus::Session> session_;
-};
-
-template <typename Client>
-Result<std::unique_ptr<Client>> attachTo(JanusCall& call) {
-  return call.wait<std::unique_ptr<Client>>(
-      [&](auto done) { Client::attach(call.session(), done); });
+  return janus::BlockingSession::open(std::move(options));
 }
 
 // A spec file decoded into a model, or every problem with it.
@@ -208,9 +166,9 @@ int mountpointCommand(const std::string& action, const Arguments& arguments) {
     return failUsage("unknown mountpoint action '" + action + "'", kMountpointUsage);
   }
 
-  auto call = JanusCall::open(arguments);
+  auto call = openSession(arguments);
   if (!call) return fail(kExitFailure, call.error().message);
-  auto client = attachTo<janus::StreamingClient>(**call);
+  auto client = (*call)->attach<janus::StreamingClient>();
   if (!client) return fail(kExitFailure, client.error().message);
   janus::StreamingClient& streaming = **client;
   const auto secret = arguments.value("secret", "SU_JANUS_SECRET");
@@ -280,9 +238,9 @@ int roomCommand(const std::string& action, const Arguments& arguments) {
   if (secret) spec.secret = secret;
   if (adminKey) spec.adminKey = adminKey;
 
-  auto call = JanusCall::open(arguments);
+  auto call = openSession(arguments);
   if (!call) return fail(kExitFailure, call.error().message);
-  auto client = attachTo<janus::VideoRoomClient>(**call);
+  auto client = (*call)->attach<janus::VideoRoomClient>();
   if (!client) return fail(kExitFailure, client.error().message);
   janus::VideoRoomClient& videoroom = **client;
 

@@ -92,19 +92,34 @@ std::optional<std::string> profileFromCodecData(const GstStructure* structure) {
   }
 }
 
-// Whether an H.264 stream of `profile` decodes where the mountpoint's fmtp promises its profile.
-bool profileFits(const std::string& profile, const std::optional<std::string>& fmtp) {
-  if (!fmtp) return true;
+// The H.264 profiles (as GStreamer names them) that decode where the mountpoint's fmtp promises
+// its profile-level-id; none when it promises nothing we know.
+std::optional<std::vector<std::string_view>> allowedProfiles(
+    const std::optional<std::string>& fmtp) {
+  if (!fmtp) return std::nullopt;
   const std::size_t at = fmtp->find("profile-level-id=");
-  if (at == std::string::npos) return true;
+  if (at == std::string::npos) return std::nullopt;
   const std::string hex = fmtp->substr(at + 17, 2);
   const long profileIdc = std::strtol(hex.c_str(), nullptr, 16);
   std::vector<std::string_view> fits{"constrained-baseline", "baseline"};
   if (profileIdc == 0x4d) fits.push_back("main");
   if (profileIdc == 0x64) fits.insert(fits.end(), {"main", "high"});
-  if (profileIdc != 0x42 && profileIdc != 0x4d && profileIdc != 0x64) return true;
-  return std::find(fits.begin(), fits.end(), profile) != fits.end();
+  if (profileIdc != 0x42 && profileIdc != 0x4d && profileIdc != 0x64) return std::nullopt;
+  return fits;
 }
+
+bool profileFits(const std::string& profile, const std::optional<std::string>& fmtp) {
+  const auto fits = allowedProfiles(fmtp);
+  return !fits || std::find(fits->begin(), fits->end(), profile) != fits->end();
+}
+
+// Everything of a media type that a branch can take, passed through or transcoded.
+constexpr std::string_view kAnyVideo =
+    "video/x-raw; video/x-h264; video/x-h265; video/x-vp8; "
+    "video/x-vp9; video/x-av1; image/jpeg";
+constexpr std::string_view kAnyAudio =
+    "audio/x-raw; audio/x-opus; audio/mpeg; audio/x-alaw; "
+    "audio/x-mulaw; audio/G722; audio/x-ac3; audio/x-vorbis";
 
 bool isRaw(std::string_view caps) {
   return caps == "video/x-raw" || caps == "audio/x-raw";
@@ -243,6 +258,83 @@ Result<GRef<GstElement>> makeOutputBranch(const OutputTrack& track, const GstCap
   auto sink = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "udp"));
   g_object_set(sink.get(), "host", track.host.c_str(), "port", track.port, nullptr);
   return bin;
+}
+
+GRef<GstCaps> acceptedCaps(const OutputTrack& track, const VideoEncoding& video) {
+  const bool isVideo = track.type == model::MediaType::Video;
+  std::string caps;
+  const Codec* codec = findCodec(track.codec);
+  if (codec && !(isVideo && video.always)) {
+    caps = std::string(codec->encodedCaps);
+    const auto profiles = track.codec == "h264" ? allowedProfiles(track.fmtp) : std::nullopt;
+    if (profiles) {
+      caps += ", profile=(string){ ";
+      for (std::size_t i = 0; i < profiles->size(); ++i) {
+        caps += (i ? ", " : "") + std::string((*profiles)[i]);
+      }
+      caps += " }";
+    }
+    caps += "; ";
+  }
+  caps += isVideo ? kAnyVideo : kAnyAudio;
+  return GRef<GstCaps>::adopt(gst_caps_from_string(caps.c_str()));
+}
+
+GRef<GstCaps> branchCaps(model::MediaType type) {
+  const std::string caps(type == model::MediaType::Video ? kAnyVideo : kAnyAudio);
+  return GRef<GstCaps>::adopt(gst_caps_from_string(caps.c_str()));
+}
+
+namespace {
+
+struct CountingProbe {
+  TrackCounters* counters;
+  std::shared_ptr<FirstPacket> first;
+};
+
+GstPadProbeReturn countRtp(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+  auto* probe = static_cast<CountingProbe*>(data);
+  TrackCounters* counters = probe->counters;
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    packets = 1;
+    bytes = gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info));
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    packets = gst_buffer_list_length(list);
+    bytes = gst_buffer_list_calculate_size(list);
+  }
+  const std::int64_t now = g_get_monotonic_time();
+  counters->packets.fetch_add(packets, std::memory_order_relaxed);
+  counters->bytes.fetch_add(bytes, std::memory_order_relaxed);
+  std::int64_t none = 0;
+  counters->firstPacketUs.compare_exchange_strong(none, now, std::memory_order_relaxed);
+  counters->lastPacketUs.store(now, std::memory_order_relaxed);
+  if (probe->first && probe->first->notice.notify && !probe->first->seen.exchange(true)) {
+    // The only work a streaming thread hands over: one hop to the control context.
+    g_main_context_invoke_full(
+        probe->first->notice.context, G_PRIORITY_DEFAULT,
+        [](gpointer call) -> gboolean {
+          (*static_cast<std::function<void()>*>(call))();
+          return G_SOURCE_REMOVE;
+        },
+        new std::function<void()>(probe->first->notice.notify),
+        [](gpointer call) { delete static_cast<std::function<void()>*>(call); });
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+}  // namespace
+
+void countSentPackets(GstElement* branch, TrackCounters* counters,
+                      std::shared_ptr<FirstPacket> first) {
+  auto udp = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch), "udp"));
+  auto sink = GRef<GstPad>::adopt(gst_element_get_static_pad(udp.get(), "sink"));
+  gst_pad_add_probe(sink.get(),
+                    GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                    countRtp, new CountingProbe{counters, std::move(first)},
+                    [](gpointer data) { delete static_cast<CountingProbe*>(data); });
 }
 
 }  // namespace su::media

@@ -9,7 +9,10 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,10 +69,40 @@ std::uint32_t stableSsrc(std::string_view relayName, std::string_view mid);
 // Whether encoded caps (video/x-h264, audio/mpeg...) can go to `track` without transcoding.
 bool canPassThrough(const GstCaps* caps, const OutputTrack& track, const VideoEncoding& video);
 
-// The branch for `track`, as a bin with one ghost sink pad taking the encoded stream: a
-// passthrough or a transcoding chain (chosen from `caps`), the payloader, a queue and udpsink.
-// Its payloader is named "pay-<mid>" and its sink "udp-<mid>".
+// The branch for `track`, as a bin named "out-<mid>" with one ghost sink pad taking the encoded
+// stream: a queue, a passthrough or a transcoding chain (chosen from `caps`), the payloader
+// ("pay") and udpsink ("udp").
 Result<GRef<GstElement>> makeOutputBranch(const OutputTrack& track, const GstCaps* caps,
                                           const VideoEncoding& video);
+
+// What a branch for `track` takes, best first: the encoded stream that passes through (an
+// H.264 profile the fmtp allows, say), then what it can transcode. For an upstream encoder to
+// negotiate with.
+GRef<GstCaps> acceptedCaps(const OutputTrack& track, const VideoEncoding& video);
+// Everything a branch of `type` can take, whatever its codec.
+GRef<GstCaps> branchCaps(model::MediaType type);
+
+// Written by streaming threads, read by anyone.
+struct TrackCounters {
+  std::atomic<std::uint64_t> packets{0};
+  std::atomic<std::uint64_t> bytes{0};
+  std::atomic<std::int64_t> firstPacketUs{0};  // g_get_monotonic_time() of the first RTP packet
+  std::atomic<std::int64_t> lastPacketUs{0};
+};
+
+// Called on `context`, once, when the first RTP packet of any branch sharing it leaves.
+struct FirstPacketNotice {
+  GMainContext* context = nullptr;
+  std::function<void()> notify;
+};
+struct FirstPacket {
+  std::atomic<bool> seen{false};
+  FirstPacketNotice notice;
+};
+
+// Counts what `branch` sends (a probe on its udpsink, atomics only) into `counters`, which must
+// outlive the branch. `first` may be null.
+void countSentPackets(GstElement* branch, TrackCounters* counters,
+                      std::shared_ptr<FirstPacket> first);
 
 }  // namespace su::media

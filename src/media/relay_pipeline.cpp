@@ -8,51 +8,7 @@
 
 namespace su::media {
 
-struct RelayPipeline::FirstPacket {
-  std::atomic<bool> seen{false};
-  FirstPacketNotice notice;
-};
-
 namespace {
-
-struct Probe {
-  TrackCounters* counters;
-  std::shared_ptr<RelayPipeline::FirstPacket> first;
-};
-
-GstPadProbeReturn countRtp(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
-  auto* probe = static_cast<Probe*>(data);
-  TrackCounters* counters = probe->counters;
-  std::uint64_t packets = 0;
-  std::uint64_t bytes = 0;
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    packets = 1;
-    bytes = gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info));
-  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
-    packets = gst_buffer_list_length(list);
-    bytes = gst_buffer_list_calculate_size(list);
-  }
-  const std::int64_t now = g_get_monotonic_time();
-  counters->packets.fetch_add(packets, std::memory_order_relaxed);
-  counters->bytes.fetch_add(bytes, std::memory_order_relaxed);
-  std::int64_t none = 0;
-  counters->firstPacketUs.compare_exchange_strong(none, now, std::memory_order_relaxed);
-  counters->lastPacketUs.store(now, std::memory_order_relaxed);
-  const auto& notice = probe->first->notice;
-  if (notice.notify && !probe->first->seen.exchange(true)) {
-    // The only work a streaming thread hands over: one hop to the control context.
-    g_main_context_invoke_full(
-        notice.context, G_PRIORITY_DEFAULT,
-        [](gpointer call) -> gboolean {
-          (*static_cast<std::function<void()>*>(call))();
-          return G_SOURCE_REMOVE;
-        },
-        new std::function<void()>(notice.notify),
-        [](gpointer call) { delete static_cast<std::function<void()>*>(call); });
-  }
-  return GST_PAD_PROBE_OK;
-}
 
 std::optional<model::MediaType> streamType(const GstCaps* caps, const GstPad* pad) {
   if (caps && !gst_caps_is_empty(caps) && !gst_caps_is_any(caps)) {
@@ -179,7 +135,7 @@ bool RelayPipeline::linkBranch(GstPad* pad, const GstCaps* caps, std::size_t tra
   }
   GstElement* element = GRef<GstElement>(*branch).release();
   gst_bin_add(GST_BIN(pipeline_.get()), element);
-  countPackets(track, element);
+  countSentPackets(element, counters_[track].get(), firstPacket_);
   GstPad* sink = gst_element_get_static_pad(element, "sink");
   const GstPadLinkReturn linked = gst_pad_link(pad, sink);
   gst_object_unref(sink);
@@ -202,16 +158,6 @@ void RelayPipeline::discard(GstPad* pad) {
   GstPad* sinkPad = gst_element_get_static_pad(sink, "sink");
   gst_pad_link(pad, sinkPad);
   gst_object_unref(sinkPad);
-}
-
-void RelayPipeline::countPackets(std::size_t track, GstElement* branch) {
-  auto udp = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch), "udp"));
-  GstPad* sink = gst_element_get_static_pad(udp.get(), "sink");
-  gst_pad_add_probe(sink,
-                    GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                    countRtp, new Probe{counters_[track].get(), firstPacket_},
-                    [](gpointer data) { delete static_cast<Probe*>(data); });
-  gst_object_unref(sink);
 }
 
 }  // namespace su::media

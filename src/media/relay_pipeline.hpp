@@ -26,22 +26,8 @@
 
 namespace su::media {
 
-// Written by streaming threads, read by anyone.
-struct TrackCounters {
-  std::atomic<std::uint64_t> packets{0};
-  std::atomic<std::uint64_t> bytes{0};
-  std::atomic<std::int64_t> firstPacketUs{0};  // g_get_monotonic_time() of the first RTP packet
-  std::atomic<std::int64_t> lastPacketUs{0};
-};
-
 class RelayPipeline {
  public:
-  // Called on `context` (once) when the first RTP packet leaves, from a streaming thread's hop.
-  struct FirstPacketNotice {
-    GMainContext* context;
-    std::function<void()> notify;
-  };
-
   // Builds (does not start) the pipeline named `name`. Fails on a missing element or a bad
   // description: nothing to retry.
   static Result<std::unique_ptr<RelayPipeline>> create(const std::string& name,
@@ -60,8 +46,6 @@ class RelayPipeline {
   RelayPipeline(const RelayPipeline&) = delete;
   RelayPipeline& operator=(const RelayPipeline&) = delete;
 
-  struct FirstPacket;  // shared with the pad probes, which may outlive a teardown briefly
-
  private:
   RelayPipeline(std::string name, std::vector<OutputTrack> tracks, VideoEncoding video);
   static void padAdded(GstElement* source, GstPad* pad, gpointer self) noexcept;
@@ -69,7 +53,6 @@ class RelayPipeline {
   void linkToTracks(GstPad* pad, const GstCaps* caps, const std::vector<std::size_t>& tracks);
   bool linkBranch(GstPad* pad, const GstCaps* caps, std::size_t track);
   void discard(GstPad* pad);
-  void countPackets(std::size_t track, GstElement* branch);
 
   std::string name_;
   std::vector<OutputTrack> tracks_;

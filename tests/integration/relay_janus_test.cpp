@@ -56,20 +56,7 @@ class RelayJanusTest : public test::JanusTest {
     return plan ? *plan : std::vector<media::OutputTrack>{};
   }
 
-  bool mediaFresh(std::int64_t id, std::chrono::milliseconds timeout = 15s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout * timeScale();
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto info =
-          wait<janus::MountPointInfo>([&](auto done) { streaming->info(id, std::nullopt, done); });
-      if (info && !info->media.empty() &&
-          std::all_of(info->media.begin(), info->media.end(),
-                      [](const auto& m) { return m.ageMs && *m.ageMs < 100; })) {
-        return true;
-      }
-      runFor(100ms);
-    }
-    return false;
-  }
+  bool mediaFresh(std::int64_t id) { return JanusTest::mediaFresh(*streaming, id, 2); }
 
   void startRelay(const std::string& name, media::SourceSpec source,
                   std::vector<media::OutputTrack> tracks, RelayOptions options = {}) {

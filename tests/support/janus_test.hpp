@@ -3,10 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <optional>
 
 #include "janus/session.hpp"
+#include "janus/streaming.hpp"
 #include "support/janus_server.hpp"
 #include "support/main_context_test.hpp"
 
@@ -66,6 +69,30 @@ class JanusTest : public MainContextTest {
     if (!attached) return nullptr;
     handles.push_back(*attached);
     return *attached;
+  }
+
+  // Whether every media of mountpoint `id` (at least `minMedia`) has age_ms < 100 on every poll
+  // for half a second. One good poll proves nothing: a new mountpoint's age counts from its
+  // creation.
+  bool mediaFresh(janus::StreamingBackend& streaming, std::int64_t id, std::size_t minMedia = 1,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+    constexpr auto kSustained = std::chrono::milliseconds(500);
+    const auto deadline = std::chrono::steady_clock::now() + timeout * timeScale();
+    constexpr auto kNotFresh = std::chrono::steady_clock::time_point::max();
+    auto freshSince = kNotFresh;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto info =
+          wait<janus::MountPointInfo>([&](auto done) { streaming.info(id, std::nullopt, done); });
+      const bool fresh = info && info->media.size() >= minMedia &&
+                         std::all_of(info->media.begin(), info->media.end(),
+                                     [](const auto& m) { return m.ageMs && *m.ageMs < 100; });
+      const auto now = std::chrono::steady_clock::now();
+      if (!fresh) freshSince = kNotFresh;
+      if (fresh && freshSince == kNotFresh) freshSince = now;
+      if (fresh && now - freshSince >= kSustained) return true;
+      runFor(std::chrono::milliseconds(50));
+    }
+    return false;
   }
 
   std::unique_ptr<JanusServer> janus;

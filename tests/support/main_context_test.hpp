@@ -35,10 +35,16 @@ class MainContextTest : public ::testing::Test {
     return value > 0 ? value : 1;
   }
 
-  // Iterates the context until `predicate` holds (true) or `timeout` passes (false).
+  // Iterates the context until `predicate` holds (true) or `timeout` passes (false). The
+  // predicate is checked at least every 10 ms too, for what other threads change (a viewer's
+  // frame count) without waking this context.
   // SU_TEST_TIME_SCALE stretches every wait (the valgrind setup sets it: memcheck is slow).
   bool runUntil(const std::function<bool()>& predicate,
                 std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    GSource* poll = g_timeout_source_new(10);
+    g_source_set_callback(
+        poll, [](gpointer) -> gboolean { return G_SOURCE_CONTINUE; }, nullptr, nullptr);
+    g_source_attach(poll, context_.get());
     bool timedOut = false;
     GSource* timer = g_timeout_source_new(static_cast<guint>(timeout.count() * timeScale()));
     g_source_set_callback(
@@ -53,6 +59,8 @@ class MainContextTest : public ::testing::Test {
       g_main_context_iteration(context_.get(), TRUE);
     g_source_destroy(timer);
     g_source_unref(timer);
+    g_source_destroy(poll);
+    g_source_unref(poll);
     return predicate();
   }
 

@@ -110,6 +110,25 @@ void ServiceProcess::kill() {
   process_.reset();
 }
 
+std::optional<int> ServiceProcess::interrupt(std::chrono::milliseconds timeout) {
+  if (!process_) return std::nullopt;
+  g_subprocess_send_signal(process_.get(), SIGINT);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (running()) {
+    kill();
+    return std::nullopt;
+  }
+  g_subprocess_wait(process_.get(), nullptr, nullptr);
+  const int status = g_subprocess_get_if_exited(process_.get())
+                         ? g_subprocess_get_exit_status(process_.get())
+                         : 128 + g_subprocess_get_term_sig(process_.get());
+  process_.reset();
+  return status;
+}
+
 bool ServiceProcess::running() const {
   // GLib reaps the child on its worker thread; the identifier is gone once it has exited.
   return process_ && g_subprocess_get_identifier(process_.get()) != nullptr;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +31,9 @@ class ServiceProcess {
              std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // SIGKILL, as a crash would; `start` again afterwards works.
   void kill();
+  // SIGINT, as Ctrl-C would, then waits for the exit: its status, or none if it had to be
+  // killed after `timeout`.
+  std::optional<int> interrupt(std::chrono::milliseconds timeout);
   bool running() const;
   std::string logTail(std::size_t bytes = 4000) const;
 
