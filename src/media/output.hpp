@@ -70,8 +70,8 @@ std::uint32_t stableSsrc(std::string_view relayName, std::string_view mid);
 bool canPassThrough(const GstCaps* caps, const OutputTrack& track, const VideoEncoding& video);
 
 // The branch for `track`, as a bin named "out-<mid>" with one ghost sink pad taking the encoded
-// stream: a queue, a passthrough or a transcoding chain (chosen from `caps`), the payloader
-// ("pay") and udpsink ("udp").
+// stream: a passthrough chain, or a queue and a transcoding chain (chosen from `caps`), then the
+// payloader ("pay") and udpsink ("udp").
 Result<GRef<GstElement>> makeOutputBranch(const OutputTrack& track, const GstCaps* caps,
                                           const VideoEncoding& video);
 

@@ -28,8 +28,26 @@ std::vector<std::string> codecArguments(const media::OutputTrack& track) {
   if (track.codec == "vp9") {
     return {"-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "2M"};
   }
-  // Same settings as the in-process relay's opusenc: 64 kbit/s, 48 kHz stereo.
-  if (track.codec == "opus") return {"-c:a", "libopus", "-b:a", "64k", "-ar", "48000", "-ac", "2"};
+  // The in-process relay's opusenc settings: 64 kbit/s constrained VBR, complexity 10, 20 ms
+  // frames, 48 kHz stereo.
+  if (track.codec == "opus") {
+    return {"-c:a",
+            "libopus",
+            "-b:a",
+            "64k",
+            "-vbr",
+            "constrained",
+            "-compression_level",
+            "10",
+            "-frame_duration",
+            "20",
+            "-application",
+            "audio",
+            "-ar",
+            "48000",
+            "-ac",
+            "2"};
+  }
   if (track.codec == "pcmu") return {"-c:a", "pcm_mulaw", "-ar", "8000", "-ac", "1"};
   if (track.codec == "pcma") return {"-c:a", "pcm_alaw", "-ar", "8000", "-ac", "1"};
   if (track.codec == "g722") return {"-c:a", "g722", "-ar", "16000", "-ac", "1"};

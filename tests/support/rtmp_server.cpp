@@ -33,6 +33,14 @@ std::string RtmpServer::url(const std::string& key) const {
 
 std::unique_ptr<RtmpPublisher> RtmpPublisher::start(const std::string& url, Options options) {
   std::unique_ptr<RtmpPublisher> publisher(new RtmpPublisher);
+  if (!options.loopFile.empty()) {
+    if (!publisher->process_.start({"ffmpeg", "-hide_banner", "-loglevel", "warning", "-re",
+                                    "-stream_loop", "-1", "-i", options.loopFile, "-c", "copy",
+                                    "-f", "flv", url})) {
+      return nullptr;
+    }
+    return publisher;
+  }
   std::vector<std::string> argv{
       "ffmpeg",
       "-hide_banner",

@@ -36,6 +36,8 @@ class RtmpPublisher {
     int framerate = 30;
     int gopFrames = 30;
     bool audio = true;
+    // Instead of encoding a pattern: this file (FLV-compatible H.264 + AAC), looped, copied.
+    std::string loopFile;
   };
   static std::unique_ptr<RtmpPublisher> start(const std::string& url, Options options);
   static std::unique_ptr<RtmpPublisher> start(const std::string& url) {

@@ -1,0 +1,509 @@
+// relay-bench: the cost of N relays, in-process GStreamer pipelines against one ffmpeg per relay,
+// in one run on one machine. See bench/README.md.
+//
+//   relay-bench [--relays 1,8,16,32] [--kinds gstreamer,ffmpeg] [--warmup 5] [--window 20]
+//               [--gop 2]
+//
+// It starts nginx-rtmp on loopback and publishes a 720p30 H.264 + AAC clip to it, looped and
+// copied (so that the publisher costs next to nothing), then for each N and kind runs
+// `relay-host` (N relays of that kind), receives every relay's UDP here, and measures the
+// relay-host process tree: CPU over the window, RSS and PSS at its end, threads, packets per
+// second received, time from each relay's start to its first video packet, and stalls (a gap of
+// more than a second in a relay's video during the window).
+#include <fcntl.h>
+#include <glib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/rtmp_server.hpp"
+#include "support/service_process.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// ---------------------------------------------------------------------------------------------
+// Receiving: one socket per port, one thread polling them all.
+
+struct PortCounters {
+  std::atomic<std::uint64_t> packets{0};
+  std::atomic<std::int64_t> firstUs{0};
+  std::atomic<std::int64_t> lastUs{0};
+  std::atomic<std::int64_t> maxGapUs{0};  // since the last resetGaps()
+};
+
+class Receiver {
+ public:
+  explicit Receiver(const std::vector<int>& ports) : counters_(ports.size()) {
+    for (int port : ports) {
+      const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+      const int size = 4 << 20;
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+      const int on = 1;
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_port = htons(static_cast<std::uint16_t>(port));
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        std::fprintf(stderr, "cannot bind UDP port %d\n", port);
+        std::exit(1);
+      }
+      fds_.push_back(fd);
+    }
+    thread_ = std::thread([this] { run(); });
+  }
+  ~Receiver() {
+    stop_ = true;
+    thread_.join();
+    for (int fd : fds_)
+      close(fd);
+  }
+  const PortCounters& port(std::size_t index) const { return counters_[index]; }
+  void resetGaps() {
+    for (auto& counters : counters_)
+      counters.maxGapUs = 0;
+  }
+
+ private:
+  void run() {
+    std::vector<pollfd> polled;
+    for (int fd : fds_)
+      polled.push_back({fd, POLLIN, 0});
+    char buffer[2048];
+    while (!stop_) {
+      if (poll(polled.data(), polled.size(), 100) <= 0) continue;
+      const std::int64_t now = g_get_monotonic_time();
+      for (std::size_t i = 0; i < polled.size(); ++i) {
+        if (!(polled[i].revents & POLLIN)) continue;
+        PortCounters& counters = counters_[i];
+        while (recv(fds_[i], buffer, sizeof buffer, 0) > 0) {
+          counters.packets.fetch_add(1, std::memory_order_relaxed);
+          std::int64_t none = 0;
+          counters.firstUs.compare_exchange_strong(none, now);
+          const std::int64_t last = counters.lastUs.exchange(now);
+          if (last && now - last > counters.maxGapUs) counters.maxGapUs = now - last;
+        }
+      }
+    }
+  }
+
+  std::vector<int> fds_;
+  std::vector<PortCounters> counters_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The process tree under a pid, from /proc.
+
+std::string readFile(const std::string& path) {
+  std::ifstream file(path);
+  return std::string(std::istreambuf_iterator<char>(file), {});
+}
+
+std::vector<pid_t> processTree(pid_t root) {
+  std::multimap<pid_t, pid_t> children;
+  GDir* dir = g_dir_open("/proc", 0, nullptr);
+  while (const char* name = g_dir_read_name(dir)) {
+    if (!g_ascii_isdigit(name[0])) continue;
+    const std::string stat = readFile(std::string("/proc/") + name + "/stat");
+    const std::size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string state;
+    pid_t parent = 0;
+    fields >> state >> parent;
+    children.emplace(parent, std::atoi(name));
+  }
+  g_dir_close(dir);
+  std::vector<pid_t> tree{root};
+  for (std::size_t i = 0; i < tree.size(); ++i) {
+    auto [begin, end] = children.equal_range(tree[i]);
+    for (auto it = begin; it != end; ++it)
+      tree.push_back(it->second);
+  }
+  return tree;
+}
+
+struct TreeSample {
+  double cpuSeconds = 0;
+  double rssMb = 0;
+  double pssMb = 0;
+  long threads = 0;
+  std::size_t processes = 0;
+};
+
+long fieldOf(const std::string& text, const std::string& key) {
+  const std::size_t at = text.find("\n" + key + ":");
+  return at == std::string::npos ? 0 : std::atol(text.c_str() + at + key.size() + 2);
+}
+
+// The tree under `root`, or only its descendants: the ffmpeg relays are measured without the
+// relay-host that supervises them (a generous baseline: their supervisor costs them nothing).
+TreeSample sampleTree(pid_t root, bool includeRoot) {
+  TreeSample sample;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (pid_t pid : processTree(root)) {
+    if (pid == root && !includeRoot) continue;
+    const std::string base = "/proc/" + std::to_string(pid);
+    const std::string stat = readFile(base + "/stat");
+    const std::size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::vector<std::string> values{std::istream_iterator<std::string>(fields), {}};
+    if (values.size() < 13) continue;
+    sample.cpuSeconds += (std::atof(values[11].c_str()) + std::atof(values[12].c_str())) / ticks;
+    const std::string rollup = "\n" + readFile(base + "/smaps_rollup");
+    sample.rssMb += fieldOf(rollup, "Rss") / 1024.0;
+    sample.pssMb += fieldOf(rollup, "Pss") / 1024.0;
+    sample.threads += fieldOf("\n" + readFile(base + "/status"), "Threads");
+    ++sample.processes;
+  }
+  return sample;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run: N relays of one kind.
+
+struct RunResult {
+  std::string kind;
+  int relays = 0;
+  double cpuPercentPerRelay = 0;  // of one core
+  double rssMbPerRelay = 0;
+  double pssMbPerRelay = 0;
+  double rssMbTotal = 0;
+  double pssMbTotal = 0;
+  long threads = 0;
+  std::size_t processes = 0;
+  double packetsPerSecondPerRelay = 0;
+  double firstVideoMsMedian = 0;
+  double firstVideoMsMax = 0;
+  int missingVideo = 0;  // relays that never sent video
+  int stalled = 0;       // relays with a video gap over 1 s in the window
+};
+
+struct Settings {
+  std::vector<int> relays{1, 8, 16, 32};
+  std::vector<std::string> kinds{"gstreamer", "ffmpeg"};
+  int warmupSeconds = 5;
+  int windowSeconds = 20;
+  int basePort = 41000;
+  int gopSeconds = 2;  // the clip's keyframe interval: OBS's recommended setting
+};
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const std::size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+std::optional<RunResult> runOnce(const Settings& settings, const std::string& kind, int relays,
+                                 const std::string& source) {
+  std::vector<int> ports;
+  for (int i = 0; i < relays; ++i) {
+    ports.push_back(settings.basePort + 4 * i);      // audio
+    ports.push_back(settings.basePort + 4 * i + 2);  // video
+  }
+  Receiver receiver(ports);
+
+  const std::vector<std::string> argv{SU_RELAY_HOST,
+                                      "--kind",
+                                      kind,
+                                      "--relays",
+                                      std::to_string(relays),
+                                      "--source",
+                                      source,
+                                      "--base-port",
+                                      std::to_string(settings.basePort)};
+  std::vector<const char*> raw;
+  for (const auto& arg : argv)
+    raw.push_back(arg.c_str());
+  raw.push_back(nullptr);
+  GError* error = nullptr;
+  GSubprocess* host = g_subprocess_newv(raw.data(), G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  if (!host) {
+    std::fprintf(stderr, "cannot start relay-host: %s\n", error->message);
+    g_error_free(error);
+    return std::nullopt;
+  }
+  const pid_t pid = std::atoi(g_subprocess_get_identifier(host));
+  GDataInputStream* lines = g_data_input_stream_new(g_subprocess_get_stdout_pipe(host));
+  std::vector<std::int64_t> startUs(relays, 0);
+  while (char* line = g_data_input_stream_read_line(lines, nullptr, nullptr, nullptr)) {
+    const std::string text = line;
+    g_free(line);
+    if (text == "ready") break;
+    int index = 0;
+    long long us = 0;
+    if (std::sscanf(text.c_str(), "start %d %lld", &index, &us) == 2 && index < relays) {
+      startUs[index] = us;
+    }
+  }
+
+  // Every relay's first video packet, or 30 s.
+  const std::int64_t deadline = g_get_monotonic_time() + 30'000'000;
+  auto allVideo = [&] {
+    for (int i = 0; i < relays; ++i)
+      if (!receiver.port(2 * i + 1).firstUs) return false;
+    return true;
+  };
+  while (!allVideo() && g_get_monotonic_time() < deadline)
+    std::this_thread::sleep_for(20ms);
+
+  RunResult result{.kind = kind, .relays = relays};
+  std::vector<double> firstVideoMs;
+  for (int i = 0; i < relays; ++i) {
+    const std::int64_t first = receiver.port(2 * i + 1).firstUs;
+    if (first) {
+      firstVideoMs.push_back((first - startUs[i]) / 1000.0);
+    } else {
+      ++result.missingVideo;
+    }
+  }
+  result.firstVideoMsMedian = median(firstVideoMs);
+  result.firstVideoMsMax =
+      firstVideoMs.empty() ? 0 : *std::max_element(firstVideoMs.begin(), firstVideoMs.end());
+
+  std::this_thread::sleep_for(std::chrono::seconds(settings.warmupSeconds));
+  auto packetsNow = [&] {
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < ports.size(); ++i)
+      total += receiver.port(i).packets;
+    return total;
+  };
+  const bool inProcess = kind == "gstreamer";
+  const TreeSample before = sampleTree(pid, inProcess);
+  const std::uint64_t packetsBefore = packetsNow();
+  const std::int64_t windowStart = g_get_monotonic_time();
+  receiver.resetGaps();
+  std::this_thread::sleep_for(std::chrono::seconds(settings.windowSeconds));
+  const TreeSample after = sampleTree(pid, inProcess);
+  const std::uint64_t packetsAfter = packetsNow();
+  const double window = (g_get_monotonic_time() - windowStart) / 1e6;
+  for (int i = 0; i < relays; ++i) {
+    const auto& video = receiver.port(2 * i + 1);
+    const bool silentAtEnd = g_get_monotonic_time() - video.lastUs > 1'000'000;
+    if (video.maxGapUs > 1'000'000 || silentAtEnd) ++result.stalled;
+  }
+
+  result.cpuPercentPerRelay = (after.cpuSeconds - before.cpuSeconds) / window / relays * 100;
+  result.rssMbTotal = after.rssMb;
+  result.pssMbTotal = after.pssMb;
+  result.rssMbPerRelay = after.rssMb / relays;
+  result.pssMbPerRelay = after.pssMb / relays;
+  result.threads = after.threads;
+  result.processes = after.processes;
+  result.packetsPerSecondPerRelay = (packetsAfter - packetsBefore) / window / relays;
+
+  g_subprocess_send_signal(host, SIGTERM);
+  g_subprocess_wait(host, nullptr, nullptr);
+  g_object_unref(lines);
+  g_object_unref(host);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The machine, and the clip.
+
+std::string commandOutput(const std::string& command) {
+  gchar* out = nullptr;
+  if (!g_spawn_command_line_sync(command.c_str(), &out, nullptr, nullptr, nullptr)) return "?";
+  std::string text = out ? out : "";
+  g_free(out);
+  const std::size_t newline = text.find('\n');
+  return newline == std::string::npos ? text : text.substr(0, newline);
+}
+
+std::string machine() {
+  const std::string cpuinfo = readFile("/proc/cpuinfo");
+  const std::size_t at = cpuinfo.find("model name");
+  std::string model = "?";
+  if (at != std::string::npos) {
+    const std::size_t colon = cpuinfo.find(':', at);
+    model = cpuinfo.substr(colon + 2, cpuinfo.find('\n', colon) - colon - 2);
+  }
+  utsname name{};
+  uname(&name);
+  const double memoryGb =
+      sysconf(_SC_PHYS_PAGES) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024 * 1024);
+  std::string debian = readFile("/etc/debian_version");
+  debian.erase(debian.find_last_not_of(" \n") + 1);
+  char text[1024];
+  std::snprintf(text, sizeof text, "%ld CPUs (%s), %.1f GB RAM, Linux %s, Debian %s, %s, %s",
+                sysconf(_SC_NPROCESSORS_ONLN), model.c_str(), memoryGb, name.release,
+                debian.c_str(), commandOutput("gst-launch-1.0 --gst-version").c_str(),
+                commandOutput("ffmpeg -hide_banner -version").substr(0, 22).c_str());
+  return text;
+}
+
+bool makeClip(const std::string& path, int gopSeconds) {
+  const std::string command =
+      "ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi "
+      "-i sine=frequency=440:sample_rate=48000 -t 20 -c:v libx264 -preset veryfast -profile:v "
+      "baseline -g " +
+      std::to_string(30 * gopSeconds) + " -b:v 3M -pix_fmt yuv420p -c:a aac -b:a 128k -ac 2 " +
+      path;
+  gint status = 0;
+  return g_spawn_command_line_sync(command.c_str(), nullptr, nullptr, &status, nullptr) &&
+         g_spawn_check_wait_status(status, nullptr);
+}
+
+std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> parts;
+  std::istringstream stream(text);
+  for (std::string part; std::getline(stream, part, ',');)
+    parts.push_back(part);
+  return parts;
+}
+
+bool parse(int argc, char** argv, Settings& settings) {
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string name = argv[i];
+    const std::string value = argv[i + 1];
+    if (name == "--relays") {
+      settings.relays.clear();
+      for (const auto& part : split(value))
+        settings.relays.push_back(std::atoi(part.c_str()));
+    } else if (name == "--kinds") {
+      settings.kinds = split(value);
+    } else if (name == "--warmup") {
+      settings.warmupSeconds = std::atoi(value.c_str());
+    } else if (name == "--window") {
+      settings.windowSeconds = std::atoi(value.c_str());
+    } else if (name == "--gop") {
+      settings.gopSeconds = std::atoi(value.c_str());
+    } else if (name == "--base-port") {
+      settings.basePort = std::atoi(value.c_str());
+    } else {
+      return false;
+    }
+  }
+  return argc % 2 == 1 && settings.windowSeconds > 0 && settings.gopSeconds > 0 &&
+         settings.warmupSeconds >= 0 &&
+         std::all_of(settings.relays.begin(), settings.relays.end(),
+                     [](int n) { return n > 0 && n <= 64; });
+}
+
+std::string ratio(double value, double baseline) {
+  if (baseline <= 0) return "–";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f×", value / baseline);
+  return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings settings;
+  if (!parse(argc, argv, settings)) {
+    std::fprintf(stderr,
+                 "usage: relay-bench [--relays 1,8,16,32] [--kinds gstreamer,ffmpeg] "
+                 "[--warmup S] [--window S] [--gop S] [--base-port P]\n");
+    return 2;
+  }
+  gchar* dir = g_dir_make_tmp("su-relay-bench-XXXXXX", nullptr);
+  const std::string clip = std::string(dir) + "/clip.flv";
+  std::fprintf(stderr, "encoding a 20 s 720p30 H.264 + AAC clip...\n");
+  if (!makeClip(clip, settings.gopSeconds)) {
+    std::fprintf(stderr, "ffmpeg could not encode the clip\n");
+    return 1;
+  }
+  auto rtmp = su::test::RtmpServer::start();
+  if (!rtmp) return 1;
+  const std::string source = rtmp->url("bench");
+  auto publisher = su::test::RtmpPublisher::start(source, {.loopFile = clip});
+  if (!publisher) return 1;
+  std::this_thread::sleep_for(3s);
+
+  std::vector<RunResult> results;
+  for (int relays : settings.relays) {
+    for (const std::string& kind : settings.kinds) {
+      std::fprintf(stderr, "%s x %d...\n", kind.c_str(), relays);
+      auto result = runOnce(settings, kind, relays, source);
+      if (!result) return 1;
+      std::fprintf(stderr,
+                   "  cpu %.2f %%/relay, rss %.1f MB/relay, pss %.1f MB/relay, %ld threads, "
+                   "%.0f pps/relay, first video %.0f ms (max %.0f), %d stalled, %d no video\n",
+                   result->cpuPercentPerRelay, result->rssMbPerRelay, result->pssMbPerRelay,
+                   result->threads, result->packetsPerSecondPerRelay, result->firstVideoMsMedian,
+                   result->firstVideoMsMax, result->stalled, result->missingVideo);
+      results.push_back(*result);
+    }
+  }
+  publisher.reset();
+  rtmp.reset();
+  std::remove(clip.c_str());
+  rmdir(dir);
+  g_free(dir);
+
+  std::string command;
+  for (int i = 0; i < argc; ++i)
+    command += (i ? " " : "") + std::string(argv[i]);
+  std::printf(
+      "command: %s\nmachine: %s\nsource: 720p30 H.264 baseline 3 Mbit/s, keyframe every %d s, "
+      "AAC 128 kbit/s stereo\nwindow: %d s after %d s of warm-up\n\n",
+      command.c_str(), machine().c_str(), settings.gopSeconds, settings.windowSeconds,
+      settings.warmupSeconds);
+  std::printf(
+      "| N | kind | CPU %%/relay | RSS MB/relay | PSS MB/relay | threads | packets/s/relay | "
+      "first video ms (median / max) | stalled |\n"
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+  for (const RunResult& r : results) {
+    const auto baseline = std::find_if(results.begin(), results.end(), [&](const RunResult& b) {
+      return b.kind == "ffmpeg" && b.relays == r.relays;
+    });
+    const bool compare = r.kind != "ffmpeg" && baseline != results.end();
+    auto withRatio = [&](double value, double base, const char* format) {
+      char text[64];
+      std::snprintf(text, sizeof text, format, value);
+      return compare ? std::string(text) + " (" + ratio(value, base) + ")" : std::string(text);
+    };
+    std::printf(
+        "| %d | %s | %s | %s | %s | %s | %s | %s / %.0f | %d%s |\n", r.relays, r.kind.c_str(),
+        withRatio(r.cpuPercentPerRelay, compare ? baseline->cpuPercentPerRelay : 0, "%.2f").c_str(),
+        withRatio(r.rssMbPerRelay, compare ? baseline->rssMbPerRelay : 0, "%.1f").c_str(),
+        withRatio(r.pssMbPerRelay, compare ? baseline->pssMbPerRelay : 0, "%.1f").c_str(),
+        withRatio(static_cast<double>(r.threads),
+                  compare ? static_cast<double>(baseline->threads) : 0, "%.0f")
+            .c_str(),
+        withRatio(r.packetsPerSecondPerRelay, compare ? baseline->packetsPerSecondPerRelay : 0,
+                  "%.0f")
+            .c_str(),
+        withRatio(r.firstVideoMsMedian, compare ? baseline->firstVideoMsMedian : 0, "%.0f").c_str(),
+        r.firstVideoMsMax, r.stalled,
+        r.missingVideo ? (" (" + std::to_string(r.missingVideo) + " no video)").c_str() : "");
+  }
+  // Memory for each relay after the first: the in-process relay shares one process.
+  std::printf(
+      "\nMemory added per relay beyond the first (total at N minus total at N=1, / N-1):\n");
+  for (const RunResult& r : results) {
+    const auto single = std::find_if(results.begin(), results.end(), [&](const RunResult& b) {
+      return b.kind == r.kind && b.relays == 1;
+    });
+    if (r.relays == 1 || single == results.end()) continue;
+    std::printf("  %s N=%d: RSS %.1f MB, PSS %.1f MB\n", r.kind.c_str(), r.relays,
+                (r.rssMbTotal - single->rssMbTotal) / (r.relays - 1),
+                (r.pssMbTotal - single->pssMbTotal) / (r.relays - 1));
+  }
+  return 0;
+}
