@@ -369,7 +369,7 @@ GstPadProbeReturn onInputEvent(GstPad* pad, GstPadProbeInfo* info, gpointer data
     postError(self, branch.error());
     return GST_PAD_PROBE_DROP;
   }
-  GstElement* element = GRef<GstElement>(*branch).release();
+  GstElement* element = branch->get();  // the bin takes a reference of its own
   gst_bin_add(GST_BIN(self), element);
   su::media::countSentPackets(element, counters, nullptr);
   auto sink = GRef<GstPad>::adopt(gst_element_get_static_pad(element, "sink"));

@@ -133,7 +133,7 @@ bool RelayPipeline::linkBranch(GstPad* pad, const GstCaps* caps, std::size_t tra
                       (nullptr));
     return false;
   }
-  GstElement* element = GRef<GstElement>(*branch).release();
+  GstElement* element = branch->get();  // the pipeline takes a reference of its own
   gst_bin_add(GST_BIN(pipeline_.get()), element);
   countSentPackets(element, counters_[track].get(), firstPacket_);
   GstPad* sink = gst_element_get_static_pad(element, "sink");

@@ -17,10 +17,8 @@ class StreamingTest : public test::JanusTest {
   void SetUp() override {
     JanusTest::SetUp();
     connectSession();
-    auto client = wait<std::unique_ptr<StreamingClient>>(
-        [&](auto done) { StreamingClient::attach(*session, done); });
-    ASSERT_TRUE(client.ok()) << client.error().message;
-    streaming = std::move(client).value();
+    streaming = attachStreaming();
+    ASSERT_TRUE(streaming);
   }
   void TearDown() override {
     streaming.reset();

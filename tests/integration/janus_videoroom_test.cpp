@@ -122,10 +122,8 @@ class RtpForwardTest : public VideoRoomTest {
     ASSERT_TRUE(runUntil([&] { return publisher->webrtcUp(); }, 15s)) << "no webrtcup\n"
                                                                       << janus->logTail();
 
-    auto client = wait<std::unique_ptr<StreamingClient>>(
-        [&](auto done) { StreamingClient::attach(*session, done); });
-    ASSERT_TRUE(client.ok());
-    streaming = std::move(client).value();
+    streaming = attachStreaming();
+    ASSERT_TRUE(streaming);
     audioPort = test::freeUdpPort();
     videoPort = test::freeUdpPort();
     videoRtcpPort = test::freeUdpPort();

@@ -28,10 +28,8 @@ class JanusSinkTest : public test::JanusTest {
   void SetUp() override {
     JanusTest::SetUp();
     connectSession();
-    auto client = wait<std::unique_ptr<janus::StreamingClient>>(
-        [&](auto done) { janus::StreamingClient::attach(*session, done); });
-    ASSERT_TRUE(client.ok()) << client.error().message;
-    streaming = std::move(client).value();
+    streaming = attachStreaming();
+    ASSERT_TRUE(streaming);
   }
   void TearDown() override {
     if (pipeline) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
@@ -71,6 +69,16 @@ class JanusSinkTest : public test::JanusTest {
     g_free(details);
     gst_message_unref(message);
     return posted;
+  }
+
+  // Plays the pipeline expecting its start to fail: the error posted, and the pipeline back in
+  // NULL.
+  PostedError failedStart() {
+    EXPECT_EQ(play(), GST_STATE_CHANGE_FAILURE);
+    auto error = postedError();
+    EXPECT_TRUE(error) << "no error posted";
+    gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+    return error.value_or(PostedError{});
   }
 
   GstElement* sink() const { return gst_bin_get_by_name(GST_BIN(pipeline.get()), "js"); }
@@ -204,14 +212,11 @@ TEST_F(JanusSinkTest, AnExistingMountpointNeedsItsSecretAndIsLeftInPlace) {
   launch(
       "videotestsrc is-live=true ! video/x-raw,width=320,height=240 ! vp8enc deadline=1 ! "
       "janussink name=js {janus} mountpoint-id=9403");
-  EXPECT_EQ(play(), GST_STATE_CHANGE_FAILURE);
-  auto error = postedError();
-  ASSERT_TRUE(error);
-  EXPECT_EQ(error->domain, GST_RESOURCE_ERROR);
-  EXPECT_EQ(error->code, GST_RESOURCE_ERROR_SETTINGS);
-  EXPECT_EQ(error->message,
+  PostedError error = failedStart();
+  EXPECT_EQ(error.domain, GST_RESOURCE_ERROR);
+  EXPECT_EQ(error.code, GST_RESOURCE_ERROR_SETTINGS);
+  EXPECT_EQ(error.message,
             "Janus tells the ports of mountpoint 9403 only to its owner: set secret");
-  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
 
   launch(
       "videotestsrc is-live=true ! video/x-raw,width=320,height=240 ! vp8enc deadline=1 ! "
@@ -231,38 +236,29 @@ TEST_F(JanusSinkTest, FailuresAreClearKeepSecretsAndLeaveNothingInJanus) {
   launch(encoder +
          "janussink name=js {janus} create-mountpoint=true mountpoint-id=9404 "
          "admin-key=not-the-key-4");
-  EXPECT_EQ(play(), GST_STATE_CHANGE_FAILURE);
-  auto error = postedError();
-  ASSERT_TRUE(error);
-  EXPECT_EQ(error->code, GST_RESOURCE_ERROR_NOT_AUTHORIZED) << error->message;
-  EXPECT_EQ(error->message.rfind("Janus did not create the mountpoint: ", 0), 0u) << error->message;
-  EXPECT_EQ((error->message + error->details).find("not-the-key-4"), std::string::npos);
-  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  PostedError error = failedStart();
+  EXPECT_EQ(error.code, GST_RESOURCE_ERROR_NOT_AUTHORIZED) << error.message;
+  EXPECT_EQ(error.message.rfind("Janus did not create the mountpoint: ", 0), 0u) << error.message;
+  EXPECT_EQ((error.message + error.details).find("not-the-key-4"), std::string::npos);
   EXPECT_TRUE(gone(9404));
 
   // Janus unreachable.
   launch(encoder + "janussink name=js janus-url=ws://127.0.0.1:" +
          std::to_string(test::freeTcpPort()) + " timeout=2000 create-mountpoint=true");
-  EXPECT_EQ(play(), GST_STATE_CHANGE_FAILURE);
-  error = postedError();
-  ASSERT_TRUE(error);
-  EXPECT_EQ(error->code, GST_RESOURCE_ERROR_OPEN_WRITE);
-  EXPECT_EQ(error->message.rfind("cannot reach Janus at ws://127.0.0.1:", 0), 0u) << error->message;
-  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  error = failedStart();
+  EXPECT_EQ(error.code, GST_RESOURCE_ERROR_OPEN_WRITE);
+  EXPECT_EQ(error.message.rfind("cannot reach Janus at ws://127.0.0.1:", 0), 0u) << error.message;
 
   // A pad the spec has no media for: the mountpoint created for it is destroyed again.
   launch(encoder +
          "janussink name=js {janus} {key} create-mountpoint=true mountpoint-id=9405 "
          "mountpoint-spec=\"{\\\"media\\\":[{\\\"type\\\":\\\"video\\\",\\\"codec\\\":"
          "\\\"h264\\\"}]}\" audiotestsrc is-live=true ! opusenc ! js.audio_0");
-  EXPECT_EQ(play(), GST_STATE_CHANGE_FAILURE);
-  error = postedError();
-  ASSERT_TRUE(error);
-  EXPECT_EQ(error->code, GST_RESOURCE_ERROR_SETTINGS);
-  EXPECT_EQ(error->message,
+  error = failedStart();
+  EXPECT_EQ(error.code, GST_RESOURCE_ERROR_SETTINGS);
+  EXPECT_EQ(error.message,
             "pad audio_0: the mountpoint has no audio media taking stream 0 (each pad feeds "
             "exactly one)");
-  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
   EXPECT_TRUE(gone(9405));
 
   // A spec that is not a mountpoint: every problem, with its path.
@@ -270,26 +266,20 @@ TEST_F(JanusSinkTest, FailuresAreClearKeepSecretsAndLeaveNothingInJanus) {
          "janussink name=js {janus} create-mountpoint=true "
          "mountpoint-spec=\"{\\\"media\\\":[{\\\"type\\\":\\\"video\\\",\\\"port\\\":"
          "\\\"5004\\\"}],\\\"secret\\\":\\\"spec-secret-6\\\"}\"");
-  EXPECT_EQ(play(), GST_STATE_CHANGE_FAILURE);
-  error = postedError();
-  ASSERT_TRUE(error);
-  EXPECT_EQ(error->code, GST_RESOURCE_ERROR_SETTINGS);
-  EXPECT_EQ(error->message.rfind("invalid mountpoint-spec: ", 0), 0u) << error->message;
-  EXPECT_NE(error->details.find("media[0].port"), std::string::npos) << error->details;
+  error = failedStart();
+  EXPECT_EQ(error.code, GST_RESOURCE_ERROR_SETTINGS);
+  EXPECT_EQ(error.message.rfind("invalid mountpoint-spec: ", 0), 0u) << error.message;
+  EXPECT_NE(error.details.find("media[0].port"), std::string::npos) << error.details;
   auto element = GRef<GstElement>::adopt(sink());
   gchar* specBack = nullptr;
   g_object_get(element.get(), "mountpoint-spec", &specBack, nullptr);
   EXPECT_EQ(std::string(specBack).find("spec-secret-6"), std::string::npos) << specBack;
   g_free(specBack);
-  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
 
   // Nothing to feed.
   launch(encoder + "janussink name=js {janus}");
-  EXPECT_EQ(play(), GST_STATE_CHANGE_FAILURE);
-  error = postedError();
-  ASSERT_TRUE(error);
-  EXPECT_EQ(error->message, "mountpoint-id is required unless create-mountpoint is set");
-  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  error = failedStart();
+  EXPECT_EQ(error.message, "mountpoint-id is required unless create-mountpoint is set");
 
   auto list = wait<std::vector<janus::MountPointInfo>>([&](auto done) { streaming->list(done); });
   ASSERT_TRUE(list.ok());

@@ -25,10 +25,8 @@ class RelayJanusTest : public test::JanusTest {
   void SetUp() override {
     JanusTest::SetUp();
     connectSession();
-    auto client = wait<std::unique_ptr<janus::StreamingClient>>(
-        [&](auto done) { janus::StreamingClient::attach(*session, done); });
-    ASSERT_TRUE(client.ok()) << client.error().message;
-    streaming = std::move(client).value();
+    streaming = attachStreaming();
+    ASSERT_TRUE(streaming);
   }
   void TearDown() override {
     viewer.reset();

@@ -71,6 +71,15 @@ class JanusTest : public MainContextTest {
     return *attached;
   }
 
+  // A Streaming client on the session (after connectSession); null, with a failure, if it cannot
+  // attach.
+  std::unique_ptr<janus::StreamingClient> attachStreaming() {
+    auto client = wait<std::unique_ptr<janus::StreamingClient>>(
+        [&](auto done) { janus::StreamingClient::attach(*session, done); });
+    EXPECT_TRUE(client.ok()) << client.error().message;
+    return client ? std::move(client).value() : nullptr;
+  }
+
   // Whether every media of mountpoint `id` (at least `minMedia`) has age_ms < 100 on every poll
   // for half a second. One good poll proves nothing: a new mountpoint's age counts from its
   // creation.

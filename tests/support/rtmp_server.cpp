@@ -4,13 +4,14 @@
 
 namespace su::test {
 
-std::unique_ptr<RtmpServer> RtmpServer::start() {
+std::unique_ptr<RtmpServer> RtmpServer::start(Options options) {
   std::unique_ptr<RtmpServer> server(new RtmpServer);
   server->rtmpPort_ = freeTcpPort();
   if (!server->process_.writeConfig(dataPath("nginx/nginx-rtmp.conf.in"), "nginx.conf",
                                     {{"@PREFIX@", server->process_.dir()},
                                      {"@RTMP_PORT@", std::to_string(server->rtmpPort_)},
-                                     {"@HTTP_PORT@", std::to_string(freeTcpPort())}}) ||
+                                     {"@HTTP_PORT@", std::to_string(freeTcpPort())},
+                                     {"@WAIT@", options.waitForVideo ? "on" : "off"}}) ||
       !server->launch()) {
     return nullptr;
   }
@@ -36,7 +37,8 @@ std::unique_ptr<RtmpPublisher> RtmpPublisher::start(const std::string& url, Opti
   if (!options.loopFile.empty()) {
     if (!publisher->process_.start({"ffmpeg", "-hide_banner", "-loglevel", "warning", "-re",
                                     "-stream_loop", "-1", "-i", options.loopFile, "-c", "copy",
-                                    "-f", "flv", url})) {
+                                    // Sent as read: no holding audio back until video comes.
+                                    "-max_interleave_delta", "100000", "-f", "flv", url})) {
       return nullptr;
     }
     return publisher;

@@ -12,7 +12,13 @@ namespace su::test {
 
 class RtmpServer {
  public:
-  static std::unique_ptr<RtmpServer> start();
+  struct Options {
+    // wait_key and wait_video: a new player starts at a keyframe, with video. Off, it gets
+    // audio at once and video when it comes.
+    bool waitForVideo = true;
+  };
+  static std::unique_ptr<RtmpServer> start(Options options);
+  static std::unique_ptr<RtmpServer> start() { return start(Options{}); }
   // rtmp://127.0.0.1:PORT/live/KEY
   std::string url(const std::string& key) const;
   std::uint16_t port() const noexcept { return rtmpPort_; }

@@ -7,6 +7,7 @@
 #include "support/janus_server.hpp"
 #include "support/main_context_test.hpp"
 #include "support/media_sources.hpp"
+#include "support/rtmp_server.hpp"
 #include "support/rtp_receiver.hpp"
 
 namespace su::supervisor {
@@ -122,6 +123,48 @@ TEST_F(RelayTest, RawAndAacSourcesAreEncodedForTheMediaCodec) {
   stop(*subject);
 }
 
+// An FLV clip whose video starts `delaySeconds` after its audio, as an encoder that brings up its
+// camera late sends it.
+bool encodeLateVideoClip(const std::string& path, int delaySeconds) {
+  const std::string command =
+      "ffmpeg -y -hide_banner -loglevel error -f lavfi -i sine=frequency=440:sample_rate=48000:"
+      "duration=8 -itsoffset " +
+      std::to_string(delaySeconds) +
+      " -f lavfi -i testsrc2=size=320x240:rate=30:duration=6 -map 0:a -map 1:v -c:a aac "
+      "-c:v libx264 -profile:v baseline -pix_fmt yuv420p -g 30 -f flv " +
+      path;
+  gint status = 0;
+  return g_spawn_command_line_sync(command.c_str(), nullptr, nullptr, &status, nullptr) &&
+         g_spawn_check_wait_status(status, nullptr);
+}
+
+TEST_F(RelayTest, AVideoStreamThatAppearsSecondsAfterTheAudioIsStillRelayed) {
+  test::ServiceProcess scratch("late-video");  // for its folder
+  const std::string clip = scratch.dir() + "/late.flv";
+  ASSERT_TRUE(encodeLateVideoClip(clip, 2));
+  // A server that does not hold audio back until video comes: the demuxer's video pad appears
+  // two seconds after its audio pad, while audio already flows.
+  auto rtmp = test::RtmpServer::start({.waitForVideo = false});
+  ASSERT_TRUE(rtmp);
+  test::RtpReceiver audioPort, videoPort;
+  auto subject = relay("late-1", media::RtmpSource{rtmp->url("late")},
+                       {audio("late-1", audioPort.port()), video("late-1", videoPort.port())});
+  subject->start();
+  runFor(500ms);  // playing (nginx-rtmp lets a player wait for its publisher)
+  auto publisher = test::RtmpPublisher::start(rtmp->url("late"), {.loopFile = clip});
+  ASSERT_TRUE(runUntil([&] { return videoPort.packets() > 30 && audioPort.packets() > 30; }, 20s))
+      << "audio " << audioPort.packets() << ", video " << videoPort.packets() << "\n"
+      << (errors.empty() ? "" : errors.back().message);
+  const RelayStats stats = subject->stats();
+  ASSERT_EQ(stats.tracks.size(), 2u);
+  ASSERT_TRUE(stats.tracks[0].firstPacketMs && stats.tracks[1].firstPacketMs);
+  EXPECT_GE(*stats.tracks[1].firstPacketMs - *stats.tracks[0].firstPacketMs, 1500)
+      << "video " << *stats.tracks[1].firstPacketMs << " ms, audio "
+      << *stats.tracks[0].firstPacketMs << " ms after the start";
+  EXPECT_EQ(stats.restarts, 0u);
+  stop(*subject);
+}
+
 TEST_F(RelayTest, ABadDescriptionOrAMissingElementFailsAtOnce) {
   test::RtpReceiver port;
   auto bad = relay("bad-1", media::CustomSource{"videotestsrc ! ! x264enc"},
@@ -201,17 +244,20 @@ TEST_F(RelayTest, ASourceThatGoesSilentIsRestartedByTheWatchdogAndRecovers) {
 
 TEST_F(RelayTest, StopIsBoundedEvenWhenThePipelineWillNotStop) {
   test::RtpReceiver port;
-  // identity holds each buffer for 3 s in the streaming thread: NULL waits for it.
+  // identity holds each buffer for 3 s (scaled like every wait here, so that it still outlasts
+  // runFor under valgrind) in the streaming thread: NULL waits for it.
+  const std::string sleepUs = std::to_string(3'000'000 * timeScale());
   auto subject = relay("stuck-1",
                        media::CustomSource{"videotestsrc is-live=true ! "
                                            "video/x-raw,width=160,height=120 ! "
-                                           "identity sleep-time=3000000"},
+                                           "identity sleep-time=" +
+                                           sleepUs},
                        {video("stuck-1", port.port())}, {.stopTimeout = 300ms});
   subject->start();
   runFor(300ms);
   const auto start = std::chrono::steady_clock::now();
   stop(*subject);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s * timeScale());
   EXPECT_EQ(subject->state(), RunState::Stopped);
   ASSERT_FALSE(errors.empty());
   EXPECT_TRUE(isRelayError(errors.back(), RelayError::StopTimeout)) << errors.back().message;
