@@ -165,6 +165,22 @@ TEST_F(RelayTest, AVideoStreamThatAppearsSecondsAfterTheAudioIsStillRelayed) {
   stop(*subject);
 }
 
+TEST_F(RelayTest, AUrlSourceIsParsedAndRelayed) {
+  test::ServiceProcess scratch("uri-source");  // for its folder
+  const std::string clip = scratch.dir() + "/clip.flv";
+  ASSERT_TRUE(encodeLateVideoClip(clip, 0));
+  test::RtpReceiver audioPort, videoPort;
+  auto subject = relay("uri-1", media::UriSource{"file://" + clip},
+                       {audio("uri-1", audioPort.port()), video("uri-1", videoPort.port())});
+  subject->start();
+  EXPECT_TRUE(runUntil([&] { return videoPort.packets() > 30 && audioPort.packets() > 30; }, 15s))
+      << "audio " << audioPort.packets() << ", video " << videoPort.packets() << "\n"
+      << (errors.empty() ? "" : errors.back().message);
+  EXPECT_EQ(videoPort.payloadTypes(), std::set<int>{96});
+  EXPECT_EQ(audioPort.payloadTypes(), std::set<int>{111});
+  stop(*subject);
+}
+
 TEST_F(RelayTest, ABadDescriptionOrAMissingElementFailsAtOnce) {
   test::RtpReceiver port;
   auto bad = relay("bad-1", media::CustomSource{"videotestsrc ! ! x264enc"},
