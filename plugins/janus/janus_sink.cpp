@@ -102,8 +102,13 @@ std::string elementName(SuJanusSink* self) {
 }
 
 // Posts `error` as the GStreamer error a pipeline's owner can act on. Messages and details pass
-// through the one redaction function: no secret reaches the bus.
-void postError(SuJanusSink* self, const su::Error& error) {
+// through the one redaction function, told the element's own secrets: none reaches the bus.
+void postError(SuJanusSink* self, const su::Error& error,
+               const std::vector<std::string>& secrets = {}) {
+  const GQuark media = errorDomainOf(su::media::MediaError::Unrelayable);
+  auto mediaError = [&](su::media::MediaError code) {
+    return error.is(media, static_cast<int>(code));
+  };
   GQuark domain = GST_RESOURCE_ERROR;
   int code = GST_RESOURCE_ERROR_OPEN_WRITE;  // Janus unreachable, or refusing
   if (su::janus::isPluginError(error, su::janus::kStreamingUnauthorized) ||
@@ -112,17 +117,19 @@ void postError(SuJanusSink* self, const su::Error& error) {
   } else if (error.domain == errorDomainOf(JanusSinkError::Settings) ||
              error.domain == errorDomainOf(su::model::ModelError::Invalid) ||
              error.domain == errorDomainOf(su::json::JsonError{}) ||
-             error.is(errorDomainOf(su::media::MediaError::Unrelayable),
-                      static_cast<int>(su::media::MediaError::Unrelayable))) {
+             mediaError(su::media::MediaError::Unrelayable)) {
     code = GST_RESOURCE_ERROR_SETTINGS;
-  } else if (error.domain == errorDomainOf(su::media::MediaError::Unrelayable)) {
+  } else if (mediaError(su::media::MediaError::MissingElement)) {
     domain = GST_CORE_ERROR;
     code = GST_CORE_ERROR_MISSING_PLUGIN;
+  } else if (error.domain == media) {
+    domain = GST_CORE_ERROR;
+    code = GST_CORE_ERROR_NEGOTIATION;
   }
   gst_element_message_full(GST_ELEMENT(self), GST_MESSAGE_ERROR, domain, code,
-                           g_strdup(su::model::redactText(error.message).c_str()),
-                           g_strdup(su::model::redactText(error.describe()).c_str()), __FILE__,
-                           GST_FUNCTION, __LINE__);
+                           g_strdup(su::model::redactText(error.message, secrets).c_str()),
+                           g_strdup(su::model::redactText(error.describe(), secrets).c_str()),
+                           __FILE__, GST_FUNCTION, __LINE__);
 }
 
 std::string hostOf(const std::string& url) {
@@ -214,6 +221,15 @@ Result<su::model::MountPoint> mountPointFor(const Settings& settings,
   if (!settings.createMountpoint && !mountpoint.id) {
     return su::makeError(JanusSinkError::Settings,
                          "mountpoint-id is required unless create-mountpoint is set");
+  }
+  // Checked before Janus is asked for anything: a media no branch can feed.
+  for (const su::model::MediaTrack& media : mountpoint.media) {
+    const std::string codec = media.codec.value_or("");
+    if (media.type != MediaType::Data && !codec.empty() && !su::media::isRelayableCodec(codec)) {
+      return su::makeError(JanusSinkError::Settings,
+                           "codec " + codec + " cannot be sent to Janus by janussink (it sends " +
+                               su::media::relayableCodecs() + ")");
+    }
   }
   return mountpoint;
 }
@@ -512,9 +528,9 @@ void unprovision(SuJanusSink* self) {
     removeBranch(self, pad, branch);
   if (!owned || !settings.destroyOnStop) return;
   if (auto destroyed = destroyMountpoint(settings, *owned); !destroyed) {
-    const std::string message =
-        su::model::redactText("could not destroy mountpoint " + std::to_string(*owned) + ": " +
-                              destroyed.error().message);
+    const std::string message = su::model::redactText(
+        "could not destroy mountpoint " + std::to_string(*owned) + ": " + destroyed.error().message,
+        {settings.adminKey, settings.secret});
     GST_ELEMENT_WARNING(self, RESOURCE, CLOSE, ("%s", message.c_str()), (nullptr));
     return;
   }
@@ -533,7 +549,7 @@ GstStateChangeReturn changeState(GstElement* element, GstStateChange transition)
     }
     auto provisioned = provision(settings, inputs, elementName(self));
     if (!provisioned) {
-      postError(self, provisioned.error());
+      postError(self, provisioned.error(), {settings.adminKey, settings.secret});
       return GST_STATE_CHANGE_FAILURE;
     }
     {

@@ -40,11 +40,12 @@ constexpr std::array kCodecs{
           "videoconvert ! vp9enc deadline=1 cpu-used=8 keyframe-max-dist=%d "
           "target-bitrate=%d000",
           "rtpvp9pay picture-id-mode=15-bit"},
-    Codec{"opus", model::MediaType::Audio, "audio/x-opus", "opusparse",
-          "audioconvert dithering=none ! audioresample ! audio/x-raw,rate=48000,channels=2 ! opusenc "
-          "bitrate=64000 bitrate-type=constrained-vbr complexity=10 frame-size=20 "
-          "audio-type=generic",
-          "rtpopuspay"},
+    Codec{
+        "opus", model::MediaType::Audio, "audio/x-opus", "opusparse",
+        "audioconvert dithering=none ! audioresample ! audio/x-raw,rate=48000,channels=2 ! opusenc "
+        "bitrate=64000 bitrate-type=constrained-vbr complexity=10 frame-size=20 "
+        "audio-type=generic",
+        "rtpopuspay"},
     Codec{"pcmu", model::MediaType::Audio, "audio/x-mulaw", "",
           "audioconvert ! audioresample ! audio/x-raw,rate=8000,channels=1 ! mulawenc",
           "rtppcmupay"},
@@ -63,15 +64,6 @@ const Codec* findCodec(std::string_view name) {
   const auto* it = std::find_if(kCodecs.begin(), kCodecs.end(),
                                 [&](const Codec& codec) { return codec.name == name; });
   return it == kCodecs.end() ? nullptr : it;
-}
-
-std::string relayableList() {
-  std::string list;
-  for (const Codec& codec : kCodecs) {
-    if (!list.empty()) list += ", ";
-    list += codec.name;
-  }
-  return list;
 }
 
 // H.264 profiles as GStreamer names them, from an AVCDecoderConfigurationRecord.
@@ -135,6 +127,15 @@ std::string safeName(std::string_view mid) {
 
 }  // namespace
 
+std::string relayableCodecs() {
+  std::string list;
+  for (const Codec& codec : kCodecs) {
+    if (!list.empty()) list += ", ";
+    list += codec.name;
+  }
+  return list;
+}
+
 bool isRelayableCodec(std::string_view codec) {
   return findCodec(codec) != nullptr;
 }
@@ -167,7 +168,7 @@ Result<std::vector<OutputTrack>> planOutput(const model::MountPoint& mountpoint,
     const std::string codec = media.codec.value_or("");
     if (!isRelayableCodec(codec)) {
       problems.error(path + ".codec", model::quoted(codec) + " cannot be sent by a relay (" +
-                                          "relayable: " + relayableList() + ")");
+                                          "relayable: " + relayableCodecs() + ")");
       continue;
     }
     const auto port = std::find_if(ports.begin(), ports.end(),

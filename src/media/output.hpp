@@ -61,6 +61,7 @@ Result<std::vector<OutputTrack>> planOutput(const model::MountPoint& mountpoint,
 
 // The codecs the relays can send.
 bool isRelayableCodec(std::string_view codec);
+std::string relayableCodecs();  // "h264, vp8, ...", for messages
 
 // An SSRC derived from the relay's name and the media's mid: the same after every restart, so
 // that Janus sees one stream, not a new one.

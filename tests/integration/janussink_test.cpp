@@ -276,6 +276,17 @@ TEST_F(JanusSinkTest, FailuresAreClearKeepSecretsAndLeaveNothingInJanus) {
   EXPECT_EQ(std::string(specBack).find("spec-secret-6"), std::string::npos) << specBack;
   g_free(specBack);
 
+  // A codec no branch can send: refused before Janus is asked.
+  launch(encoder +
+         "janussink name=js {janus} {key} create-mountpoint=true mountpoint-id=9406 "
+         "video-codec=av1");
+  error = failedStart();
+  EXPECT_EQ(error.code, GST_RESOURCE_ERROR_SETTINGS);
+  EXPECT_EQ(
+      error.message.rfind("codec av1 cannot be sent to Janus by janussink (it sends h264, ", 0), 0u)
+      << error.message;
+  EXPECT_TRUE(gone(9406));
+
   // Nothing to feed.
   launch(encoder + "janussink name=js {janus}");
   error = failedStart();
