@@ -239,17 +239,19 @@ std::optional<RunResult> runOnce(const Settings& settings, const std::string& ki
   for (const auto& arg : argv)
     raw.push_back(arg.c_str());
   raw.push_back(nullptr);
-  GError* error = nullptr;
-  GSubprocess* host = g_subprocess_newv(raw.data(), G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  su::GUnique<GError> error;
+  auto host = su::GRef<GSubprocess>::adopt(
+      g_subprocess_newv(raw.data(), G_SUBPROCESS_FLAGS_STDOUT_PIPE, error.outPtr()));
   if (!host) {
     std::fprintf(stderr, "cannot start relay-host: %s\n", error->message);
-    g_error_free(error);
     return std::nullopt;
   }
-  const pid_t pid = std::atoi(g_subprocess_get_identifier(host));
-  GDataInputStream* lines = g_data_input_stream_new(g_subprocess_get_stdout_pipe(host));
+  const pid_t pid = std::atoi(g_subprocess_get_identifier(host.get()));
+  auto lines = su::GRef<GObject>::adopt(
+      G_OBJECT(g_data_input_stream_new(g_subprocess_get_stdout_pipe(host.get()))));
   std::vector<std::int64_t> startUs(relays, 0);
-  while (char* line = g_data_input_stream_read_line(lines, nullptr, nullptr, nullptr)) {
+  while (char* line = g_data_input_stream_read_line(G_DATA_INPUT_STREAM(lines.get()), nullptr,
+                                                    nullptr, nullptr)) {
     const std::string text = line;
     g_free(line);
     if (text == "ready") break;
@@ -315,10 +317,8 @@ std::optional<RunResult> runOnce(const Settings& settings, const std::string& ki
   result.processes = after.processes;
   result.packetsPerSecondPerRelay = (packetsAfter - packetsBefore) / window / relays;
 
-  g_subprocess_send_signal(host, SIGTERM);
-  g_subprocess_wait(host, nullptr, nullptr);
-  g_object_unref(lines);
-  g_object_unref(host);
+  g_subprocess_send_signal(host.get(), SIGTERM);
+  g_subprocess_wait(host.get(), nullptr, nullptr);
   return result;
 }
 
@@ -421,8 +421,8 @@ int main(int argc, char** argv) {
                  "[--warmup S] [--window S] [--gop S] [--base-port P]\n");
     return 2;
   }
-  gchar* dir = g_dir_make_tmp("su-relay-bench-XXXXXX", nullptr);
-  const std::string clip = std::string(dir) + "/clip.flv";
+  auto dir = su::GUnique<char>::adopt(g_dir_make_tmp("su-relay-bench-XXXXXX", nullptr));
+  const std::string clip = std::string(dir.get()) + "/clip.flv";
   std::fprintf(stderr, "encoding a 20 s 720p30 H.264 + AAC clip...\n");
   if (!makeClip(clip, settings.gopSeconds)) {
     std::fprintf(stderr, "ffmpeg could not encode the clip\n");
@@ -453,8 +453,7 @@ int main(int argc, char** argv) {
   publisher.reset();
   rtmp.reset();
   std::remove(clip.c_str());
-  rmdir(dir);
-  g_free(dir);
+  rmdir(dir.get());
 
   std::string command;
   for (int i = 0; i < argc; ++i)

@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   }
   auto context = GRef<GMainContext>::adopt(g_main_context_new());
   g_main_context_push_thread_default(context.get());
-  auto loop = g_main_loop_new(context.get(), FALSE);
+  auto loop = GRef<GMainLoop>::adopt(g_main_loop_new(context.get(), FALSE));
   for (int signal : {SIGTERM, SIGINT}) {
     GSource* source = g_unix_signal_source_new(signal);
     g_source_set_callback(
@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
           g_main_loop_quit(static_cast<GMainLoop*>(data));
           return G_SOURCE_REMOVE;
         },
-        loop, nullptr);
+        loop.get(), nullptr);
     g_source_attach(source, context.get());
     g_source_unref(source);
   }
@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
                            }
                            return false;
                          });
-  g_main_loop_run(loop);
+  g_main_loop_run(loop.get());
   starter.cancel();
 
   int stopping = static_cast<int>(relays.size());
@@ -158,7 +158,6 @@ int main(int argc, char** argv) {
   while (stopping > 0)
     g_main_context_iteration(context.get(), TRUE);
   relays.clear();
-  g_main_loop_unref(loop);
   g_main_context_pop_thread_default(context.get());
   return 0;
 }

@@ -133,12 +133,9 @@ void postError(SuJanusSink* self, const su::Error& error,
 }
 
 std::string hostOf(const std::string& url) {
-  GUri* uri = g_uri_parse(url.c_str(), G_URI_FLAGS_NONE, nullptr);
-  if (!uri) return {};
-  std::string host = g_uri_get_host(uri) ? g_uri_get_host(uri) : "";
-  g_uri_unref(uri);
-  // An IPv6 literal keeps no brackets in GUri; udpsink takes it as is.
-  return host;
+  auto uri = GRef<GUri>::adopt(g_uri_parse(url.c_str(), G_URI_FLAGS_NONE, nullptr));
+  // An IPv6 literal comes without brackets; udpsink takes it as is.
+  return uri && g_uri_get_host(uri.get()) ? g_uri_get_host(uri.get()) : "";
 }
 
 // The mountpoint to create without a spec: one media per pad, in pad order, each taking the
