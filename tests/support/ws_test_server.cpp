@@ -65,6 +65,7 @@ void WsTestServer::accept(GObject*, GObject*, const char*, GObject* connection,
   self->connections_.push_back(GRef<GObject>::ref(connection));
   self->signals_.push_back(
       SignalConnection::connect(connection, "message", G_CALLBACK(&WsTestServer::message), self));
+  if (self->acceptHandler_) self->acceptHandler_(self->connections_.size() - 1);
 }
 
 void WsTestServer::message(GObject* connection, gint, GBytes* bytes, gpointer data) noexcept {

@@ -32,6 +32,10 @@ class WsTestServer {
   std::string url() const;
 
   void onMessage(MessageHandler handler) { messageHandler_ = std::move(handler); }
+  // Called with the index of each connection as it is accepted (a server that speaks first).
+  void onAccept(std::function<void(std::size_t connection)> handler) {
+    acceptHandler_ = std::move(handler);
+  }
   // Connections accepted so far (closed ones included).
   std::size_t accepted() const noexcept { return connections_.size(); }
   std::size_t open() const;
@@ -59,6 +63,7 @@ class WsTestServer {
   std::vector<SignalConnection> signals_;
   std::vector<std::string> received_;
   MessageHandler messageHandler_;
+  std::function<void(std::size_t)> acceptHandler_;
 };
 
 // A TCP listener that accepts connections and never says a word: for connect timeouts.

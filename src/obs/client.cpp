@@ -1,0 +1,492 @@
+#include "obs/client.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "core/log.hpp"
+#include "json/parse.hpp"
+
+#define GST_CAT_DEFAULT su::log::obs
+
+namespace su::obs {
+
+GQuark errorDomainOf(ObsError) {
+  return g_quark_from_static_string("su-obs-error");
+}
+GQuark obsRequestErrorDomain() {
+  return g_quark_from_static_string("su-obs-request-error");
+}
+
+namespace {
+
+// obs-websocket opcodes.
+enum Op {
+  kHello = 0,
+  kIdentify = 1,
+  kIdentified = 2,
+  kEvent = 5,
+  kRequest = 6,
+  kRequestResponse = 7,
+  kRequestBatch = 8,
+  kRequestBatchResponse = 9,
+};
+
+constexpr int kRpcVersion = 1;
+constexpr int kCloseAuthenticationFailed = 4009;
+
+Error cancelled() {
+  return Error{G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled", {}};
+}
+
+std::string sha256Base64(std::string_view text) {
+  GChecksum* checksum = g_checksum_new(G_CHECKSUM_SHA256);
+  g_checksum_update(checksum, reinterpret_cast<const guchar*>(text.data()),
+                    static_cast<gssize>(text.size()));
+  std::array<guint8, 32> digest{};
+  gsize length = digest.size();
+  g_checksum_get_digest(checksum, digest.data(), &length);
+  g_checksum_free(checksum);
+  auto encoded = GUnique<char>::adopt(g_base64_encode(digest.data(), length));
+  return encoded.get();
+}
+
+// A request's outcome from its RequestResponse "d" (or one entry of a batch's results).
+Result<json::Value> requestOutcome(JsonNode* response, const std::string& what) {
+  json::Diagnostics problems;
+  auto reader = json::ObjectReader::fromNode(response, "d", problems);
+  std::optional<bool> ok;
+  std::optional<gint64> code;
+  std::optional<std::string> comment;
+  json::Value data;
+  if (reader) {
+    if (auto status = reader->object("requestStatus")) {
+      ok = status->boolean("result");
+      code = status->integer("code");
+      comment = status->string("comment");
+    }
+    data = reader->any("responseData");
+  }
+  if (!ok || !code) {
+    return makeError(ObsError::Protocol, "malformed obs-websocket response to " + what +
+                                             ": requestStatus.result and .code are required");
+  }
+  if (!*ok) {
+    return Error{obsRequestErrorDomain(),
+                 static_cast<int>(*code),
+                 "OBS refused " + what + ": " + comment.value_or("no comment") + " (status " +
+                     std::to_string(*code) + ")",
+                 {}};
+  }
+  return data;
+}
+
+}  // namespace
+
+std::string closeCodeName(int code) {
+  switch (code) {
+    case 1000:
+      return "NormalClosure";
+    case 4000:
+      return "UnknownReason";
+    case 4002:
+      return "MessageDecodeError";
+    case 4003:
+      return "MissingDataField";
+    case 4004:
+      return "InvalidDataFieldType";
+    case 4005:
+      return "InvalidDataFieldValue";
+    case 4006:
+      return "UnknownOpCode";
+    case 4007:
+      return "NotIdentified";
+    case 4008:
+      return "AlreadyIdentified";
+    case 4009:
+      return "AuthenticationFailed";
+    case 4010:
+      return "UnsupportedRpcVersion";
+    case 4011:
+      return "SessionInvalidated";
+    case 4012:
+      return "UnsupportedFeature";
+    default:
+      return "close code " + std::to_string(code);
+  }
+}
+
+std::string authenticationString(std::string_view password, std::string_view salt,
+                                 std::string_view challenge) {
+  const std::string secret = sha256Base64(std::string(password) + std::string(salt));
+  return sha256Base64(secret + std::string(challenge));
+}
+
+Result<std::unique_ptr<Client>> Client::create(GMainContext* context, ClientOptions options) {
+  std::unique_ptr<Client> client(new Client(context, std::move(options)));
+  const ClientOptions& o = client->options_;
+  auto socket = ws::Client::create(
+      context,
+      {.url = o.url,
+       .protocols = {"obswebsocket.json"},
+       .connectTimeout = o.connectTimeout,
+       .caFile = o.caFile,
+       .maxMessageSize = o.maxMessageSize,
+       .reconnect = o.reconnect,
+       .reconnectBackoff = o.reconnectBackoff},
+      {.onOpen = [raw = client.get()] { raw->onSocketOpen(); },
+       .onMessage = [raw = client.get()](std::string_view text) { raw->onSocketMessage(text); },
+       .onClosed = [raw = client.get()](const Error& error) { raw->onSocketClosed(error); }});
+  if (!socket) return socket.error();
+  client->socket_ = std::move(socket).value();
+  return client;
+}
+
+Client::Client(GMainContext* context, ClientOptions options)
+    : context_(GRef<GMainContext>::ref(context)),
+      options_(std::move(options)),
+      deferred_(context) {}
+
+Client::~Client() {
+  *alive_ = false;
+  closed_ = true;
+  failAll(cancelled());
+  if (connectDone_) {
+    auto done = std::move(*connectDone_);
+    connectDone_.reset();
+    done(cancelled());
+  }
+  socket_.reset();
+}
+
+void Client::addListener(Listener* listener) {
+  listeners_.push_back(listener);
+}
+
+void Client::removeListener(Listener* listener) {
+  std::erase(listeners_, listener);
+}
+
+template <typename Notify>
+void Client::notifyListeners(Notify notify) {
+  std::weak_ptr<bool> alive = alive_;
+  const std::vector<Listener*> listeners = listeners_;
+  for (Listener* listener : listeners) {
+    if (alive.expired()) return;
+    // A listener may have removed another one meanwhile.
+    if (std::find(listeners_.begin(), listeners_.end(), listener) != listeners_.end()) {
+      notify(*listener);
+    }
+  }
+}
+
+void Client::connect(Callback<void> done) {
+  if (identified_) {
+    deferred_.post([done] { done(Result<void>()); }, [done] { done(cancelled()); });
+    return;
+  }
+  if (connectDone_) {
+    const Error busy = makeError(ObsError::NotConnected, "connect() is already in progress");
+    deferred_.post([done, busy] { done(busy); }, [done] { done(cancelled()); });
+    return;
+  }
+  closed_ = false;
+  connectDone_ = std::move(done);
+  socket_->open();
+}
+
+void Client::close() {
+  closed_ = true;
+  identified_ = false;
+  handshakeTimer_.cancel();
+  socket_->close();
+  failAll(makeError(ObsError::NotConnected, "the connection to OBS was closed"));
+  if (connectDone_) {
+    auto done = std::move(*connectDone_);
+    connectDone_.reset();
+    deferred_.post(
+        [done] { done(makeError(ObsError::NotConnected, "the connection to OBS was closed")); },
+        [done] { done(cancelled()); });
+  }
+}
+
+void Client::request(std::string type, json::Value data, Callback<json::Value> done) {
+  json::ObjectWriter d;
+  d.set("requestType", type).set("requestData", data);
+  send(kRequest, std::move(d), type, options_.requestTimeout,
+       [type, done](Result<GRef<JsonNode>> response) {
+         if (!response) {
+           done(response.error());
+           return;
+         }
+         done(requestOutcome(response->get(), type));
+       });
+}
+
+void Client::batch(std::vector<BatchRequest> requests, bool haltOnFailure,
+                   Callback<std::vector<Result<json::Value>>> done) {
+  std::vector<GRef<JsonNode>> entries;
+  std::vector<std::string> types;
+  for (const BatchRequest& request : requests) {
+    types.push_back(request.type);
+    json::ObjectWriter entry;
+    entry.set("requestType", request.type).set("requestData", request.data);
+    entries.push_back(entry.node());
+  }
+  json::ObjectWriter d;
+  d.set("haltOnFailure", haltOnFailure).set("requests", json::arrayOf(entries));
+  const std::string what = "a batch of " + std::to_string(requests.size()) + " requests";
+  send(kRequestBatch, std::move(d), what, options_.requestTimeout,
+       [types, what, done](Result<GRef<JsonNode>> response) {
+         if (!response) {
+           done(response.error());
+           return;
+         }
+         JsonObject* object = json_node_get_object(response->get());
+         JsonNode* results = json_object_get_member(object, "results");
+         if (!results || !JSON_NODE_HOLDS_ARRAY(results)) {
+           done(makeError(ObsError::Protocol,
+                          "malformed obs-websocket response to " + what + ": results missing"));
+           return;
+         }
+         JsonArray* array = json_node_get_array(results);
+         std::vector<Result<json::Value>> outcomes;
+         for (std::size_t i = 0; i < types.size(); ++i) {
+           if (i < json_array_get_length(array)) {
+             outcomes.push_back(
+                 requestOutcome(json_array_get_element(array, static_cast<guint>(i)), types[i]));
+           } else {
+             outcomes.push_back(Error{obsRequestErrorDomain(),
+                                      0,
+                                      types[i] + " was not run (an earlier request failed)",
+                                      {}});
+           }
+         }
+         done(std::move(outcomes));
+       });
+}
+
+void Client::send(int op, json::ObjectWriter data, std::string what, Milliseconds timeout,
+                  std::function<void(Result<GRef<JsonNode>>)> done) {
+  std::optional<Error> refusal;
+  if (closed_) {
+    refusal = makeError(ObsError::NotConnected, "not connected to OBS (closed)");
+  } else if (!identified_) {
+    refusal = makeError(ObsError::NotConnected, "not connected to OBS at " + options_.url);
+  }
+  const std::string id = std::to_string(++nextId_);
+  if (!refusal) {
+    data.set("requestId", id);
+    json::ObjectWriter message;
+    message.set("op", op).set("d", std::move(data));
+    GST_DEBUG("-> %s %s", what.c_str(), id.c_str());
+    if (auto sent = socket_->send(json::toString(message.node().get())); !sent) {
+      refusal = sent.error();
+    }
+  }
+  if (refusal) {
+    deferred_.post([done, error = *refusal] { done(error); }, [done] { done(cancelled()); });
+    return;
+  }
+  Pending& pending = pending_[id];
+  pending.what = what;
+  pending.done = std::move(done);
+  pending.timer = Source::timeout(
+      context_.get(), timeout,
+      [this, id, what, timeout] {
+        std::string text =
+            "OBS did not answer " + what + " within " + std::to_string(timeout.count()) + " ms";
+        if (lastMalformed_) text += " (it sent a malformed message: " + *lastMalformed_ + ")";
+        complete(id, makeError(ObsError::Timeout, text));
+        return false;
+      },
+      "su-obs-request-timeout");
+}
+
+void Client::complete(const std::string& id, Result<GRef<JsonNode>> result) {
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  Pending pending = std::move(it->second);
+  pending_.erase(it);
+  pending.timer.cancel();
+  pending.done(std::move(result));
+}
+
+void Client::failAll(const Error& error) {
+  std::weak_ptr<bool> alive = alive_;
+  std::map<std::string, Pending> pending = std::move(pending_);
+  pending_.clear();
+  for (auto& [id, request] : pending) {
+    request.timer.cancel();
+    request.done(error);
+    if (alive.expired() && !error.isCancelled()) return;
+  }
+}
+
+void Client::onSocketOpen() {
+  lastMalformed_.reset();
+  // The server speaks first (Hello); it must also finish identifying in time.
+  handshakeTimer_ = Source::timeout(
+      context_.get(), options_.connectTimeout,
+      [this] {
+        handshakeFailed(
+            makeError(ObsError::Timeout,
+                      "OBS at " + options_.url + " did not complete the handshake within " +
+                          std::to_string(options_.connectTimeout.count()) + " ms"),
+            false);
+        return false;
+      },
+      "su-obs-handshake-timeout");
+}
+
+// The connection is up but identification failed. Fatal failures (a password problem) stop
+// reconnecting; the rest let the socket reconnect if it is set to.
+void Client::handshakeFailed(Error error, bool fatal) {
+  handshakeTimer_.cancel();
+  GST_WARNING("%s", error.message.c_str());
+  if (fatal) {
+    closed_ = true;
+    socket_->close();
+    if (connectDone_) {
+      auto done = std::move(*connectDone_);
+      connectDone_.reset();
+      done(error);
+    } else {
+      notifyListeners([&](Listener& l) { l.onConnectionLost(error); });
+    }
+    return;
+  }
+  socket_->abort(std::move(error));
+}
+
+void Client::onSocketMessage(std::string_view text) {
+  auto parsed = json::parse(text, {.maxBytes = options_.maxMessageSize, .maxDepth = 64});
+  json::Diagnostics problems;
+  std::optional<json::ObjectReader> message;
+  if (parsed) message = json::ObjectReader::fromNode(parsed->get(), "", problems);
+  const gint64 op = message ? message->integer("op").value_or(-1) : -1;
+  auto d = message ? message->object("d") : std::nullopt;
+  if (op < 0 || !d) {
+    lastMalformed_ = !parsed ? parsed.error().message : "a message without op and d";
+    GST_WARNING("ignoring a malformed message from OBS: %s", lastMalformed_->c_str());
+    return;
+  }
+  GST_LOG("<- op %" G_GINT64_FORMAT, op);
+  switch (op) {
+    case kHello:
+      onHello(*d);
+      return;
+    case kIdentified:
+      onIdentified(*d);
+      return;
+    case kEvent: {
+      const auto type = d->string("eventType");
+      if (!type) {
+        lastMalformed_ = "an event without eventType";
+        GST_WARNING("ignoring an event without eventType");
+        return;
+      }
+      const Event event{*type, d->any("eventData")};
+      GST_DEBUG("event %s", event.type.c_str());
+      notifyListeners([&](Listener& l) { l.onEvent(event); });
+      return;
+    }
+    case kRequestResponse:
+    case kRequestBatchResponse: {
+      const auto id = d->string("requestId");
+      if (!id || !pending_.contains(*id)) {
+        GST_WARNING("ignoring a response to an unknown request %s", id ? id->c_str() : "(none)");
+        return;
+      }
+      JsonNode* node = json_object_get_member(json_node_get_object(parsed->get()), "d");
+      complete(*id, GRef<JsonNode>::ref(node));
+      return;
+    }
+    default:
+      lastMalformed_ = "unknown opcode " + std::to_string(op);
+      GST_WARNING("ignoring a message with unknown opcode %" G_GINT64_FORMAT, op);
+  }
+}
+
+void Client::onHello(json::ObjectReader& hello) {
+  obsWebSocketVersion_ = hello.string("obsWebSocketVersion").value_or("");
+  json::ObjectWriter identify;
+  identify.set("rpcVersion", kRpcVersion)
+      .set("eventSubscriptions", static_cast<gint64>(options_.eventSubscriptions));
+  if (auto authentication = hello.object("authentication")) {
+    const auto challenge = authentication->string("challenge");
+    const auto salt = authentication->string("salt");
+    if (!challenge || !salt) {
+      handshakeFailed(makeError(ObsError::Protocol,
+                                "malformed Hello from OBS: authentication without challenge/salt"),
+                      false);
+      return;
+    }
+    if (!options_.password) {
+      handshakeFailed(
+          makeError(ObsError::PasswordRequired,
+                    "OBS at " + options_.url + " requires a password and none was given"),
+          true);
+      return;
+    }
+    identify.set("authentication", authenticationString(*options_.password, *salt, *challenge));
+  }
+  json::ObjectWriter message;
+  message.set("op", static_cast<int>(kIdentify)).set("d", std::move(identify));
+  if (auto sent = socket_->send(json::toString(message.node().get())); !sent) {
+    handshakeFailed(sent.error(), false);
+  }
+}
+
+void Client::onIdentified(json::ObjectReader& identified) {
+  handshakeTimer_.cancel();
+  identified_ = true;
+  GST_INFO("identified to OBS at %s (obs-websocket %s, rpc %" G_GINT64_FORMAT ")",
+           options_.url.c_str(), obsWebSocketVersion_.c_str(),
+           identified.integer("negotiatedRpcVersion").value_or(0));
+  const bool reconnected = everIdentified_;
+  everIdentified_ = true;
+  if (connectDone_) {
+    auto done = std::move(*connectDone_);
+    connectDone_.reset();
+    done(Result<void>());
+    return;
+  }
+  if (reconnected) notifyListeners([](Listener& l) { l.onReconnected(); });
+}
+
+void Client::onSocketClosed(const Error& error) {
+  handshakeTimer_.cancel();
+  const bool wasIdentified = identified_;
+  identified_ = false;
+  const int code = socket_->lastCloseCode();
+  Error reason = error;
+  bool fatal = false;
+  if (code == kCloseAuthenticationFailed) {
+    reason = makeError(ObsError::AuthenticationFailed,
+                       "OBS at " + options_.url + " refused the password (AuthenticationFailed)");
+    fatal = true;
+  } else if (code >= 4000) {
+    reason = makeError(ObsError::Closed, "OBS at " + options_.url + " closed the connection (" +
+                                             closeCodeName(code) + ")");
+  }
+  std::weak_ptr<bool> alive = alive_;
+  failAll(makeError(ObsError::ConnectionLost, "connection to OBS lost: " + reason.message));
+  if (alive.expired()) return;
+  if (fatal) {
+    closed_ = true;
+    socket_->close();
+  }
+  if (connectDone_) {
+    auto done = std::move(*connectDone_);
+    connectDone_.reset();
+    if (fatal) {
+      done(reason);
+    } else {
+      done(makeError(ObsError::NotConnected, "cannot connect to OBS: " + reason.message));
+    }
+    return;
+  }
+  if (wasIdentified || fatal) notifyListeners([&](Listener& l) { l.onConnectionLost(reason); });
+}
+
+}  // namespace su::obs
