@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/arguments.hpp"
+#include "app/command_output.hpp"
 #include "app/exit_codes.hpp"
 #include "app/input.hpp"
 #include "janus/blocking_session.hpp"
@@ -52,21 +53,6 @@ constexpr const char* kCommonOptions =
 const std::initializer_list<OptionSpec> kOptions = {{"janus-url"},       {"secret"},  {"admin-key"},
                                                     {"ca-file"},         {"timeout"}, {"spec"},
                                                     {"permanent", false}};
-
-void printJson(const GRef<JsonNode>& node) {
-  std::printf("%s\n",
-              json::toString(model::redacted(node.get()).get(), json::Style::Pretty).c_str());
-}
-
-int fail(int status, const std::string& message) {
-  std::fprintf(stderr, "error: %s\n", model::redactText(message).c_str());
-  return status;
-}
-
-int failUsage(const std::string& message, const char* usage) {
-  std::fprintf(stderr, "error: %s\n%s", message.c_str(), usage);
-  return kExitUsage;
-}
 
 std::optional<std::int64_t> parseId(const std::string& text) {
   gint64 value = 0;

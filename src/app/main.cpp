@@ -4,6 +4,7 @@
 
 #include "app/exit_codes.hpp"
 #include "app/janus_commands.hpp"
+#include "app/obs_commands.hpp"
 #include "app/validate_command.hpp"
 #include "core/init.hpp"
 #include "su_config.h"
@@ -18,6 +19,7 @@ constexpr const char* kUsage =
     "                    normalized with secrets masked (exit 2 and every problem if invalid)\n"
     "  mountpoint ...    list, info, create, destroy Janus Streaming mountpoints\n"
     "  room ...          exists, create, destroy a VideoRoom room; list its forwarders\n"
+    "  obs ...           OBS Studio: stream status, configure custom RTMP, start, stop\n"
     "\n"
     "Options:\n"
     "  -h, --help        this help (COMMAND --help for a command's own)\n"
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "validate") == 0) return su::app::runValidate(argc - 2, argv + 2);
   if (std::strcmp(command, "mountpoint") == 0) return su::app::runMountpoint(argc - 2, argv + 2);
   if (std::strcmp(command, "room") == 0) return su::app::runRoom(argc - 2, argv + 2);
+  if (std::strcmp(command, "obs") == 0) return su::app::runObs(argc - 2, argv + 2);
   std::fprintf(stderr, "error: unknown command '%s'\n\n%s", command, kUsage);
   return su::app::kExitUsage;
 }

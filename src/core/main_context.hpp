@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/gref.hpp"
+#include "core/result.hpp"
 
 namespace su {
 
@@ -137,6 +139,35 @@ class Cancellable {
 
  private:
   GRef<GCancellable> cancellable_;
+};
+
+// A private context, the thread default for this object's life, and wait() to run it until an
+// asynchronous call completes: for one-off synchronous work where blocking is right (a
+// command-line call, an element's state change). Create, use and destroy it on one thread;
+// whatever is waited for must be bounded by its own timeout.
+class BlockingContext {
+ public:
+  BlockingContext() : context_(GRef<GMainContext>::adopt(g_main_context_new())) {
+    g_main_context_push_thread_default(context_.get());
+  }
+  ~BlockingContext() { g_main_context_pop_thread_default(context_.get()); }
+  BlockingContext(const BlockingContext&) = delete;
+  BlockingContext& operator=(const BlockingContext&) = delete;
+
+  GMainContext* get() const noexcept { return context_.get(); }
+
+  // Starts an asynchronous call, `start(done)`, and runs the context until `done`.
+  template <typename T, typename Start>
+  Result<T> wait(Start start) {
+    std::optional<Result<T>> result;
+    start([&](Result<T> value) { result = std::move(value); });
+    while (!result)
+      g_main_context_iteration(context_.get(), TRUE);
+    return std::move(*result);
+  }
+
+ private:
+  GRef<GMainContext> context_;
 };
 
 }  // namespace su

@@ -2,17 +2,11 @@
 
 namespace su::janus {
 
-BlockingSession::BlockingSession() : context_(GRef<GMainContext>::adopt(g_main_context_new())) {
-  // GIO and libsoup attach what they start to the thread-default context.
-  g_main_context_push_thread_default(context_.get());
-}
-
 BlockingSession::~BlockingSession() {
   if (session_ && session_->ready()) {
     static_cast<void>(wait<void>([&](auto done) { session_->destroy(done); }));
   }
   session_.reset();
-  g_main_context_pop_thread_default(context_.get());
 }
 
 Result<std::unique_ptr<BlockingSession>> BlockingSession::open(SessionOptions options) {

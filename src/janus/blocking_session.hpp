@@ -21,11 +21,7 @@ class BlockingSession {
   // Starts an asynchronous call, `start(done)`, and runs the private context until `done`.
   template <typename T, typename Start>
   Result<T> wait(Start start) {
-    std::optional<Result<T>> result;
-    start([&](Result<T> value) { result = std::move(value); });
-    while (!result)
-      g_main_context_iteration(context_.get(), TRUE);
-    return std::move(*result);
+    return context_.template wait<T>(std::move(start));
   }
 
   // Attaches a plugin client: StreamingClient, VideoRoomClient.
@@ -40,8 +36,8 @@ class BlockingSession {
   BlockingSession& operator=(const BlockingSession&) = delete;
 
  private:
-  BlockingSession();
-  GRef<GMainContext> context_;
+  BlockingSession() = default;
+  BlockingContext context_;  // declared first: it outlives the session
   std::unique_ptr<Session> session_;
 };
 

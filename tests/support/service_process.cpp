@@ -68,7 +68,10 @@ bool ServiceProcess::writeConfig(const std::string& templatePath, const std::str
       text.replace(at, placeholder.size(), value);
     }
   }
-  std::ofstream(dir_ + "/" + fileName) << text;
+  const std::string path = dir_ + "/" + fileName;
+  auto parent = GUnique<char>::adopt(g_path_get_dirname(path.c_str()));
+  g_mkdir_with_parents(parent.get(), 0700);
+  std::ofstream(path) << text;
   return true;
 }
 
@@ -79,6 +82,10 @@ bool ServiceProcess::start(const std::vector<std::string>& argv, std::uint16_t p
       G_OBJECT(g_subprocess_launcher_new(GSubprocessFlags(G_SUBPROCESS_FLAGS_STDERR_MERGE))));
   g_subprocess_launcher_set_stdout_file_path(G_SUBPROCESS_LAUNCHER(launcher.get()),
                                              (dir_ + "/" + name_ + ".log").c_str());
+  for (const auto& [name, value] : environment_) {
+    g_subprocess_launcher_setenv(G_SUBPROCESS_LAUNCHER(launcher.get()), name.c_str(), value.c_str(),
+                                 TRUE);
+  }
   std::vector<const char*> raw;
   for (const auto& arg : argv)
     raw.push_back(arg.c_str());

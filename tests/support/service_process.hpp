@@ -22,7 +22,12 @@ class ServiceProcess {
   ServiceProcess& operator=(const ServiceProcess&) = delete;
 
   const std::string& dir() const noexcept { return dir_; }
-  // Writes `templatePath` to dir()/`fileName` with each {@NAME@, value} replaced.
+  // Variables set for the process, over the test's own environment.
+  void setEnvironment(std::vector<std::pair<std::string, std::string>> environment) {
+    environment_ = std::move(environment);
+  }
+  // Writes `templatePath` to dir()/`fileName` (folders made as needed) with each
+  // {@NAME@, value} replaced.
   bool writeConfig(const std::string& templatePath, const std::string& fileName,
                    const std::vector<std::pair<std::string, std::string>>& values);
   // Starts `argv` with stdout and stderr in dir()/<name>.log; with a `port`, waits until it
@@ -41,6 +46,7 @@ class ServiceProcess {
   std::string name_;
   std::string dir_;
   std::vector<std::string> files_;
+  std::vector<std::pair<std::string, std::string>> environment_;
   GRef<GSubprocess> process_;
 };
 
