@@ -129,7 +129,7 @@ void Bridge::start(Callback<void> done) {
   client_.request("StartStream", {}, [this, alive](Result<json::Value> started) {
     if (alive.expired() || !waiter_ || waiter_->state != kStarted) return;
     if (!started && isStatus(started.error(), kStatusOutputRunning)) {
-      finishWaiter(Result<void>());  // already streaming
+      confirmState();  // already streaming
     } else if (!started) {
       finishWaiter(started.error());
     }
@@ -144,7 +144,7 @@ void Bridge::stop(Callback<void> done) {
   client_.request("StopStream", {}, [this, alive](Result<json::Value> stopped) {
     if (alive.expired() || !waiter_ || waiter_->state != kStopped) return;
     if (!stopped && isStatus(stopped.error(), kStatusOutputNotRunning)) {
-      finishWaiter(Result<void>());  // not streaming anyway
+      confirmState();  // not streaming anyway
     } else if (!stopped) {
       finishWaiter(stopped.error());
     }
@@ -189,6 +189,30 @@ void Bridge::finishWaiter(Result<void> result) {
   done(std::move(result));
 }
 
+void Bridge::confirmState() {
+  if (!waiter_) return;
+  waiter_->confirming = true;
+  const bool wantActive = waiter_->state == kStarted;
+  std::weak_ptr<bool> alive = alive_;
+  status([this, alive, wantActive](Result<StreamStatus> current) {
+    if (alive.expired() || !waiter_) return;
+    if (!current) {
+      finishWaiter(current.error());
+    } else if (current->active == wantActive) {
+      finishWaiter(Result<void>());
+    } else {
+      // Asked again shortly; the waiter's own timer still bounds the whole wait.
+      waiter_->retry = Source::timeout(
+          client_.context(), Milliseconds(100),
+          [this] {
+            confirmState();
+            return false;
+          },
+          "su-obs-bridge-confirm");
+    }
+  });
+}
+
 void Bridge::onEvent(const Event& event) {
   if (event.type != "StreamStateChanged" || !waiter_) return;
   json::Diagnostics problems;
@@ -197,7 +221,7 @@ void Bridge::onEvent(const Event& event) {
   if (!state) return;
   GST_DEBUG("OBS stream state %s", state->c_str());
   if (*state == waiter_->state) {
-    finishWaiter(Result<void>());
+    if (!waiter_->confirming) confirmState();
   } else if (waiter_->state == kStarted && *state == kStopped) {
     finishWaiter(makeError(BridgeError::StartFailed,
                            "OBS stopped the stream while starting it (is the RTMP server "

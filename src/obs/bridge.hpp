@@ -5,6 +5,8 @@
 // - start sends StartStream and waits for StreamStateChanged = started (500 "already running"
 //   counts as started); a stream that stops while starting (an unreachable server) fails;
 // - stop sends StopStream and waits for stopped (501 "not running" counts as stopped).
+// Both finish only once GetStreamStatus agrees: OBS announces "stopped" a moment before its
+// status stops saying active.
 // The stream key is a credential: it never appears in a log line or an error.
 #pragma once
 
@@ -56,11 +58,16 @@ class Bridge final : private Listener {
     std::string state;
     Callback<void> done;
     Source timer;
+    bool confirming = false;  // the state was reached: waiting for GetStreamStatus to agree
+    Source retry;
   };
   void onEvent(const Event& event) override;
   void onConnectionLost(const Error& reason) override;
   void await(std::string state, std::string what, Callback<void> done);
   void finishWaiter(Result<void> result);
+  // The awaited state was announced (or OBS said it is there already): done once
+  // GetStreamStatus agrees, which lags the event by a moment when stopping.
+  void confirmState();
 
   Client& client_;
   Milliseconds stateTimeout_;

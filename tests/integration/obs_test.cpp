@@ -13,6 +13,7 @@
 #include "support/janus_test.hpp"
 #include "support/media_sources.hpp"
 #include "support/obs_server.hpp"
+#include "support/process.hpp"
 #include "support/rtmp_server.hpp"
 #include "support/rtp_receiver.hpp"
 
@@ -217,6 +218,46 @@ TEST_F(ObsTest, ObsThroughNginxRtmpAndARelayReachesAJanusViewer) {
   viewer.reset();
   relay.reset();
   EXPECT_TRUE(bridgeCall(&Bridge::stop).ok());
+}
+
+TEST_F(ObsTest, TheObsCommandConfiguresStartsReportsAndStops) {
+  auto rtmp = test::RtmpServer::start();
+  ASSERT_TRUE(rtmp);
+  // The password from the environment, as operators are told to pass it.
+  g_setenv("SU_OBS_PASSWORD", obs->password().c_str(), TRUE);
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "obs");
+    args.push_back("--port=" + std::to_string(obs->port()));
+    return test::runCli(std::move(args));
+  };
+  const std::string server = "rtmp://127.0.0.1:" + std::to_string(rtmp->port()) + "/live";
+  test::ProcessRun configured = cli({"configure", "--server", server, "--key", "cli-key-9"});
+  ASSERT_EQ(configured.status, 0) << configured.err;
+  EXPECT_NE(configured.out.find("\"rtmp_custom\""), std::string::npos) << configured.out;
+  EXPECT_EQ((configured.out + configured.err).find("cli-key-9"), std::string::npos);
+
+  for (const char* action : {"start", "start"}) {
+    test::ProcessRun started = cli({action});
+    ASSERT_EQ(started.status, 0) << started.err;
+    EXPECT_NE(started.out.find("\"streaming\" : true"), std::string::npos) << started.out;
+  }
+  test::ProcessRun status = cli({"status"});
+  ASSERT_EQ(status.status, 0) << status.err;
+  EXPECT_NE(status.out.find("\"active\" : true"), std::string::npos) << status.out;
+  for (const char* action : {"stop", "stop"}) {
+    test::ProcessRun stopped = cli({action});
+    ASSERT_EQ(stopped.status, 0) << stopped.err;
+    EXPECT_NE(stopped.out.find("\"streaming\" : false"), std::string::npos) << stopped.out;
+  }
+
+  test::ProcessRun refused = cli({"status", "--password", "wrong-cli-password"});
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_NE(refused.err.find("AuthenticationFailed"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.err.find("wrong-cli-password"), std::string::npos);
+  test::ProcessRun usage = cli({"configure"});
+  EXPECT_EQ(usage.status, 2);
+  EXPECT_NE(usage.err.find("configure needs --server URL"), std::string::npos) << usage.err;
+  g_unsetenv("SU_OBS_PASSWORD");
 }
 
 }  // namespace

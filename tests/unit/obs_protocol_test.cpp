@@ -316,8 +316,13 @@ TEST_F(ObsProtocolTest, BatchesGiveOneResultPerRequestAndEventsReachListeners) {
 
 TEST_F(ObsProtocolTest, TheBridgeWaitsForStartedAndTreats500And501AsDone) {
   bool streaming = false;
+  int statusLag = 0;  // like OBS, status still says active for a moment after "stopped"
   obs.onRequest = [&](std::size_t connection, const std::string& type, const std::string& id) {
-    if (type == "StartStream" && streaming) {
+    if (type == "GetStreamStatus") {
+      const bool active = streaming || statusLag-- > 0;
+      obs.succeed(connection, type, id,
+                  std::string(R"({"outputActive":)") + (active ? "true" : "false") + "}");
+    } else if (type == "StartStream" && streaming) {
       obs.fail(connection, type, id, 500, "Streaming is already active");
     } else if (type == "StopStream" && !streaming) {
       obs.fail(connection, type, id, 501, "Streaming is not active");
@@ -325,6 +330,7 @@ TEST_F(ObsProtocolTest, TheBridgeWaitsForStartedAndTreats500And501AsDone) {
       obs.succeed(connection, type, id);
       if (type == "StartStream" || type == "StopStream") {
         streaming = type == "StartStream";
+        statusLag = streaming ? 0 : 2;
         obs.event("StreamStateChanged", std::string(R"({"outputActive":)") +
                                             (streaming ? "true" : "false") +
                                             R"(,"outputState":"OBS_WEBSOCKET_OUTPUT_)" +
@@ -342,6 +348,9 @@ TEST_F(ObsProtocolTest, TheBridgeWaitsForStartedAndTreats500And501AsDone) {
     auto stopped = wait<void>([&](auto done) { bridge->stop(done); });
     EXPECT_TRUE(stopped.ok()) << stopped.error().message;
   }
+  // One confirmation each, and two more while the status lagged after the first stop.
+  EXPECT_EQ(std::count(obs.requests.begin(), obs.requests.end(), "GetStreamStatus"), 6);
+  std::erase(obs.requests, "GetStreamStatus");
   EXPECT_EQ(obs.requests,
             (std::vector<std::string>{"StartStream", "StartStream", "StopStream", "StopStream"}));
 }
