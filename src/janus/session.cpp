@@ -118,32 +118,17 @@ Session::~Session() {
   }
   failAll(cancelled());
   if (connectDone_) {
-    auto done = std::move(*connectDone_);
-    connectDone_.reset();
-    done(cancelled());
+    take(connectDone_)(cancelled());
   }
   socket_.reset();
 }
 
 void Session::addListener(SessionListener* listener) {
-  listeners_.push_back(listener);
+  listeners_.add(listener);
 }
 
 void Session::removeListener(SessionListener* listener) {
-  std::erase(listeners_, listener);
-}
-
-template <typename Notify>
-void Session::notifyListeners(Notify notify) {
-  std::weak_ptr<bool> alive = alive_;
-  const std::vector<SessionListener*> listeners = listeners_;
-  for (SessionListener* listener : listeners) {
-    if (alive.expired()) return;
-    // A listener may have removed another one meanwhile.
-    if (std::find(listeners_.begin(), listeners_.end(), listener) != listeners_.end()) {
-      notify(*listener);
-    }
-  }
+  listeners_.remove(listener);
 }
 
 void Session::connect(Callback<void> done) {
@@ -293,9 +278,7 @@ void Session::sessionReady(std::uint64_t id) {
         "su-janus-keepalive");
   }
   if (connectDone_) {  // the session connect() asked for
-    auto done = std::move(*connectDone_);
-    connectDone_.reset();
-    done(Result<void>());
+    take(connectDone_)(Result<void>());
     return;
   }
   reattachHandles();  // a session replacing a lost one
@@ -307,7 +290,7 @@ void Session::reattachHandles() {
   for (const auto& weak : handles_)
     live.push_back(weak.lock());
   if (live.empty()) {
-    notifyListeners([](SessionListener& l) { l.onSessionRestored(); });
+    listeners_.notify(alive_, [](SessionListener& l) { l.onSessionRestored(); });
     return;
   }
   auto remaining = std::make_shared<std::size_t>(live.size());
@@ -329,7 +312,7 @@ void Session::reattachHandles() {
                 }
               }
               if (--*remaining == 0) {
-                notifyListeners([](SessionListener& l) { l.onSessionRestored(); });
+                listeners_.notify(alive_, [](SessionListener& l) { l.onSessionRestored(); });
               }
             });
   }
@@ -358,12 +341,11 @@ void Session::onSocketClosed(const Error& error) {
   failAll(lost);
   if (alive.expired()) return;
   if (connectDone_) {
-    auto done = std::move(*connectDone_);
-    connectDone_.reset();
-    done(makeError(JanusError::NotConnected, "cannot connect to Janus: " + error.message));
+    take(connectDone_)(
+        makeError(JanusError::NotConnected, "cannot connect to Janus: " + error.message));
     return;
   }
-  if (wasReady) notifyListeners([&](SessionListener& l) { l.onSessionLost(lost); });
+  if (wasReady) listeners_.notify(alive_, [&](SessionListener& l) { l.onSessionLost(lost); });
 }
 
 void Session::sessionGone(const Error& reason) {
@@ -375,7 +357,7 @@ void Session::sessionGone(const Error& reason) {
   std::weak_ptr<bool> alive = alive_;
   failAll(reason);
   if (alive.expired()) return;
-  notifyListeners([&](SessionListener& l) { l.onSessionLost(reason); });
+  listeners_.notify(alive_, [&](SessionListener& l) { l.onSessionLost(reason); });
   if (alive.expired()) return;
   if (options_.reconnect && socket_->isOpen() && !destroying_) createSession();
 }

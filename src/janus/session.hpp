@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/backoff.hpp"
+#include "core/callbacks.hpp"
 #include "core/main_context.hpp"
 #include "janus/errors.hpp"
 #include "json/value.hpp"
@@ -135,8 +136,6 @@ class Session {
   void sendKeepalive();
   void deliverEvent(std::uint64_t handleId, const std::string& type, JsonNode* message);
   void forgetHandle(Handle* handle);
-  template <typename Notify>
-  void notifyListeners(Notify notify);
 
   GRef<GMainContext> context_;
   SessionOptions options_;
@@ -146,7 +145,7 @@ class Session {
   std::optional<Callback<void>> connectDone_;
   std::map<std::string, Pending> pending_;
   std::vector<std::weak_ptr<Handle>> handles_;
-  std::vector<SessionListener*> listeners_;
+  ListenerList<SessionListener> listeners_;
   Source keepalive_;
   Deferred deferred_;
   std::string transactionPrefix_;

@@ -151,32 +151,17 @@ Client::~Client() {
   closed_ = true;
   failAll(cancelled());
   if (connectDone_) {
-    auto done = std::move(*connectDone_);
-    connectDone_.reset();
-    done(cancelled());
+    take(connectDone_)(cancelled());
   }
   socket_.reset();
 }
 
 void Client::addListener(Listener* listener) {
-  listeners_.push_back(listener);
+  listeners_.add(listener);
 }
 
 void Client::removeListener(Listener* listener) {
-  std::erase(listeners_, listener);
-}
-
-template <typename Notify>
-void Client::notifyListeners(Notify notify) {
-  std::weak_ptr<bool> alive = alive_;
-  const std::vector<Listener*> listeners = listeners_;
-  for (Listener* listener : listeners) {
-    if (alive.expired()) return;
-    // A listener may have removed another one meanwhile.
-    if (std::find(listeners_.begin(), listeners_.end(), listener) != listeners_.end()) {
-      notify(*listener);
-    }
-  }
+  listeners_.remove(listener);
 }
 
 void Client::connect(Callback<void> done) {
@@ -201,8 +186,7 @@ void Client::close() {
   socket_->close();
   failAll(makeError(ObsError::NotConnected, "the connection to OBS was closed"));
   if (connectDone_) {
-    auto done = std::move(*connectDone_);
-    connectDone_.reset();
+    auto done = take(connectDone_);
     deferred_.post(
         [done] { done(makeError(ObsError::NotConnected, "the connection to OBS was closed")); },
         [done] { done(cancelled()); });
@@ -347,11 +331,9 @@ void Client::handshakeFailed(Error error, bool fatal) {
     closed_ = true;
     socket_->close();
     if (connectDone_) {
-      auto done = std::move(*connectDone_);
-      connectDone_.reset();
-      done(error);
+      take(connectDone_)(error);
     } else {
-      notifyListeners([&](Listener& l) { l.onConnectionLost(error); });
+      listeners_.notify(alive_, [&](Listener& l) { l.onConnectionLost(error); });
     }
     return;
   }
@@ -387,7 +369,7 @@ void Client::onSocketMessage(std::string_view text) {
       }
       const Event event{*type, d->any("eventData")};
       GST_DEBUG("event %s", event.type.c_str());
-      notifyListeners([&](Listener& l) { l.onEvent(event); });
+      listeners_.notify(alive_, [&](Listener& l) { l.onEvent(event); });
       return;
     }
     case kRequestResponse:
@@ -446,12 +428,10 @@ void Client::onIdentified(json::ObjectReader& identified) {
   const bool reconnected = everIdentified_;
   everIdentified_ = true;
   if (connectDone_) {
-    auto done = std::move(*connectDone_);
-    connectDone_.reset();
-    done(Result<void>());
+    take(connectDone_)(Result<void>());
     return;
   }
-  if (reconnected) notifyListeners([](Listener& l) { l.onReconnected(); });
+  if (reconnected) listeners_.notify(alive_, [](Listener& l) { l.onReconnected(); });
 }
 
 void Client::onSocketClosed(const Error& error) {
@@ -477,16 +457,13 @@ void Client::onSocketClosed(const Error& error) {
     socket_->close();
   }
   if (connectDone_) {
-    auto done = std::move(*connectDone_);
-    connectDone_.reset();
-    if (fatal) {
-      done(reason);
-    } else {
-      done(makeError(ObsError::NotConnected, "cannot connect to OBS: " + reason.message));
-    }
+    take(connectDone_)(
+        fatal ? reason
+              : makeError(ObsError::NotConnected, "cannot connect to OBS: " + reason.message));
     return;
   }
-  if (wasIdentified || fatal) notifyListeners([&](Listener& l) { l.onConnectionLost(reason); });
+  if (wasIdentified || fatal)
+    listeners_.notify(alive_, [&](Listener& l) { l.onConnectionLost(reason); });
 }
 
 }  // namespace su::obs

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/backoff.hpp"
+#include "core/callbacks.hpp"
 #include "core/main_context.hpp"
 #include "json/reader.hpp"
 #include "json/value.hpp"
@@ -138,14 +139,12 @@ class Client {
   void onSocketClosed(const Error& error);
   void onHello(json::ObjectReader& hello);
   void onIdentified(json::ObjectReader& identified);
-  template <typename Notify>
-  void notifyListeners(Notify notify);
 
   GRef<GMainContext> context_;
   ClientOptions options_;
   std::unique_ptr<ws::Client> socket_;
   std::map<std::string, Pending> pending_;
-  std::vector<Listener*> listeners_;
+  ListenerList<Listener> listeners_;
   std::optional<Callback<void>> connectDone_;
   Source handshakeTimer_;
   Deferred deferred_;
