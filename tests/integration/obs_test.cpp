@@ -189,19 +189,10 @@ TEST_F(ObsTest, ObsThroughNginxRtmpAndARelayReachesAJanusViewer) {
   connectSession();
   auto streaming = attachStreaming();
   ASSERT_TRUE(streaming);
-  model::MountPoint spec{.id = 9501, .adminKey = janus->streamingAdminKey()};
-  spec.media = {{.type = model::MediaType::Audio, .mid = "a", .pt = 111, .codec = "opus"},
-                {.type = model::MediaType::Video,
-                 .mid = "v",
-                 .pt = 96,
-                 .codec = "h264",
-                 .fmtp = "profile-level-id=42e01f;packetization-mode=1"}};
-  auto created = wait<janus::MountPointCreated>([&](auto done) { streaming->create(spec, done); });
-  ASSERT_TRUE(created.ok()) << created.error().message;
-  auto plan = media::planOutput(spec, created->ports, "127.0.0.1", "obs-chain");
-  ASSERT_TRUE(plan.ok());
+  const auto plan = createRelayMountPoint(*streaming, 9501, "obs-chain");
+  ASSERT_EQ(plan.size(), 2u);
   auto made = supervisor::PipelineRelay::create(
-      context(), "obs-chain", media::RtmpSource{rtmp->url("obs-chain")}, *plan, {}, {});
+      context(), "obs-chain", media::RtmpSource{rtmp->url("obs-chain")}, plan, {}, {});
   ASSERT_TRUE(made.ok());
   relay = std::move(made).value();
   relay->start();

@@ -35,23 +35,8 @@ class RelayJanusTest : public test::JanusTest {
     JanusTest::TearDown();
   }
 
-  // An Opus + H.264 mountpoint (Janus picks the ports) and the relay's plan for it.
   std::vector<media::OutputTrack> createMountPoint(std::int64_t id, const std::string& relayName) {
-    model::MountPoint spec{.id = id, .adminKey = janus->streamingAdminKey()};
-    spec.media = {{.type = model::MediaType::Audio, .mid = "a", .pt = 111, .codec = "opus"},
-                  {.type = model::MediaType::Video,
-                   .mid = "v",
-                   .pt = 96,
-                   .codec = "h264",
-                   .fmtp = "profile-level-id=42e01f;packetization-mode=1"}};
-    auto created =
-        wait<janus::MountPointCreated>([&](auto done) { streaming->create(spec, done); });
-    EXPECT_TRUE(created.ok()) << created.error().message;
-    auto plan =
-        media::planOutput(spec, created ? created->ports : std::vector<model::MountPointPort>{},
-                          "127.0.0.1", relayName);
-    EXPECT_TRUE(plan.ok()) << plan.error().describe();
-    return plan ? *plan : std::vector<media::OutputTrack>{};
+    return createRelayMountPoint(*streaming, id, relayName);
   }
 
   bool mediaFresh(std::int64_t id) { return JanusTest::mediaFresh(*streaming, id, 2); }

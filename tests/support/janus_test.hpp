@@ -10,6 +10,7 @@
 
 #include "janus/session.hpp"
 #include "janus/streaming.hpp"
+#include "media/output.hpp"
 #include "support/janus_server.hpp"
 #include "support/main_context_test.hpp"
 
@@ -78,6 +79,27 @@ class JanusTest : public MainContextTest {
         [&](auto done) { janus::StreamingClient::attach(*session, done); });
     EXPECT_TRUE(client.ok()) << client.error().message;
     return client ? std::move(client).value() : nullptr;
+  }
+
+  // An Opus + H.264 (constrained baseline) mountpoint `id`, Janus picking the ports, and a
+  // relay's plan for it: what the relay tests feed.
+  std::vector<media::OutputTrack> createRelayMountPoint(janus::StreamingBackend& streaming,
+                                                        std::int64_t id,
+                                                        const std::string& relayName) {
+    model::MountPoint spec{.id = id, .adminKey = janus->streamingAdminKey()};
+    spec.media = {{.type = model::MediaType::Audio, .mid = "a", .pt = 111, .codec = "opus"},
+                  {.type = model::MediaType::Video,
+                   .mid = "v",
+                   .pt = 96,
+                   .codec = "h264",
+                   .fmtp = "profile-level-id=42e01f;packetization-mode=1"}};
+    auto created = wait<janus::MountPointCreated>([&](auto done) { streaming.create(spec, done); });
+    EXPECT_TRUE(created.ok()) << created.error().message;
+    auto plan =
+        media::planOutput(spec, created ? created->ports : std::vector<model::MountPointPort>{},
+                          "127.0.0.1", relayName);
+    EXPECT_TRUE(plan.ok()) << plan.error().describe();
+    return plan ? *plan : std::vector<media::OutputTrack>{};
   }
 
   // Whether every media of mountpoint `id` (at least `minMedia`) has age_ms < 100 on every poll
