@@ -355,6 +355,26 @@ TEST_F(ObsProtocolTest, TheBridgeWaitsForStartedAndTreats500And501AsDone) {
             (std::vector<std::string>{"StartStream", "StartStream", "StopStream", "StopStream"}));
 }
 
+TEST_F(ObsProtocolTest, TheBridgeConnectsAnUnconnectedClientBeforeStarting) {
+  obs.onRequest = [&](std::size_t connection, const std::string& type, const std::string& id) {
+    if (type == "GetStreamStatus") {
+      obs.succeed(connection, type, id, R"({"outputActive":true})");
+      return;
+    }
+    obs.succeed(connection, type, id);
+    obs.event("StreamStateChanged",
+              R"({"outputActive":true,"outputState":"OBS_WEBSOCKET_OUTPUT_STARTED"})");
+  };
+  auto created = Client::create(context(), {.url = obs.url(), .password = kPassword});
+  ASSERT_TRUE(created.ok());
+  client = std::move(created).value();
+  bridge = std::make_unique<Bridge>(*client, 2s);
+  auto started = wait<void>([&](auto done) { bridge->connectAndStart(done); });
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  EXPECT_TRUE(client->identified());
+  EXPECT_EQ(obs.requests, (std::vector<std::string>{"StartStream", "GetStreamStatus"}));
+}
+
 TEST_F(ObsProtocolTest, TheBridgeReportsAStreamThatStopsWhileStartingOrNeverStarts) {
   int starts = 0;
   obs.onRequest = [&](std::size_t connection, const std::string& type, const std::string& id) {
