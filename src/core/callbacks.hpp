@@ -4,12 +4,19 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "core/result.hpp"
+
 namespace su {
+
+// The one shape of asynchronous completion: a value or an error, exactly once.
+template <typename T>
+using Callback = std::function<void(Result<T>)>;
 
 template <typename Listener>
 class ListenerList {

@@ -32,9 +32,6 @@
 
 namespace su::janus {
 
-template <typename T>
-using Callback = std::function<void(Result<T>)>;
-
 inline constexpr const char* kStreamingPlugin = "janus.plugin.streaming";
 inline constexpr const char* kVideoRoomPlugin = "janus.plugin.videoroom";
 

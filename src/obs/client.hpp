@@ -27,9 +27,6 @@
 
 namespace su::obs {
 
-template <typename T>
-using Callback = std::function<void(Result<T>)>;
-
 enum class ObsError {
   NotConnected = 1,      // not identified yet, or the connection was lost
   Timeout,               // no answer within the request's (or the handshake's) timeout

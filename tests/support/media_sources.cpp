@@ -88,7 +88,7 @@ VideoRoomPublisher::~VideoRoomPublisher() {
 
 void VideoRoomPublisher::publish(std::int64_t room, std::int64_t id,
                                  const std::optional<std::string>& pin,
-                                 janus::Callback<void> done) {
+                                 Callback<void> done) {
   published_ = std::move(done);
   json::ObjectWriter join;
   join.set("request", "join")
@@ -216,7 +216,7 @@ void VideoRoomPublisher::applyAnswer(const json::Value& jsep) {
   published_(Result<void>());
 }
 
-void VideoRoomPublisher::unpublish(janus::Callback<void> done) {
+void VideoRoomPublisher::unpublish(Callback<void> done) {
   json::ObjectWriter request;
   request.set("request", "unpublish");
   handle_->message(request.node(), [done](Result<janus::PluginReply> reply) {
@@ -286,7 +286,7 @@ StreamingViewer::~StreamingViewer() {
   alive_.reset();
 }
 
-void StreamingViewer::watch(std::int64_t mountpoint, janus::Callback<void> done) {
+void StreamingViewer::watch(std::int64_t mountpoint, Callback<void> done) {
   started_ = std::move(done);
   json::ObjectWriter request;
   request.set("request", "watch").set("id", mountpoint);

@@ -42,13 +42,13 @@ class VideoRoomPublisher {
   // Joins `room` as publisher `id`, then offers, trickles and applies Janus's answer.
   // `done` once the answer is applied (media flows after "webrtcup").
   void publish(std::int64_t room, std::int64_t id, const std::optional<std::string>& pin,
-               janus::Callback<void> done);
+               Callback<void> done);
   bool webrtcUp() const noexcept { return webrtcUp_; }
   // The mids of the published streams, from our offer.
   const std::string& audioMid() const noexcept { return audioMid_; }
   const std::string& videoMid() const noexcept { return videoMid_; }
   // Stops sending (unpublish), so that Janus tears the forwarders down.
-  void unpublish(janus::Callback<void> done);
+  void unpublish(Callback<void> done);
 
  private:
   void startPipeline();
@@ -61,7 +61,7 @@ class VideoRoomPublisher {
   std::shared_ptr<janus::Handle> handle_;
   GRef<GstElement> pipeline_;
   GRef<GstElement> webrtc_;
-  janus::Callback<void> published_;
+  Callback<void> published_;
   Source waitForCaps_;
   std::string audioMid_;
   std::string videoMid_;
@@ -77,7 +77,7 @@ class StreamingViewer {
   ~StreamingViewer();
 
   // Sends `watch`, answers Janus's offer and sends `start`; `done` once started.
-  void watch(std::int64_t mountpoint, janus::Callback<void> done);
+  void watch(std::int64_t mountpoint, Callback<void> done);
   std::uint64_t videoFrames() const noexcept { return counts_->video.load(); }
   std::uint64_t audioBuffers() const noexcept { return counts_->audio.load(); }
 
@@ -95,7 +95,7 @@ class StreamingViewer {
   std::shared_ptr<janus::Handle> handle_;
   GRef<GstElement> pipeline_;
   GRef<GstElement> webrtc_;
-  janus::Callback<void> started_;
+  Callback<void> started_;
   std::shared_ptr<Counts> counts_ = std::make_shared<Counts>();
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -1,0 +1,107 @@
+// One broadcast's life: the steps its source kind needs, run in order on the control context,
+// each registering how to undo itself; a failure undoes what was done, in reverse order.
+//
+// Relay flows (test_pattern, rtmp_external, rtsp_camera, uri): the mountpoint (created, or an
+// existing one's ports), the relay into its ports (running once media leaves), then Janus's own
+// word that media arrives (age_ms fresh on every poll for a while). frontend_owned: the
+// mountpoint if asked, nothing relayed.
+//
+// Only what this broadcast created is ever destroyed, only when owned_by_app, and with the
+// secrets it was created with.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/main_context.hpp"
+#include "janus/streaming.hpp"
+#include "janus/videoroom.hpp"
+#include "model/broadcast_result.hpp"
+#include "orchestrator/lifecycle.hpp"
+#include "orchestrator/observer.hpp"
+#include "orchestrator/relay_factory.hpp"
+
+namespace su::orchestrator {
+
+enum class BroadcastError {
+  Unsupported = 1,  // a source kind this build cannot run yet
+  MediaTimeout,     // the relay did not run, or Janus saw no media, in time
+  RelayFailed,      // the relay failed for good
+  Stopped,          // stopped while starting
+};
+GQuark errorDomainOf(BroadcastError);
+
+struct BroadcastOptions {
+  Milliseconds mediaTimeout{20000};  // for the relay to run and Janus to see media
+  Milliseconds freshAge{1000};       // age_ms under this is fresh
+  Milliseconds confirmFor{600};      // fresh on every poll for this long confirms media
+  Milliseconds pollInterval{200};
+};
+
+struct Backends {
+  janus::StreamingBackend& streaming;
+  janus::VideoRoomBackend* videoroom = nullptr;
+  RelayFactory& relays;
+};
+
+// Health beyond the result's summary: the relay's own statistics.
+struct HealthReport {
+  model::BroadcastHealth health;
+  std::optional<supervisor::RelayStats> relay;
+};
+
+class Broadcast {
+ public:
+  Broadcast(GMainContext* context, std::string id, model::BroadcastRequest request,
+            Backends backends, BroadcastOptions options, const Observer& observer);
+  ~Broadcast();  // abandons whatever is still set up: stop() first
+
+  // Runs the steps; `done` once it is running or has failed (and undone what it did).
+  void start(std::function<void()> done);
+  // Undoes everything it set up; `done` once stopped. Stopping a start in progress interrupts it.
+  void stop(std::function<void()> done);
+  void health(std::function<void(HealthReport)> done);
+
+  const std::string& id() const noexcept { return id_; }
+  const model::BroadcastResult& result() const;
+  // Starting, running or retrying: holding resources.
+  bool active() const noexcept;
+
+  Broadcast(const Broadcast&) = delete;
+  Broadcast& operator=(const Broadcast&) = delete;
+
+ private:
+  using Next = std::function<void()>;
+
+  void setState(model::RunState state);
+  void event(const std::string& name, json::Value details = {});
+  // A step failed: undo everything, then report the broadcast failed.
+  void fail(const std::string& phase, Error error);
+  void finishStart();
+
+  void provisionMountpoint(Next next);
+  void startRelay(Next next);
+  void onRelayState(model::RunState state, const std::optional<Error>& error);
+  void confirmMedia(Next next);
+  void pollMedia(Next next, std::int64_t startedUs, std::int64_t freshSinceUs);
+
+  GRef<GMainContext> context_;
+  std::string id_;
+  model::BroadcastRequest request_;
+  Backends backends_;
+  BroadcastOptions options_;
+  const Observer& observer_;
+  mutable model::BroadcastResult result_;
+  Lifecycle lifecycle_;
+  std::unique_ptr<supervisor::Relay> relay_;
+  std::optional<Next> relayRunning_;  // set while the start waits for the relay to run
+  Source stepTimer_;
+  Deferred deferred_;
+  std::function<void()> startDone_;
+  std::int64_t startedUs_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace su::orchestrator

@@ -1,0 +1,64 @@
+// BroadcastOrchestrator: many broadcasts on one control context, each started, stopped, listed
+// and health-checked by its id. Starting an id that is already starting or running returns that
+// broadcast instead of provisioning twice; ids are generated when a request has none. Finished
+// broadcasts stay listed (with their error) until their id is started again.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "orchestrator/broadcast.hpp"
+
+namespace su::orchestrator {
+
+struct AggregateHealth {
+  bool healthy = true;  // every active broadcast healthy
+  int active = 0;
+  int failed = 0;
+  std::vector<std::pair<std::string, HealthReport>> broadcasts;
+};
+
+class BroadcastOrchestrator {
+ public:
+  BroadcastOrchestrator(GMainContext* context, Backends backends, BroadcastOptions options,
+                        Observer observer = {});
+  // Stops every active broadcast first, running the context until they are (each step is
+  // bounded by its own timeout): call it on the control context's thread.
+  ~BroadcastOrchestrator();
+
+  // The broadcast's result once it runs or has failed (a failed start is a result too, with
+  // its error; the callback's error is for requests that cannot be started at all).
+  void start(model::BroadcastRequest request, Callback<model::BroadcastResult> done);
+  void stop(const std::string& id, Callback<model::BroadcastResult> done);
+  void stopAll(std::function<void()> done);
+  std::optional<model::BroadcastResult> result(const std::string& id) const;
+  std::vector<model::BroadcastResult> list() const;
+  void health(std::function<void(AggregateHealth)> done);
+
+  BroadcastOrchestrator(const BroadcastOrchestrator&) = delete;
+  BroadcastOrchestrator& operator=(const BroadcastOrchestrator&) = delete;
+
+ private:
+  struct Entry {
+    std::unique_ptr<Broadcast> broadcast;
+    std::vector<Callback<model::BroadcastResult>> waiting;  // starts of an id already starting
+  };
+  std::string newId() const;
+  void metricRunning();
+
+  GRef<GMainContext> context_;
+  Backends backends_;
+  BroadcastOptions options_;
+  Observer observer_;
+  std::map<std::string, Entry> broadcasts_;
+  Deferred deferred_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+enum class OrchestratorError { UnknownBroadcast = 1 };
+GQuark errorDomainOf(OrchestratorError);
+
+}  // namespace su::orchestrator

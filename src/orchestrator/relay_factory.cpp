@@ -1,0 +1,85 @@
+#include "orchestrator/relay_factory.hpp"
+
+#include "supervisor/ffmpeg_relay.hpp"
+
+namespace su::orchestrator {
+
+namespace {
+
+enum class FactoryError { NoSource = 1 };
+GQuark errorDomainOf(FactoryError) {
+  return g_quark_from_static_string("su-relay-factory-error");
+}
+
+Error noSource(const model::BroadcastRequest& request, const char* what) {
+  return makeError(FactoryError::NoSource, std::string("source_kind ") +
+                                               std::string(model::nameOf(request.sourceKind)) +
+                                               " has no " + what);
+}
+
+// ffmpeg takes RTSP credentials in the URL (masked again wherever it is shown).
+std::string withCredentials(const model::RtspCameraConfig& camera) {
+  const std::size_t scheme = camera.url.find("://");
+  if (!camera.username || scheme == std::string::npos) return camera.url;
+  auto escape = [](const std::string& text) {
+    auto escaped = GUnique<char>::adopt(g_uri_escape_string(text.c_str(), nullptr, FALSE));
+    return std::string(escaped.get());
+  };
+  std::string credentials = escape(*camera.username);
+  if (camera.password) credentials += ":" + escape(*camera.password);
+  return camera.url.substr(0, scheme + 3) + credentials + "@" + camera.url.substr(scheme + 3);
+}
+
+}  // namespace
+
+Result<media::SourceSpec> relaySource(const model::BroadcastRequest& request) {
+  if (request.gstreamerPipeline) return media::CustomSource{*request.gstreamerPipeline};
+  switch (request.sourceKind) {
+    case model::SourceKind::TestPattern:
+      return media::TestPatternSource{};
+    case model::SourceKind::Obs:
+    case model::SourceKind::RtmpExternal:
+      if (!request.srs) return noSource(request, "srs ingest");
+      return media::RtmpSource{request.srs->publishUrl()};
+    case model::SourceKind::RtspCamera:
+      if (!request.rtspCamera) return noSource(request, "rtsp_camera");
+      return media::RtspSource{*request.rtspCamera};
+    case model::SourceKind::Uri:
+      if (!request.inputUrl) return noSource(request, "input_url");
+      return media::UriSource{*request.inputUrl};
+    default:
+      return noSource(request, "relayable source");
+  }
+}
+
+Result<std::unique_ptr<supervisor::Relay>> DefaultRelayFactory::create(
+    const std::string& name, const model::BroadcastRequest& request,
+    std::vector<media::OutputTrack> tracks, supervisor::StateCallback onState) {
+  if (request.effectiveRelayKind() == model::RelayKind::Ffmpeg) {
+    supervisor::FfmpegInput input;
+    if (request.srs) {
+      input.url = request.srs->publishUrl();
+    } else if (request.rtspCamera) {
+      input.url = withCredentials(*request.rtspCamera);
+      if (request.rtspCamera->transport == model::RtspTransport::Tcp) {
+        input.options = {"-rtsp_transport", "tcp"};
+      }
+    } else if (request.inputUrl) {
+      input.url = *request.inputUrl;
+    } else {
+      return noSource(request, "input ffmpeg can read");
+    }
+    auto relay = supervisor::FfmpegRelay::create(context_, name, std::move(input),
+                                                 std::move(tracks), options_, std::move(onState));
+    if (!relay) return relay.error();
+    return std::unique_ptr<supervisor::Relay>(std::move(relay).value());
+  }
+  auto source = relaySource(request);
+  if (!source) return source.error();
+  auto relay = supervisor::PipelineRelay::create(context_, name, std::move(source).value(),
+                                                 std::move(tracks), options_, std::move(onState));
+  if (!relay) return relay.error();
+  return std::unique_ptr<supervisor::Relay>(std::move(relay).value());
+}
+
+}  // namespace su::orchestrator

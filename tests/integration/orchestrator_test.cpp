@@ -1,0 +1,364 @@
+// The broadcast orchestrator against a real Janus (and real nginx-rtmp, RTSP server): each relay
+// flow started and stopped, proven by age_ms and a WebRTC viewer, and followed by a check that
+// Janus holds nothing the test created; rollback after failures injected at each step.
+#include "orchestrator/orchestrator.hpp"
+
+#include <gtest/gtest.h>
+
+#include "janus/streaming.hpp"
+#include "support/janus_test.hpp"
+#include "support/media_sources.hpp"
+#include "support/rtmp_server.hpp"
+#include "support/rtsp_server.hpp"
+
+namespace su::orchestrator {
+namespace {
+
+using namespace std::chrono_literals;
+using model::RunState;
+
+// The real Streaming client, with one operation made to fail on demand.
+class FailingStreaming final : public janus::StreamingBackend {
+ public:
+  explicit FailingStreaming(janus::StreamingBackend& real) : real_(real) {}
+  bool failCreate = false;
+
+  void create(const model::MountPoint& mountpoint,
+              Callback<janus::MountPointCreated> done) override {
+    if (failCreate) {
+      real_.list([done](auto) {  // answered later, like a refusal from Janus
+        done(Error{janus::janusPluginErrorDomain(), 456, "injected: create refused", {}});
+      });
+      return;
+    }
+    real_.create(mountpoint, std::move(done));
+  }
+  void destroy(std::int64_t id, const std::optional<std::string>& secret, bool permanent,
+               Callback<janus::Removal> done) override {
+    real_.destroy(id, secret, permanent, std::move(done));
+  }
+  void info(std::int64_t id, const std::optional<std::string>& secret,
+            Callback<janus::MountPointInfo> done) override {
+    real_.info(id, secret, std::move(done));
+  }
+  void list(Callback<std::vector<janus::MountPointInfo>> done) override {
+    real_.list(std::move(done));
+  }
+  void edit(std::int64_t id, const janus::MountPointEdit& edit, Callback<void> done) override {
+    real_.edit(id, edit, std::move(done));
+  }
+  void enable(std::int64_t id, const std::optional<std::string>& secret,
+              Callback<void> done) override {
+    real_.enable(id, secret, std::move(done));
+  }
+  void disable(std::int64_t id, const std::optional<std::string>& secret,
+               Callback<void> done) override {
+    real_.disable(id, secret, std::move(done));
+  }
+
+ private:
+  janus::StreamingBackend& real_;
+};
+
+// The real relay factory, or a refusal.
+class FailingRelays final : public RelayFactory {
+ public:
+  explicit FailingRelays(RelayFactory& real) : real_(real) {}
+  bool fail = false;
+  Result<std::unique_ptr<supervisor::Relay>> create(const std::string& name,
+                                                    const model::BroadcastRequest& request,
+                                                    std::vector<media::OutputTrack> tracks,
+                                                    supervisor::StateCallback onState) override {
+    if (fail) {
+      return Error{g_quark_from_static_string("su-test"), 1, "injected: no relay", {}};
+    }
+    return real_.create(name, request, std::move(tracks), std::move(onState));
+  }
+
+ private:
+  RelayFactory& real_;
+};
+
+class OrchestratorTest : public test::JanusTest {
+ protected:
+  void SetUp() override {
+    JanusTest::SetUp();
+    connectSession();
+    streaming = attachStreaming();
+    ASSERT_TRUE(streaming);
+    failingStreaming = std::make_unique<FailingStreaming>(*streaming);
+    realRelays = std::make_unique<DefaultRelayFactory>(
+        context(), supervisor::RelayOptions{.backoff = {.initial = 200ms, .max = 1s}});
+    failingRelays = std::make_unique<FailingRelays>(*realRelays);
+    observer.onState = [this](const std::string& id, RunState state) {
+      states[id].push_back(state);
+    };
+    observer.onEvent = [this](const std::string& id, const std::string& name, const json::Value&) {
+      events[id].push_back(name);
+    };
+    observer.onError = [this](const std::string&, const std::string& phase, const Error& error) {
+      errors.emplace_back(phase, error);
+    };
+    orchestrator = std::make_unique<BroadcastOrchestrator>(
+        context(),
+        Backends{.streaming = *failingStreaming, .videoroom = nullptr, .relays = *failingRelays},
+        BroadcastOptions{.mediaTimeout = 15s}, observer);
+  }
+  void TearDown() override {
+    viewer.reset();
+    orchestrator.reset();
+    failingRelays.reset();
+    realRelays.reset();
+    failingStreaming.reset();
+    streaming.reset();
+    JanusTest::TearDown();
+  }
+
+  model::BroadcastRequest request(const std::string& json) {
+    auto parsed = model::BroadcastRequest::fromPayload(json);
+    EXPECT_TRUE(parsed.ok()) << parsed.error().describe();
+    return parsed ? *parsed : model::BroadcastRequest{};
+  }
+
+  model::BroadcastResult start(model::BroadcastRequest broadcast) {
+    auto started = wait<model::BroadcastResult>(
+        [&](auto done) { orchestrator->start(std::move(broadcast), done); }, 40s);
+    EXPECT_TRUE(started.ok()) << started.error().message;
+    return started ? *started : model::BroadcastResult{};
+  }
+
+  model::BroadcastResult stop(const std::string& id) {
+    auto stopped =
+        wait<model::BroadcastResult>([&](auto done) { orchestrator->stop(id, done); }, 20s);
+    EXPECT_TRUE(stopped.ok()) << stopped.error().message;
+    return stopped ? *stopped : model::BroadcastResult{};
+  }
+
+  std::vector<std::int64_t> mountpointsInJanus() {
+    auto listed =
+        wait<std::vector<janus::MountPointInfo>>([&](auto done) { streaming->list(done); });
+    EXPECT_TRUE(listed.ok());
+    std::vector<std::int64_t> ids;
+    if (listed) {
+      for (const auto& info : *listed)
+        ids.push_back(info.id);
+    }
+    return ids;
+  }
+
+  bool viewerDecodes(std::int64_t mountpoint, std::uint64_t frames = 30) {
+    auto handle = attach(janus::kStreamingPlugin);
+    if (!handle) return false;
+    viewer = std::make_unique<test::StreamingViewer>(context(), handle);
+    auto watching = wait<void>([&](auto done) { viewer->watch(mountpoint, done); });
+    EXPECT_TRUE(watching.ok()) << watching.error().message;
+    const bool decoded = runUntil(
+        [&] { return viewer->videoFrames() >= frames && viewer->audioBuffers() > 0; }, 20s);
+    EXPECT_TRUE(decoded) << "video frames " << viewer->videoFrames() << ", audio buffers "
+                         << viewer->audioBuffers();
+    viewer.reset();
+    return decoded;
+  }
+
+  // A two-media mountpoint spec with a secret: cleanup must use it.
+  static std::string mountpoint(std::int64_t id, const std::string& adminKey) {
+    return R"({"id":)" + std::to_string(id) + R"(,"secret":"mp-secret-)" + std::to_string(id) +
+           R"(","admin_key":")" + adminKey +
+           R"(","media":[{"type":"audio","codec":"opus"},{"type":"video","codec":"h264"}]})";
+  }
+
+  std::unique_ptr<janus::StreamingClient> streaming;
+  std::unique_ptr<FailingStreaming> failingStreaming;
+  std::unique_ptr<DefaultRelayFactory> realRelays;
+  std::unique_ptr<FailingRelays> failingRelays;
+  Observer observer;
+  std::unique_ptr<BroadcastOrchestrator> orchestrator;
+  std::unique_ptr<test::StreamingViewer> viewer;
+  std::map<std::string, std::vector<RunState>> states;
+  std::map<std::string, std::vector<std::string>> events;
+  std::vector<std::pair<std::string, Error>> errors;
+};
+
+TEST_F(OrchestratorTest, ATestPatternBroadcastRunsReachesAViewerAndLeavesJanusClean) {
+  const auto result = start(request(R"({"source_kind":"test_pattern","broadcast_id":"pattern-1",
+      "mountpoint_spec":)" + mountpoint(9601, janus->streamingAdminKey()) +
+                                    "}"));
+  ASSERT_EQ(result.state, RunState::Running) << (result.error ? result.error->message : "");
+  EXPECT_EQ(result.broadcastId, "pattern-1");
+  ASSERT_TRUE(result.mountpoint);
+  EXPECT_TRUE(result.mountpoint->created);
+  EXPECT_EQ(result.mountpoint->media.size(), 2u);
+  ASSERT_TRUE(result.relay);
+  EXPECT_EQ(result.relay->kind, model::RelayKind::Gstreamer);
+  EXPECT_EQ(events["pattern-1"],
+            (std::vector<std::string>{"broadcast_starting", "mountpoint_created", "relay_started",
+                                      "media_confirmed", "broadcast_running"}));
+  EXPECT_TRUE(viewerDecodes(9601));
+
+  auto health = wait<AggregateHealth>(
+      [&](auto done) { orchestrator->health([done](AggregateHealth h) { done(std::move(h)); }); });
+  ASSERT_TRUE(health.ok());
+  EXPECT_TRUE(health->healthy);
+  ASSERT_EQ(health->broadcasts.size(), 1u);
+  const HealthReport& report = health->broadcasts[0].second;
+  EXPECT_EQ(report.health.media.size(), 2u);
+  for (const auto& media : report.health.media)
+    EXPECT_TRUE(media.fresh) << media.mid;
+  ASSERT_TRUE(report.relay);
+  EXPECT_GT(report.relay->tracks.at(1).packets, 0u);
+
+  const auto stopped = stop("pattern-1");
+  EXPECT_EQ(stopped.state, RunState::Stopped);
+  EXPECT_FALSE(stopped.error);
+  EXPECT_TRUE(mountpointsInJanus().empty()) << "destroyed with the secret it was created with";
+  EXPECT_EQ(states["pattern-1"], (std::vector<RunState>{RunState::Starting, RunState::Running,
+                                                        RunState::Stopping, RunState::Stopped}));
+}
+
+TEST_F(OrchestratorTest, RtmpAndRtspBroadcastsRunSideBySideAndStopOneByOne) {
+  auto rtmp = test::RtmpServer::start();
+  ASSERT_TRUE(rtmp);
+  auto publisher = test::RtmpPublisher::start(rtmp->url("orchestrated"));
+  auto camera =
+      test::RtspTestServer::start(context(), {.user = "viewer", .password = "cam-pass-6"});
+  ASSERT_TRUE(camera);
+
+  const auto fromRtmp = start(request(
+      R"({"source_kind":"rtmp_external","broadcast_id":"rtmp-1","srs":{"rtmp_url":"rtmp://127.0.0.1:)" +
+      std::to_string(rtmp->port()) + R"(","app":"live","stream_key":"orchestrated"},
+      "mountpoint_spec":)" +
+      mountpoint(9602, janus->streamingAdminKey()) + "}"));
+  ASSERT_EQ(fromRtmp.state, RunState::Running) << (fromRtmp.error ? fromRtmp.error->message : "");
+  const auto fromCamera = start(
+      request(R"({"source_kind":"rtsp_camera","broadcast_id":"camera-1","rtsp_camera":{"url":")" +
+              camera->url() + R"(","username":"viewer","password":"cam-pass-6"},
+      "mountpoint_spec":)" +
+              mountpoint(9603, janus->streamingAdminKey()) + "}"));
+  ASSERT_EQ(fromCamera.state, RunState::Running)
+      << (fromCamera.error ? fromCamera.error->message : "");
+  EXPECT_EQ(fromCamera.relay->input.value_or("").find("cam-pass-6"), std::string::npos);
+  EXPECT_TRUE(viewerDecodes(9602));
+  EXPECT_TRUE(viewerDecodes(9603));
+
+  EXPECT_EQ(stop("rtmp-1").state, RunState::Stopped);
+  EXPECT_EQ(mountpointsInJanus(), std::vector<std::int64_t>{9603}) << "only one stopped";
+  EXPECT_EQ(orchestrator->result("camera-1")->state, RunState::Running);
+  EXPECT_EQ(stop("camera-1").state, RunState::Stopped);
+  EXPECT_TRUE(mountpointsInJanus().empty());
+}
+
+TEST_F(OrchestratorTest, StartingARunningIdAgainReturnsItInsteadOfProvisioningTwice) {
+  const std::string json = R"({"source_kind":"test_pattern","broadcast_id":"twice",
+      "mountpoint_spec":)" +
+                           mountpoint(9604, janus->streamingAdminKey()) + "}";
+  // The second start arrives while the first is still starting.
+  std::optional<Result<model::BroadcastResult>> first, second;
+  orchestrator->start(request(json), [&](auto r) { first = std::move(r); });
+  orchestrator->start(request(json), [&](auto r) { second = std::move(r); });
+  ASSERT_TRUE(runUntil([&] { return first && second; }, 30s));
+  ASSERT_TRUE(first->ok() && second->ok());
+  EXPECT_EQ((*first)->state, RunState::Running);
+  EXPECT_EQ((*second)->state, RunState::Running);
+  EXPECT_EQ(start(request(json)).state, RunState::Running) << "and once it runs";
+  EXPECT_EQ(mountpointsInJanus(), std::vector<std::int64_t>{9604});
+  EXPECT_EQ(orchestrator->list().size(), 1u);
+  stop("twice");
+  EXPECT_TRUE(mountpointsInJanus().empty());
+}
+
+TEST_F(OrchestratorTest, AFailureAtEachStepUndoesWhatWasDoneAndLeavesJanusClean) {
+  // Mountpoint create refused.
+  failingStreaming->failCreate = true;
+  auto result = start(request(R"({"source_kind":"test_pattern","broadcast_id":"no-mountpoint",
+      "mountpoint_spec":)" + mountpoint(9605, janus->streamingAdminKey()) +
+                              "}"));
+  EXPECT_EQ(result.state, RunState::Failed);
+  ASSERT_TRUE(result.error);
+  EXPECT_NE(result.error->message.find("injected: create refused"), std::string::npos);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors.back().first, "mountpoint");
+  failingStreaming->failCreate = false;
+
+  // The relay cannot be made: the mountpoint created for it is destroyed again.
+  failingRelays->fail = true;
+  result = start(request(R"({"source_kind":"test_pattern","broadcast_id":"no-relay",
+      "mountpoint_spec":)" +
+                         mountpoint(9606, janus->streamingAdminKey()) + "}"));
+  EXPECT_EQ(result.state, RunState::Failed);
+  EXPECT_EQ(errors.back().first, "relay");
+  EXPECT_TRUE(mountpointsInJanus().empty());
+  EXPECT_EQ(events["no-relay"].back(), "janus_resource_closed");
+  failingRelays->fail = false;
+
+  // The relay runs nowhere (nothing publishes): the start times out and is undone.
+  auto rtmp = test::RtmpServer::start();
+  ASSERT_TRUE(rtmp);
+  orchestrator = std::make_unique<BroadcastOrchestrator>(
+      context(),
+      Backends{.streaming = *failingStreaming, .videoroom = nullptr, .relays = *failingRelays},
+      BroadcastOptions{.mediaTimeout = 2s}, observer);
+  result = start(request(
+      R"({"source_kind":"rtmp_external","broadcast_id":"silent","srs":{"rtmp_url":"rtmp://127.0.0.1:)" +
+      std::to_string(rtmp->port()) + R"(","app":"live","stream_key":"nobody-publishes"},
+      "mountpoint_spec":)" +
+      mountpoint(9607, janus->streamingAdminKey()) + "}"));
+  EXPECT_EQ(result.state, RunState::Failed);
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->message.rfind("the relay sent no media within 2000 ms", 0), 0u)
+      << result.error->message;
+  EXPECT_EQ(result.error->message.find("nobody-publishes"), std::string::npos);
+  EXPECT_TRUE(mountpointsInJanus().empty());
+}
+
+TEST_F(OrchestratorTest, OnlyWhatTheBroadcastCreatedAndOwnsIsDestroyed) {
+  // An existing mountpoint, used through its ports: never destroyed.
+  model::MountPoint existing{
+      .id = 9608, .secret = "existing-secret", .adminKey = janus->streamingAdminKey()};
+  existing.media = {{.type = model::MediaType::Audio, .codec = "opus"},
+                    {.type = model::MediaType::Video, .codec = "h264"}};
+  existing.normalize();
+  auto created =
+      wait<janus::MountPointCreated>([&](auto done) { streaming->create(existing, done); });
+  ASSERT_TRUE(created.ok());
+  const std::string ports = R"({"id":9608,"media":[{"type":"audio","codec":"opus","port":)" +
+                            std::to_string(created->ports[0].port) +
+                            R"(},{"type":"video","codec":"h264","port":)" +
+                            std::to_string(created->ports[1].port) + "}]}";
+  auto result = start(request(R"({"source_kind":"test_pattern","broadcast_id":"borrowed",
+      "create_mountpoint":false,"mountpoint_spec":)" +
+                              ports + "}"));
+  ASSERT_EQ(result.state, RunState::Running) << (result.error ? result.error->message : "");
+  EXPECT_FALSE(result.mountpoint->created);
+  stop("borrowed");
+  EXPECT_EQ(mountpointsInJanus(), std::vector<std::int64_t>{9608});
+
+  // owned_by_app false: what it created stays.
+  result = start(request(R"({"source_kind":"test_pattern","broadcast_id":"not-owned",
+      "owned_by_app":false,"mountpoint_spec":)" +
+                         mountpoint(9609, janus->streamingAdminKey()) + "}"));
+  ASSERT_EQ(result.state, RunState::Running);
+  stop("not-owned");
+  auto remaining = mountpointsInJanus();
+  std::sort(remaining.begin(), remaining.end());
+  EXPECT_EQ(remaining, (std::vector<std::int64_t>{9608, 9609}));
+  for (std::int64_t id : remaining) {
+    const std::string secret = id == 9608 ? "existing-secret" : "mp-secret-9609";
+    EXPECT_TRUE(
+        wait<janus::Removal>([&](auto done) { streaming->destroy(id, secret, false, done); }).ok());
+  }
+}
+
+TEST_F(OrchestratorTest, FrontendOwnedRelaysNothingAndSaysHowTheBrowserPublishes) {
+  const auto result = start(request(R"({"source_kind":"frontend_owned","broadcast_id":"front",
+      "mountpoint_spec":)" + mountpoint(9610, janus->streamingAdminKey()) +
+                                    "}"));
+  ASSERT_EQ(result.state, RunState::Running) << (result.error ? result.error->message : "");
+  EXPECT_FALSE(result.relay);
+  ASSERT_TRUE(result.note);
+  EXPECT_NE(result.note->find("the browser publishes"), std::string::npos);
+  stop("front");
+  EXPECT_TRUE(mountpointsInJanus().empty());
+}
+
+}  // namespace
+}  // namespace su::orchestrator
