@@ -42,9 +42,12 @@ std::optional<SplitUrl> splitPublishUrl(std::string_view url) {
 
 }  // namespace
 
+std::string SrsIngestSpec::serverUrl() const {
+  return std::string(trimSlashes(rtmpUrl, false)) + "/" + std::string(trimSlashes(app, true));
+}
+
 std::string SrsIngestSpec::publishUrl() const {
-  return std::string(trimSlashes(rtmpUrl, false)) + "/" + std::string(trimSlashes(app, true)) +
-         "/" + streamKey;
+  return serverUrl() + "/" + streamKey;
 }
 
 SrsIngestSpec SrsIngestSpec::read(json::ObjectReader& reader) {

@@ -16,6 +16,8 @@ struct SrsIngestSpec {
 
   // {rtmp_url}/{app}/{stream_key}, with no doubled slashes.
   std::string publishUrl() const;
+  // {rtmp_url}/{app}: what a publisher such as OBS calls its server (the key goes apart).
+  std::string serverUrl() const;
 
   // Accepts rtmp_url, app and stream_key, or publish_url alone (split back into the three);
   // a publish_url given with the parts must match them.

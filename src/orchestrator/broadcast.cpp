@@ -98,14 +98,15 @@ void Broadcast::start(std::function<void()> done) {
   event("broadcast_starting",
         details(json::ObjectWriter().set("source_kind", model::nameOf(request_.sourceKind))));
   const model::SourceKind kind = request_.sourceKind;
-  if (kind == model::SourceKind::VideoRoom || kind == model::SourceKind::BrowserWebrtc ||
-      kind == model::SourceKind::Obs) {
+  if (kind == model::SourceKind::VideoRoom || kind == model::SourceKind::BrowserWebrtc) {
     fail("start",
          makeError(BroadcastError::Unsupported, "source_kind " + std::string(model::nameOf(kind)) +
                                                     " is not supported by this build yet"));
     return;
   }
-  provisionMountpoint([this] { startRelay([this] { confirmMedia([this] { finishStart(); }); }); });
+  provisionMountpoint([this] {
+    startObs([this] { startRelay([this] { confirmMedia([this] { finishStart(); }); }); });
+  });
 }
 
 void Broadcast::finishStart() {
@@ -319,6 +320,68 @@ void Broadcast::onRelayState(model::RunState state, const std::optional<Error>& 
   }
 }
 
+// --- OBS ----------------------------------------------------------------------------------------
+
+void Broadcast::startObs(Next next) {
+  if (request_.sourceKind != model::SourceKind::Obs) {
+    next();
+    return;
+  }
+  const bool ipv6 = request_.obsHost.find(':') != std::string::npos;
+  auto client = obs::Client::create(
+      context_.get(),
+      {.url = std::string(request_.obsSecure ? "wss://" : "ws://") + (ipv6 ? "[" : "") +
+              request_.obsHost + (ipv6 ? "]" : "") + ":" + std::to_string(request_.obsPort),
+       .password = request_.obsPassword,
+       .connectTimeout = options_.obsTimeout,
+       .requestTimeout = options_.obsTimeout});
+  if (!client) {
+    fail("obs", client.error());
+    return;
+  }
+  obsClient_ = std::move(client).value();
+  obsBridge_ = std::make_unique<obs::Bridge>(*obsClient_, options_.obsTimeout);
+  obs::Client* raw = obsClient_.get();
+  lifecycle_.add("disconnect from OBS", [raw](Lifecycle::Done done) {
+    raw->close();
+    done(Result<void>());
+  });
+  result_.srs = model::SrsSection{.publishUrl = request_.srs->publishUrl()};
+  std::weak_ptr<bool> alive = alive_;
+  auto stillStarting = [this, alive] {
+    return !alive.expired() && result_.state == model::RunState::Starting;
+  };
+  obsClient_->connect([this, stillStarting, next](Result<void> connected) {
+    if (!stillStarting()) return;
+    if (!connected) {
+      fail("obs", connected.error());
+      return;
+    }
+    obsBridge_->configureCustomRtmp(
+        request_.srs->serverUrl(), request_.srs->streamKey,
+        [this, stillStarting, next](Result<void> configured) {
+          if (!stillStarting()) return;
+          if (!configured) {
+            fail("obs", configured.error());
+            return;
+          }
+          obsBridge_->start([this, stillStarting, next](Result<void> started) {
+            if (!stillStarting()) return;
+            if (!started) {
+              fail("obs", started.error());
+              return;
+            }
+            obs::Bridge* bridge = obsBridge_.get();
+            lifecycle_.add("stop OBS streaming",
+                           [bridge](Lifecycle::Done done) { bridge->stop(std::move(done)); });
+            event("obs_streaming",
+                  details(json::ObjectWriter().set("server", request_.srs->serverUrl())));
+            next();
+          });
+        });
+  });
+}
+
 // --- Janus's word that media arrives ------------------------------------------------------------
 
 void Broadcast::confirmMedia(Next next) {
@@ -382,7 +445,22 @@ void Broadcast::health(std::function<void(HealthReport)> done) {
     report.health.relayState = report.relay->state;
   }
   report.health.checkedAtMs = g_get_real_time() / 1000;
-  const bool relayOk = !relay_ || report.relay->state == model::RunState::Running;
+  if (obsBridge_ && active()) {
+    // OBS first, then Janus: one answer with both.
+    std::weak_ptr<bool> alive = alive_;
+    obsBridge_->status([this, alive, done, report](Result<obs::StreamStatus> status) mutable {
+      if (alive.expired()) return;
+      report.health.obsStreaming = status && status->active;
+      janusHealth(std::move(report), std::move(done));
+    });
+    return;
+  }
+  janusHealth(std::move(report), std::move(done));
+}
+
+void Broadcast::janusHealth(HealthReport report, std::function<void(HealthReport)> done) {
+  const bool relayOk = (!relay_ || report.relay->state == model::RunState::Running) &&
+                       report.health.obsStreaming.value_or(true);
   const bool running = result_.state == model::RunState::Running;
   if (!result_.mountpoint || result_.mountpoint->id == 0 || !active()) {
     report.health.healthy = running && relayOk;

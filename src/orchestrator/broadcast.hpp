@@ -3,8 +3,9 @@
 //
 // Relay flows (test_pattern, rtmp_external, rtsp_camera, uri): the mountpoint (created, or an
 // existing one's ports), the relay into its ports (running once media leaves), then Janus's own
-// word that media arrives (age_ms fresh on every poll for a while). frontend_owned: the
-// mountpoint if asked, nothing relayed.
+// word that media arrives (age_ms fresh on every poll for a while). obs: the same, with OBS
+// configured to publish to the ingest and started before the relay that reads it back.
+// frontend_owned: the mountpoint if asked, nothing relayed.
 //
 // Only what this broadcast created is ever destroyed, only when owned_by_app, and with the
 // secrets it was created with.
@@ -19,6 +20,7 @@
 #include "janus/streaming.hpp"
 #include "janus/videoroom.hpp"
 #include "model/broadcast_result.hpp"
+#include "obs/bridge.hpp"
 #include "orchestrator/lifecycle.hpp"
 #include "orchestrator/observer.hpp"
 #include "orchestrator/relay_factory.hpp"
@@ -38,6 +40,7 @@ struct BroadcastOptions {
   Milliseconds freshAge{1000};       // age_ms under this is fresh
   Milliseconds confirmFor{600};      // fresh on every poll for this long confirms media
   Milliseconds pollInterval{200};
+  Milliseconds obsTimeout{20000};  // to connect to OBS, and for its stream to start or stop
 };
 
 struct Backends {
@@ -84,8 +87,10 @@ class Broadcast {
   void provisionMountpoint(Next next);
   void startRelay(Next next);
   void onRelayState(model::RunState state, const std::optional<Error>& error);
+  void startObs(Next next);
   void confirmMedia(Next next);
   void pollMedia(Next next, std::int64_t startedUs, std::int64_t freshSinceUs);
+  void janusHealth(HealthReport report, std::function<void(HealthReport)> done);
 
   GRef<GMainContext> context_;
   std::string id_;
@@ -96,6 +101,8 @@ class Broadcast {
   mutable model::BroadcastResult result_;
   Lifecycle lifecycle_;
   std::unique_ptr<supervisor::Relay> relay_;
+  std::unique_ptr<obs::Client> obsClient_;
+  std::unique_ptr<obs::Bridge> obsBridge_;
   std::optional<Next> relayRunning_;  // set while the start waits for the relay to run
   Source stepTimer_;
   Deferred deferred_;

@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include "janus/streaming.hpp"
+#include "obs/bridge.hpp"
 #include "support/janus_test.hpp"
 #include "support/media_sources.hpp"
+#include "support/obs_server.hpp"
 #include "support/rtmp_server.hpp"
 #include "support/rtsp_server.hpp"
 
@@ -357,6 +359,69 @@ TEST_F(OrchestratorTest, FrontendOwnedRelaysNothingAndSaysHowTheBrowserPublishes
   ASSERT_TRUE(result.note);
   EXPECT_NE(result.note->find("the browser publishes"), std::string::npos);
   stop("front");
+  EXPECT_TRUE(mountpointsInJanus().empty());
+}
+
+TEST_F(OrchestratorTest, AnObsBroadcastPublishesThroughTheIngestAndStopsOBSAndTheRelay) {
+  auto obsStudio = test::ObsServer::start();
+  ASSERT_TRUE(obsStudio);
+  auto rtmp = test::RtmpServer::start();
+  ASSERT_TRUE(rtmp);
+  const auto result = start(
+      request(R"({"source_kind":"obs","broadcast_id":"studio","obs_port":)" +
+              std::to_string(obsStudio->port()) + R"(,"obs_password":")" + obsStudio->password() +
+              R"(","srs":{"rtmp_url":"rtmp://127.0.0.1:)" + std::to_string(rtmp->port()) +
+              R"(","app":"live","stream_key":"studio-key"},"mountpoint_spec":)" +
+              mountpoint(9611, janus->streamingAdminKey()) + "}"));
+  ASSERT_EQ(result.state, RunState::Running) << (result.error ? result.error->message : "") << "\n"
+                                             << obsStudio->logTail();
+  ASSERT_TRUE(result.srs);
+  EXPECT_NE(std::find(events["studio"].begin(), events["studio"].end(), "obs_streaming"),
+            events["studio"].end());
+  EXPECT_TRUE(viewerDecodes(9611));
+  auto health = wait<AggregateHealth>(
+      [&](auto done) { orchestrator->health([done](AggregateHealth h) { done(std::move(h)); }); });
+  ASSERT_TRUE(health.ok());
+  ASSERT_EQ(health->broadcasts.size(), 1u);
+  EXPECT_EQ(health->broadcasts[0].second.health.obsStreaming, true);
+  EXPECT_TRUE(health->healthy);
+
+  EXPECT_EQ(stop("studio").state, RunState::Stopped);
+  EXPECT_TRUE(mountpointsInJanus().empty());
+  // OBS itself was told to stop.
+  auto checker =
+      obs::Client::create(context(), {.url = obsStudio->url(), .password = obsStudio->password()});
+  ASSERT_TRUE(checker.ok());
+  ASSERT_TRUE(wait<void>([&](auto done) { (*checker)->connect(done); }).ok());
+  obs::Bridge bridge(**checker);
+  auto status = wait<obs::StreamStatus>([&](auto done) { bridge.status(done); });
+  ASSERT_TRUE(status.ok());
+  EXPECT_FALSE(status->active);
+}
+
+TEST_F(OrchestratorTest, AnObsThatCannotPublishIsUndoneAndJanusLeftClean) {
+  auto obsStudio = test::ObsServer::start();
+  ASSERT_TRUE(obsStudio);
+  const auto result = start(
+      request(R"({"source_kind":"obs","broadcast_id":"no-ingest","obs_port":)" +
+              std::to_string(obsStudio->port()) + R"(,"obs_password":")" + obsStudio->password() +
+              R"(","srs":{"rtmp_url":"rtmp://127.0.0.1:)" + std::to_string(test::freeTcpPort()) +
+              R"(","app":"live","stream_key":"lost-key"},"mountpoint_spec":)" +
+              mountpoint(9612, janus->streamingAdminKey()) + "}"));
+  EXPECT_EQ(result.state, RunState::Failed);
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors.back().first, "obs") << errors.back().second.message;
+  EXPECT_TRUE(mountpointsInJanus().empty());
+
+  const auto wrongPassword =
+      start(request(R"({"source_kind":"obs","broadcast_id":"wrong-password","obs_port":)" +
+                    std::to_string(obsStudio->port()) + R"(,"obs_password":"not-it-6",)" +
+                    R"("srs":{"rtmp_url":"rtmp://127.0.0.1:1935","app":"live","stream_key":"k"},)" +
+                    R"("mountpoint_spec":)" + mountpoint(9613, janus->streamingAdminKey()) + "}"));
+  EXPECT_EQ(wrongPassword.state, RunState::Failed);
+  ASSERT_TRUE(wrongPassword.error);
+  EXPECT_NE(wrongPassword.error->message.find("AuthenticationFailed"), std::string::npos);
+  EXPECT_EQ(wrongPassword.error->message.find("not-it-6"), std::string::npos);
   EXPECT_TRUE(mountpointsInJanus().empty());
 }
 
