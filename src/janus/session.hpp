@@ -158,6 +158,8 @@ class Handle : public std::enable_shared_from_this<Handle> {
   std::uint64_t id() const noexcept { return id_; }
   const std::string& plugin() const noexcept { return plugin_; }
   bool attached() const noexcept { return session_ && id_ != 0; }
+  // The session it belongs to; null once that session is gone.
+  Session* session() const noexcept { return session_; }
 
   // A plugin request (`body`, and `jsep` when negotiating media). A plugin error inside the
   // reply fails it with su-janus-plugin-error and Janus's error_code.

@@ -113,6 +113,147 @@ Result<std::vector<PublisherForwarders>> parseForwarders(const json::Value& data
       });
 }
 
+Result<std::vector<RoomPublisher>> parsePublishers(const json::Value& data) {
+  return readReply<std::vector<RoomPublisher>>(
+      data, "videoroom publishers", [](ObjectReader& event) {
+        std::vector<RoomPublisher> publishers;
+        if (auto list = event.objects("publishers")) {
+          for (ObjectReader& item : *list) {
+            RoomPublisher publisher;
+            publisher.id = required(item, "id", item.integer("id"));
+            publisher.display = item.string("display");
+            if (auto streams = item.objects("streams")) {
+              for (ObjectReader& entry : *streams) {
+                PublishedStream stream;
+                stream.mid = entry.string("mid").value_or("");
+                const std::string type = entry.string("type").value_or("");
+                stream.type =
+                    model::enumFromName<model::MediaType>(type).value_or(model::MediaType::Data);
+                stream.mindex = entry.integer("mindex").value_or(0);
+                stream.codec = entry.string("codec");
+                stream.disabled = entry.boolean("disabled").value_or(false);
+                publisher.streams.push_back(std::move(stream));
+              }
+            }
+            publishers.push_back(std::move(publisher));
+          }
+        }
+        return publishers;
+      });
+}
+
+RoomWatcher::RoomWatcher(std::shared_ptr<Handle> handle) : handle_(std::move(handle)) {
+  std::weak_ptr<bool> alive = alive_;
+  handle_->onEvent([this, alive](const HandleEvent& event) {
+    if (!alive.expired()) onEvent(event);
+  });
+}
+
+RoomWatcher::~RoomWatcher() {
+  *alive_ = false;
+  handle_->onEvent({});
+  if (joined_ && handle_->attached()) {
+    // Best effort; detaching the handle (when it goes) leaves the room anyway.
+    json::ObjectWriter leave;
+    leave.set("request", "leave");
+    handle_->message(leave.node(), [](Result<PluginReply>) {});
+  }
+}
+
+void RoomWatcher::join(std::int64_t room, const std::optional<std::string>& pin,
+                       Callback<void> done) {
+  room_ = room;
+  json::ObjectWriter join;
+  join.set("request", "join")
+      .set("ptype", "publisher")
+      .set("room", room)
+      .set("display", "streaming-utils (watching publishers)")
+      .set("pin", pin);
+  std::weak_ptr<bool> alive = alive_;
+  handle_->message(join.node(), [this, alive, done](Result<PluginReply> reply) {
+    if (alive.expired()) return done(Error{G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled", {}});
+    if (!reply) return done(reply.error());
+    auto publishers = parsePublishers(reply->data);
+    if (!publishers) return done(publishers.error());
+    joined_ = true;
+    publishers_ = std::move(publishers).value();
+    GST_DEBUG("watching room %" G_GINT64_FORMAT ": %zu publishers", room_, publishers_.size());
+    done(Result<void>());
+  });
+}
+
+const RoomPublisher* RoomWatcher::find(std::int64_t id) const {
+  for (const RoomPublisher& publisher : publishers_) {
+    if (publisher.id == id) return &publisher;
+  }
+  return nullptr;
+}
+
+const RoomPublisher* RoomWatcher::findByDisplay(const std::string& display) const {
+  for (const RoomPublisher& publisher : publishers_) {
+    if (publisher.display == display) return &publisher;
+  }
+  return nullptr;
+}
+
+void RoomWatcher::onEvent(const HandleEvent& event) {
+  if (event.type != "event" || !event.data.isObject()) return;
+  JsonObject* data = event.data.object();
+  std::weak_ptr<bool> alive = alive_;  // a handler may destroy the watcher
+  if (json_object_has_member(data, "publishers")) {
+    auto publishers = parsePublishers(event.data);
+    if (publishers) published(std::move(publishers).value());
+    if (alive.expired()) return;
+  }
+  for (const char* key : {"unpublished", "leaving"}) {
+    JsonNode* node = json_object_get_member(data, key);
+    if (node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_INT64) {
+      gone(json_node_get_int(node));
+      if (alive.expired()) return;
+    }
+  }
+}
+
+void RoomWatcher::published(std::vector<RoomPublisher> publishers) {
+  std::weak_ptr<bool> alive = alive_;
+  for (RoomPublisher& publisher : publishers) {
+    std::erase_if(publishers_, [&](const RoomPublisher& p) { return p.id == publisher.id; });
+    publishers_.push_back(publisher);
+    GST_DEBUG("room %" G_GINT64_FORMAT ": publisher %" G_GINT64_FORMAT " publishes", room_,
+              publisher.id);
+    if (handlers_.onPublished) handlers_.onPublished(publisher);
+    if (alive.expired()) return;
+  }
+}
+
+void RoomWatcher::gone(std::int64_t id) {
+  const auto removed =
+      std::erase_if(publishers_, [&](const RoomPublisher& p) { return p.id == id; });
+  if (removed == 0) return;
+  GST_DEBUG("room %" G_GINT64_FORMAT ": publisher %" G_GINT64_FORMAT " stopped publishing", room_,
+            id);
+  if (handlers_.onUnpublished) handlers_.onUnpublished(id);
+}
+
+void VideoRoomClient::watch(std::int64_t room, const std::optional<std::string>& pin,
+                            Callback<std::unique_ptr<RoomWatcher>> done) {
+  Session* session = handle_->session();
+  if (!session) {
+    return done(makeError(JanusError::NotConnected,
+                          "no Janus session to watch room " + std::to_string(room) + " from"));
+  }
+  session->attach(kVideoRoomPlugin, [room, pin, done](Result<std::shared_ptr<Handle>> handle) {
+    if (!handle) return done(handle.error());
+    auto watcher =
+        std::make_shared<std::unique_ptr<RoomWatcher>>(std::make_unique<RoomWatcher>(*handle));
+    RoomWatcher* raw = watcher->get();
+    raw->join(room, pin, [watcher, done](Result<void> joined) {
+      if (!joined) return done(joined.error());
+      done(std::move(*watcher));
+    });
+  });
+}
+
 void VideoRoomClient::attach(Session& session, Callback<std::unique_ptr<VideoRoomClient>> done) {
   session.attach(kVideoRoomPlugin, [done](Result<std::shared_ptr<Handle>> handle) {
     if (!handle) return done(handle.error());

@@ -49,6 +49,54 @@ struct PublisherForwarders {
   std::vector<ForwarderEntry> forwarders;
 };
 
+// A publisher in a room and the streams it publishes (from `joined` and `publishers` events).
+struct PublishedStream {
+  std::string mid;
+  model::MediaType type = model::MediaType::Video;
+  std::int64_t mindex = 0;
+  std::optional<std::string> codec;
+  bool disabled = false;
+};
+struct RoomPublisher {
+  std::int64_t id = 0;
+  std::optional<std::string> display;
+  std::vector<PublishedStream> streams;
+};
+
+// Watches who publishes in a room, from a participant that joins and publishes nothing: the
+// current publishers, and each one that publishes or stops (unpublishes or leaves) after.
+// Destroying it leaves the room (a handler may do so).
+class RoomWatcher {
+ public:
+  struct Handlers {
+    std::function<void(const RoomPublisher&)> onPublished;
+    std::function<void(std::int64_t id)> onUnpublished;
+  };
+  explicit RoomWatcher(std::shared_ptr<Handle> handle);
+  ~RoomWatcher();
+
+  void join(std::int64_t room, const std::optional<std::string>& pin, Callback<void> done);
+  void setHandlers(Handlers handlers) { handlers_ = std::move(handlers); }
+  const std::vector<RoomPublisher>& publishers() const noexcept { return publishers_; }
+  const RoomPublisher* find(std::int64_t id) const;
+  const RoomPublisher* findByDisplay(const std::string& display) const;
+
+  RoomWatcher(const RoomWatcher&) = delete;
+  RoomWatcher& operator=(const RoomWatcher&) = delete;
+
+ private:
+  void onEvent(const HandleEvent& event);
+  void published(std::vector<RoomPublisher> publishers);
+  void gone(std::int64_t id);
+
+  std::shared_ptr<Handle> handle_;
+  std::int64_t room_ = 0;
+  bool joined_ = false;
+  std::vector<RoomPublisher> publishers_;
+  Handlers handlers_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
 // Credentials a room request may need: the room secret, and the plugin admin key (create, and
 // rtp_forward when the plugin sets lock_rtp_forward).
 struct RoomAccess {
@@ -72,6 +120,9 @@ class VideoRoomBackend {
                               const RoomAccess& access, Callback<void> done) = 0;
   virtual void listForwarders(std::int64_t room, const RoomAccess& access,
                               Callback<std::vector<PublisherForwarders>> done) = 0;
+  // Joins `room` (with its pin, if it has one) as a watcher of its publishers.
+  virtual void watch(std::int64_t room, const std::optional<std::string>& pin,
+                     Callback<std::unique_ptr<RoomWatcher>> done) = 0;
 };
 
 class VideoRoomClient final : public VideoRoomBackend {
@@ -90,6 +141,8 @@ class VideoRoomClient final : public VideoRoomBackend {
                       const RoomAccess& access, Callback<void> done) override;
   void listForwarders(std::int64_t room, const RoomAccess& access,
                       Callback<std::vector<PublisherForwarders>> done) override;
+  void watch(std::int64_t room, const std::optional<std::string>& pin,
+             Callback<std::unique_ptr<RoomWatcher>> done) override;
 
   Handle& handle() const noexcept { return *handle_; }
 
@@ -105,5 +158,7 @@ class VideoRoomClient final : public VideoRoomBackend {
 Result<RtpForwarded> matchForwarders(const model::RtpForwardRequestSpec& request,
                                      const json::Value& data);
 Result<std::vector<PublisherForwarders>> parseForwarders(const json::Value& data);
+// The `publishers` list of a joined or publishers event (absent: none).
+Result<std::vector<RoomPublisher>> parsePublishers(const json::Value& data);
 
 }  // namespace su::janus

@@ -199,6 +199,7 @@ BroadcastHealth readHealth(json::ObjectReader& reader) {
   health.media = readList(reader, "media", readMediaHealth);
   health.relayState = readEnum<RunState>(reader, "relay_state");
   health.obsStreaming = reader.boolean("obs_streaming");
+  health.forwarding = reader.boolean("forwarding");
   health.checkedAtMs = reader.integer("checked_at_ms");
   reader.rejectUnknownFields();
   return health;
@@ -208,7 +209,9 @@ json::ObjectWriter writeHealth(const BroadcastHealth& health) {
   json::ObjectWriter out;
   out.set("healthy", health.healthy).set("media", writeList(health.media, writeMediaHealth));
   if (health.relayState) out.set("relay_state", nameOf(*health.relayState));
-  out.set("obs_streaming", health.obsStreaming).set("checked_at_ms", health.checkedAtMs);
+  out.set("obs_streaming", health.obsStreaming)
+      .set("forwarding", health.forwarding)
+      .set("checked_at_ms", health.checkedAtMs);
   return out;
 }
 

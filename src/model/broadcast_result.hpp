@@ -95,6 +95,7 @@ struct BroadcastHealth {
   std::vector<MediaHealth> media;
   std::optional<RunState> relayState;
   std::optional<bool> obsStreaming;
+  std::optional<bool> forwarding;  // videoroom, browser_webrtc: the publisher's forward is live
   std::optional<std::int64_t> checkedAtMs;  // Unix time in milliseconds
 
   friend bool operator==(const BroadcastHealth&, const BroadcastHealth&) = default;

@@ -7,6 +7,12 @@
 // configured to publish to the ingest and started before the relay that reads it back.
 // frontend_owned: the mountpoint if asked, nothing relayed.
 //
+// Room flows (videoroom, browser_webrtc): the mountpoint, the room (ensured from room_spec, or
+// checked to exist), a watcher in the room, the publisher (awaited, by id or display name),
+// rtp_forward of its streams into the mountpoint's ports, then Janus's word that media arrives.
+// When the publisher stops publishing the broadcast is retrying; when it (or, by display name,
+// a new publisher of that name) publishes again it is forwarded again.
+//
 // Only what this broadcast created is ever destroyed, only when owned_by_app, and with the
 // secrets it was created with.
 #pragma once
@@ -21,19 +27,12 @@
 #include "janus/videoroom.hpp"
 #include "model/broadcast_result.hpp"
 #include "obs/bridge.hpp"
+#include "orchestrator/errors.hpp"
 #include "orchestrator/lifecycle.hpp"
 #include "orchestrator/observer.hpp"
 #include "orchestrator/relay_factory.hpp"
 
 namespace su::orchestrator {
-
-enum class BroadcastError {
-  Unsupported = 1,  // a source kind this build cannot run yet
-  MediaTimeout,     // the relay did not run, or Janus saw no media, in time
-  RelayFailed,      // the relay failed for good
-  Stopped,          // stopped while starting
-};
-GQuark errorDomainOf(BroadcastError);
 
 struct BroadcastOptions {
   Milliseconds mediaTimeout{20000};  // for the relay to run and Janus to see media
@@ -41,6 +40,7 @@ struct BroadcastOptions {
   Milliseconds confirmFor{600};      // fresh on every poll for this long confirms media
   Milliseconds pollInterval{200};
   Milliseconds obsTimeout{20000};  // to connect to OBS, and for its stream to start or stop
+  Milliseconds publisherTimeout{30000};  // for the room's publisher to appear
 };
 
 struct Backends {
@@ -84,7 +84,21 @@ class Broadcast {
   void fail(const std::string& phase, Error error);
   void finishStart();
 
+  // Still the start this callback belongs to (not destroyed, stopped or failed meanwhile).
+  bool starting(const std::weak_ptr<bool>& alive) const;
+
   void provisionMountpoint(Next next);
+  void ensureRoom(Next next);
+  void watchRoom(Next next);
+  void awaitPublisher(Next next);
+  void forward(const janus::RoomPublisher& publisher, std::function<void(Result<void>)> done);
+  void stopForwarders(Lifecycle::Done done);
+  void onPublished(const janus::RoomPublisher& publisher);
+  void onUnpublished(std::int64_t publisherId);
+  bool wanted(const janus::RoomPublisher& publisher) const;
+  std::string publisherName() const;
+  std::int64_t roomId() const;
+  janus::RoomAccess roomAccess() const;
   void startRelay(Next next);
   void onRelayState(model::RunState state, const std::optional<Error>& error);
   void startObs(Next next);
@@ -104,6 +118,10 @@ class Broadcast {
   std::unique_ptr<obs::Client> obsClient_;
   std::unique_ptr<obs::Bridge> obsBridge_;
   std::optional<Next> relayRunning_;  // set while the start waits for the relay to run
+  std::unique_ptr<janus::RoomWatcher> watcher_;
+  // Set while the start waits for the publisher: what to do once it publishes.
+  std::function<void(const janus::RoomPublisher&)> publisherAwaited_;
+  bool forwardLive_ = false;              // result_.forward's forwarders exist in Janus
   Source stepTimer_;
   Deferred deferred_;
   std::function<void()> startDone_;

@@ -62,6 +62,57 @@ class FailingStreaming final : public janus::StreamingBackend {
   janus::StreamingBackend& real_;
 };
 
+// The real VideoRoom client, with room ensure or rtp_forward made to fail on demand.
+class FailingVideoRoom final : public janus::VideoRoomBackend {
+ public:
+  explicit FailingVideoRoom(janus::VideoRoomBackend& real) : real_(real) {}
+  bool failEnsure = false;
+  bool failForward = false;
+
+  void exists(std::int64_t room, Callback<bool> done) override { real_.exists(room, done); }
+  void create(const model::RoomSpec& room, Callback<janus::RoomCreated> done) override {
+    real_.create(room, done);
+  }
+  void ensure(const model::RoomSpec& room, Callback<janus::RoomEnsured> done) override {
+    if (failEnsure) {
+      real_.exists(*room.room, [done](auto) {
+        done(Error{janus::janusPluginErrorDomain(), 433, "injected: ensure refused", {}});
+      });
+      return;
+    }
+    real_.ensure(room, done);
+  }
+  void destroy(std::int64_t room, const std::optional<std::string>& secret, bool permanent,
+               Callback<janus::Removal> done) override {
+    real_.destroy(room, secret, permanent, done);
+  }
+  void rtpForward(const model::RtpForwardRequestSpec& forward,
+                  Callback<janus::RtpForwarded> done) override {
+    if (failForward) {
+      real_.exists(forward.room, [done](auto) {
+        done(Error{janus::janusPluginErrorDomain(), 428, "injected: forward refused", {}});
+      });
+      return;
+    }
+    real_.rtpForward(forward, done);
+  }
+  void stopRtpForward(std::int64_t room, std::int64_t publisherId, std::int64_t streamId,
+                      const janus::RoomAccess& access, Callback<void> done) override {
+    real_.stopRtpForward(room, publisherId, streamId, access, done);
+  }
+  void listForwarders(std::int64_t room, const janus::RoomAccess& access,
+                      Callback<std::vector<janus::PublisherForwarders>> done) override {
+    real_.listForwarders(room, access, done);
+  }
+  void watch(std::int64_t room, const std::optional<std::string>& pin,
+             Callback<std::unique_ptr<janus::RoomWatcher>> done) override {
+    real_.watch(room, pin, done);
+  }
+
+ private:
+  janus::VideoRoomBackend& real_;
+};
+
 // The real relay factory, or a refusal.
 class FailingRelays final : public RelayFactory {
  public:
@@ -89,6 +140,11 @@ class OrchestratorTest : public test::JanusTest {
     streaming = attachStreaming();
     ASSERT_TRUE(streaming);
     failingStreaming = std::make_unique<FailingStreaming>(*streaming);
+    auto client = wait<std::unique_ptr<janus::VideoRoomClient>>(
+        [&](auto done) { janus::VideoRoomClient::attach(*session, done); });
+    ASSERT_TRUE(client.ok()) << client.error().message;
+    videoroom = std::move(client).value();
+    failingVideoRoom = std::make_unique<FailingVideoRoom>(*videoroom);
     realRelays = std::make_unique<DefaultRelayFactory>(
         context(), supervisor::RelayOptions{.backoff = {.initial = 200ms, .max = 1s}});
     failingRelays = std::make_unique<FailingRelays>(*realRelays);
@@ -101,14 +157,22 @@ class OrchestratorTest : public test::JanusTest {
     observer.onError = [this](const std::string&, const std::string& phase, const Error& error) {
       errors.emplace_back(phase, error);
     };
+    makeOrchestrator({.mediaTimeout = 15s});
+  }
+  void makeOrchestrator(BroadcastOptions options) {
     orchestrator = std::make_unique<BroadcastOrchestrator>(
         context(),
-        Backends{.streaming = *failingStreaming, .videoroom = nullptr, .relays = *failingRelays},
-        BroadcastOptions{.mediaTimeout = 15s}, observer);
+        Backends{.streaming = *failingStreaming,
+                 .videoroom = failingVideoRoom.get(),
+                 .relays = *failingRelays},
+        options, observer);
   }
   void TearDown() override {
     viewer.reset();
+    publisher.reset();
     orchestrator.reset();
+    failingVideoRoom.reset();
+    videoroom.reset();
     failingRelays.reset();
     realRelays.reset();
     failingStreaming.reset();
@@ -162,15 +226,68 @@ class OrchestratorTest : public test::JanusTest {
     return decoded;
   }
 
-  // A two-media mountpoint spec with a secret: cleanup must use it.
-  static std::string mountpoint(std::int64_t id, const std::string& adminKey) {
+  // A two-media mountpoint spec with a secret: cleanup must use it. With `videoRtcpPort`, the
+  // video media takes viewers' RTCP there.
+  static std::string mountpoint(std::int64_t id, const std::string& adminKey,
+                                std::optional<std::uint16_t> videoRtcpPort = {}) {
+    const std::string rtcp =
+        videoRtcpPort ? R"(,"rtcp_port":)" + std::to_string(*videoRtcpPort) : "";
     return R"({"id":)" + std::to_string(id) + R"(,"secret":"mp-secret-)" + std::to_string(id) +
            R"(","admin_key":")" + adminKey +
-           R"(","media":[{"type":"audio","codec":"opus"},{"type":"video","codec":"h264"}]})";
+           R"(","media":[{"type":"audio","codec":"opus"},{"type":"video","codec":"h264")" + rtcp +
+           "}]}";
+  }
+
+  // The room spec of a room flow (secret and admin key: cleanup and rtp_forward need both).
+  std::string roomSpec(std::int64_t room) const {
+    return R"({"room":)" + std::to_string(room) + R"(,"secret":"room-secret-)" +
+           std::to_string(room) + R"(","admin_key":")" + janus->videoRoomAdminKey() +
+           R"(","videocodec":"h264","audiocodec":"opus"})";
+  }
+
+  // A WebRTC publisher in `room`, sending once this returns true.
+  bool publish(std::int64_t room, std::int64_t id, const std::string& display) {
+    publisherHandle = attach(janus::kVideoRoomPlugin);
+    if (!publisherHandle) return false;
+    publisher = std::make_unique<test::VideoRoomPublisher>(context(), publisherHandle);
+    auto published = wait<void>(
+        [&](auto done) { publisher->publish(room, id, std::nullopt, done, display); });
+    EXPECT_TRUE(published.ok()) << published.error().message;
+    return published && runUntil([&] { return publisher->webrtcUp(); }, 15s);
+  }
+  // The publisher closes its page: its handle goes, and it leaves the room.
+  void leave() {
+    auto detached = wait<void>([&](auto done) { publisherHandle->detach(done); });
+    EXPECT_TRUE(detached.ok());
+    publisher.reset();
+  }
+
+  bool roomExists(std::int64_t room) {
+    auto exists = wait<bool>([&](auto done) { videoroom->exists(room, done); });
+    EXPECT_TRUE(exists.ok());
+    return exists && *exists;
+  }
+  std::size_t forwardersIn(std::int64_t room) {
+    const janus::RoomAccess access{"room-secret-" + std::to_string(room),
+                                   janus->videoRoomAdminKey()};
+    auto listed = wait<std::vector<janus::PublisherForwarders>>(
+        [&](auto done) { videoroom->listForwarders(room, access, done); });
+    EXPECT_TRUE(listed.ok()) << listed.error().message;
+    std::size_t count = 0;
+    for (const auto& entry : listed ? *listed : std::vector<janus::PublisherForwarders>{})
+      count += entry.forwarders.size();
+    return count;
+  }
+  bool hasEvent(const std::string& id, const std::string& name) {
+    return std::find(events[id].begin(), events[id].end(), name) != events[id].end();
   }
 
   std::unique_ptr<janus::StreamingClient> streaming;
   std::unique_ptr<FailingStreaming> failingStreaming;
+  std::unique_ptr<janus::VideoRoomClient> videoroom;
+  std::unique_ptr<FailingVideoRoom> failingVideoRoom;
+  std::unique_ptr<test::VideoRoomPublisher> publisher;
+  std::shared_ptr<janus::Handle> publisherHandle;
   std::unique_ptr<DefaultRelayFactory> realRelays;
   std::unique_ptr<FailingRelays> failingRelays;
   Observer observer;
@@ -295,10 +412,7 @@ TEST_F(OrchestratorTest, AFailureAtEachStepUndoesWhatWasDoneAndLeavesJanusClean)
   // The relay runs nowhere (nothing publishes): the start times out and is undone.
   auto rtmp = test::RtmpServer::start();
   ASSERT_TRUE(rtmp);
-  orchestrator = std::make_unique<BroadcastOrchestrator>(
-      context(),
-      Backends{.streaming = *failingStreaming, .videoroom = nullptr, .relays = *failingRelays},
-      BroadcastOptions{.mediaTimeout = 2s}, observer);
+  makeOrchestrator({.mediaTimeout = 2s});
   result = start(request(
       R"({"source_kind":"rtmp_external","broadcast_id":"silent","srs":{"rtmp_url":"rtmp://127.0.0.1:)" +
       std::to_string(rtmp->port()) + R"(","app":"live","stream_key":"nobody-publishes"},
@@ -423,6 +537,150 @@ TEST_F(OrchestratorTest, AnObsThatCannotPublishIsUndoneAndJanusLeftClean) {
   EXPECT_NE(wrongPassword.error->message.find("AuthenticationFailed"), std::string::npos);
   EXPECT_EQ(wrongPassword.error->message.find("not-it-6"), std::string::npos);
   EXPECT_TRUE(mountpointsInJanus().empty());
+}
+
+TEST_F(OrchestratorTest, AVideoRoomPublisherIsForwardedIntoTheMountpointWithKeyframeFeedback) {
+  // An existing room with a publisher: used, never destroyed.
+  model::RoomSpec existing{.room = 4600,
+                           .secret = std::string("room-secret-4600"),
+                           .adminKey = janus->videoRoomAdminKey(),
+                           .videocodec = std::string("h264")};
+  ASSERT_TRUE(
+      wait<janus::RoomCreated>([&](auto done) { videoroom->create(existing, done); }).ok());
+  ASSERT_TRUE(publish(4600, 4642, "camera-desk"));
+
+  const std::uint16_t videoRtcpPort = test::freeUdpPort();
+  const auto result = start(request(
+      R"({"source_kind":"videoroom","broadcast_id":"room-1","room_id":4600,"publisher_id":4642,
+      "room_spec":)" +
+      roomSpec(4600) + R"(,"mountpoint_spec":)" +
+      mountpoint(9614, janus->streamingAdminKey(), videoRtcpPort) + "}"));
+  ASSERT_EQ(result.state, RunState::Running) << (result.error ? result.error->message : "") << "\n"
+                                             << janus->logTail();
+  ASSERT_TRUE(result.room);
+  EXPECT_FALSE(result.room->created);
+  ASSERT_TRUE(result.forward);
+  EXPECT_EQ(result.forward->publisherId, 4642);
+  ASSERT_EQ(result.forward->forwarders.size(), 2u);
+  EXPECT_EQ(forwardersIn(4600), 2u);
+  // The video forwarder was told the mountpoint's RTCP port (Janus's reply echoes it).
+  const std::string raw = result.forward->raw.toString();
+  EXPECT_NE(raw.find(R"("remote_rtcp_port":)" + std::to_string(videoRtcpPort)), std::string::npos)
+      << raw;
+  EXPECT_TRUE(viewerDecodes(9614));
+  auto health = wait<AggregateHealth>(
+      [&](auto done) { orchestrator->health([done](AggregateHealth h) { done(std::move(h)); }); });
+  ASSERT_TRUE(health.ok());
+  EXPECT_TRUE(health->healthy);
+  EXPECT_EQ(health->broadcasts.at(0).second.health.forwarding, true);
+
+  EXPECT_EQ(stop("room-1").state, RunState::Stopped);
+  EXPECT_TRUE(mountpointsInJanus().empty());
+  EXPECT_TRUE(roomExists(4600)) << "a room it only used stays";
+  EXPECT_EQ(forwardersIn(4600), 0u) << "its forwarders do not";
+}
+
+TEST_F(OrchestratorTest, ABrowserPublisherIsAwaitedByNameAndForwardedAgainWhenItRepublishes) {
+  std::optional<Result<model::BroadcastResult>> started;
+  orchestrator->start(
+      request(R"({"source_kind":"browser_webrtc","broadcast_id":"browser-1","room_id":4601,
+          "publisher_display":"alice-laptop","room_spec":)" +
+              roomSpec(4601) + R"(,"mountpoint_spec":)" +
+              mountpoint(9615, janus->streamingAdminKey(), test::freeUdpPort()) + "}"),
+      [&](auto r) { started = std::move(r); });
+  ASSERT_TRUE(runUntil([&] { return hasEvent("browser-1", "awaiting_publisher"); }, 10s));
+  EXPECT_TRUE(roomExists(4601)) << "created from room_spec";
+  ASSERT_TRUE(publish(4601, 4701, "alice-laptop"));
+  ASSERT_TRUE(runUntil([&] { return started.has_value(); }, 30s));
+  ASSERT_TRUE(started->ok());
+  ASSERT_EQ((*started)->state, RunState::Running)
+      << ((*started)->error ? (*started)->error->message : "");
+  EXPECT_TRUE((*started)->room->created);
+  EXPECT_TRUE(viewerDecodes(9615));
+
+  // The browser reloads: it leaves, and comes back as a new publisher with the same name.
+  leave();
+  ASSERT_TRUE(runUntil(
+      [&] { return orchestrator->result("browser-1")->state == RunState::Retrying; }, 10s));
+  EXPECT_TRUE(hasEvent("browser-1", "publisher_left"));
+  ASSERT_TRUE(publish(4601, 4702, "alice-laptop"));
+  ASSERT_TRUE(runUntil(
+      [&] { return orchestrator->result("browser-1")->state == RunState::Running; }, 15s));
+  EXPECT_TRUE(hasEvent("browser-1", "forward_restored"));
+  EXPECT_EQ(orchestrator->result("browser-1")->forward->publisherId, 4702);
+  EXPECT_TRUE(mediaFresh(*streaming, 9615, 2));
+  EXPECT_TRUE(viewerDecodes(9615));
+
+  EXPECT_EQ(stop("browser-1").state, RunState::Stopped);
+  EXPECT_TRUE(mountpointsInJanus().empty());
+  EXPECT_FALSE(roomExists(4601)) << "the room it created is destroyed with its secret";
+}
+
+TEST_F(OrchestratorTest, AFailureInTheRoomFlowUndoesWhatWasDone) {
+  const auto roomRequest = [&](const std::string& id, std::int64_t room, std::int64_t mountpointId,
+                               bool withRoomSpec = true) {
+    return request(R"({"source_kind":"videoroom","broadcast_id":")" + id +
+                   R"(","room_id":)" + std::to_string(room) +
+                   R"(,"publisher_id":4800)" +
+                   (withRoomSpec ? R"(,"room_spec":)" + roomSpec(room) : std::string()) +
+                   R"(,"mountpoint_spec":)" +
+                   mountpoint(mountpointId, janus->streamingAdminKey()) + "}");
+  };
+  // The room cannot be ensured: the mountpoint goes again.
+  failingVideoRoom->failEnsure = true;
+  auto result = start(roomRequest("no-room", 4602, 9616));
+  EXPECT_EQ(result.state, RunState::Failed);
+  EXPECT_EQ(errors.back().first, "room");
+  EXPECT_TRUE(mountpointsInJanus().empty());
+  failingVideoRoom->failEnsure = false;
+
+  // No room_spec, and no such room: nothing to forward from.
+  result = start(roomRequest("missing-room", 4603, 9617, false));
+  EXPECT_EQ(result.state, RunState::Failed);
+  ASSERT_TRUE(result.error);
+  EXPECT_NE(result.error->message.find("room 4603 does not exist"), std::string::npos);
+  EXPECT_TRUE(mountpointsInJanus().empty());
+
+  // The publisher never comes: the room it created and the mountpoint go.
+  makeOrchestrator({.mediaTimeout = 15s, .publisherTimeout = 1s});
+  result = start(roomRequest("nobody", 4604, 9618));
+  EXPECT_EQ(result.state, RunState::Failed);
+  ASSERT_TRUE(result.error);
+  EXPECT_EQ(result.error->message, "publisher 4800 did not publish in room 4604 within 1000 ms");
+  EXPECT_FALSE(roomExists(4604));
+  EXPECT_TRUE(mountpointsInJanus().empty());
+
+  // The forward is refused: room, watcher and mountpoint go.
+  model::RoomSpec spec{.room = 4605,
+                       .secret = std::string("room-secret-4605"),
+                       .adminKey = janus->videoRoomAdminKey(),
+                       .videocodec = std::string("h264")};
+  ASSERT_TRUE(wait<janus::RoomCreated>([&](auto done) { videoroom->create(spec, done); }).ok());
+  ASSERT_TRUE(publish(4605, 4800, "forward-me"));
+  failingVideoRoom->failForward = true;
+  result = start(roomRequest("no-forward", 4605, 9619));
+  EXPECT_EQ(result.state, RunState::Failed);
+  EXPECT_EQ(errors.back().first, "forward");
+  EXPECT_TRUE(mountpointsInJanus().empty());
+  EXPECT_TRUE(roomExists(4605)) << "not created by the broadcast";
+  EXPECT_EQ(forwardersIn(4605), 0u);
+  failingVideoRoom->failForward = false;
+
+  // A publisher without the streams the mountpoint needs: a clear error, nothing left.
+  result = start(request(
+      R"({"source_kind":"videoroom","broadcast_id":"three-media","room_id":4605,"publisher_id":4800,
+      "room_spec":)" +
+      roomSpec(4605) +
+      R"(,"mountpoint_spec":{"id":9620,"admin_key":")" + janus->streamingAdminKey() +
+      R"(","media":[{"type":"audio","codec":"opus"},{"type":"video","codec":"h264"},
+      {"type":"video","codec":"h264"}]}})"));
+  EXPECT_EQ(result.state, RunState::Failed);
+  ASSERT_TRUE(result.error);
+  EXPECT_NE(result.error->message.find("publisher 4800 publishes no stream for video media"),
+            std::string::npos)
+      << result.error->message;
+  EXPECT_TRUE(mountpointsInJanus().empty());
+  EXPECT_EQ(forwardersIn(4605), 0u);
 }
 
 }  // namespace

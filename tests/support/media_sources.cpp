@@ -87,15 +87,15 @@ VideoRoomPublisher::~VideoRoomPublisher() {
 }
 
 void VideoRoomPublisher::publish(std::int64_t room, std::int64_t id,
-                                 const std::optional<std::string>& pin,
-                                 Callback<void> done) {
+                                 const std::optional<std::string>& pin, Callback<void> done,
+                                 const std::string& display) {
   published_ = std::move(done);
   json::ObjectWriter join;
   join.set("request", "join")
       .set("ptype", "publisher")
       .set("room", room)
       .set("id", id)
-      .set("display", "su-test-publisher")
+      .set("display", display)
       .set("pin", pin);
   handle_->message(join.node(), [this](Result<janus::PluginReply> joined) {
     if (!joined) return published_(joined.error());

@@ -39,10 +39,10 @@ class VideoRoomPublisher {
   VideoRoomPublisher(GMainContext* context, std::shared_ptr<janus::Handle> handle);
   ~VideoRoomPublisher();
 
-  // Joins `room` as publisher `id`, then offers, trickles and applies Janus's answer.
-  // `done` once the answer is applied (media flows after "webrtcup").
+  // Joins `room` as publisher `id` named `display`, then offers, trickles and applies Janus's
+  // answer. `done` once the answer is applied (media flows after "webrtcup").
   void publish(std::int64_t room, std::int64_t id, const std::optional<std::string>& pin,
-               Callback<void> done);
+               Callback<void> done, const std::string& display = "su-test-publisher");
   bool webrtcUp() const noexcept { return webrtcUp_; }
   // The mids of the published streams, from our offer.
   const std::string& audioMid() const noexcept { return audioMid_; }
