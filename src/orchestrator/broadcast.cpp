@@ -315,24 +315,24 @@ void Broadcast::ensureRoom(Next next) {
       done(removed ? Result<void>() : removed.error());
     });
   };
-  videoroom.ensure(*request_.roomSpec, [this, alive, room, destroy,
-                                        next](Result<janus::RoomEnsured> ensured) {
-    const bool ours = ensured && ensured->created && request_.ownedByApp;
-    if (!starting(alive)) {
-      if (!alive.expired() && ours) destroy([](Result<void>) {});  // interrupted meanwhile
-      return;
-    }
-    if (!ensured) {
-      fail("room", ensured.error());
-      return;
-    }
-    result_.room =
-        model::RoomSection{.roomId = room, .created = ensured->created, .raw = ensured->raw};
-    event(ensured->created ? "room_created" : "room_found",
-          details(json::ObjectWriter().set("room", room)));
-    if (ours) lifecycle_.add("destroy room " + std::to_string(room), destroy);
-    next();
-  });
+  videoroom.ensure(
+      *request_.roomSpec, [this, alive, room, destroy, next](Result<janus::RoomEnsured> ensured) {
+        const bool ours = ensured && ensured->created && request_.ownedByApp;
+        if (!starting(alive)) {
+          if (!alive.expired() && ours) destroy([](Result<void>) {});  // interrupted meanwhile
+          return;
+        }
+        if (!ensured) {
+          fail("room", ensured.error());
+          return;
+        }
+        result_.room =
+            model::RoomSection{.roomId = room, .created = ensured->created, .raw = ensured->raw};
+        event(ensured->created ? "room_created" : "room_found",
+              details(json::ObjectWriter().set("room", room)));
+        if (ours) lifecycle_.add("destroy room " + std::to_string(room), destroy);
+        next();
+      });
 }
 
 void Broadcast::watchRoom(Next next) {
@@ -374,14 +374,14 @@ void Broadcast::awaitPublisher(Next next) {
   }
   std::function<void(const janus::RoomPublisher&)> forwardThen =
       [this, next](const janus::RoomPublisher& publisher) {
-    forward(publisher, [this, next](Result<void> forwarded) {
-      if (!forwarded) {
-        fail("forward", forwarded.error());
-        return;
-      }
-      next();
-    });
-  };
+        forward(publisher, [this, next](Result<void> forwarded) {
+          if (!forwarded) {
+            fail("forward", forwarded.error());
+            return;
+          }
+          next();
+        });
+      };
   for (const janus::RoomPublisher& publisher : watcher_->publishers()) {
     if (wanted(publisher)) {
       forwardThen(publisher);
@@ -393,10 +393,10 @@ void Broadcast::awaitPublisher(Next next) {
   stepTimer_ = Source::timeout(
       context_.get(), options_.publisherTimeout,
       [this] {
-        fail("publisher", makeError(BroadcastError::NoPublisher,
-                                    publisherName() + " did not publish in room " +
-                                        std::to_string(roomId()) + " within " +
-                                        std::to_string(options_.publisherTimeout.count()) + " ms"));
+        fail("publisher",
+             makeError(BroadcastError::NoPublisher,
+                       publisherName() + " did not publish in room " + std::to_string(roomId()) +
+                           " within " + std::to_string(options_.publisherTimeout.count()) + " ms"));
         return false;
       },
       "su-broadcast-publisher-timeout");
@@ -431,10 +431,10 @@ void Broadcast::forward(const janus::RoomPublisher& publisher,
                                             .forwarders = forwarded->forwarders,
                                             .raw = forwarded->raw};
     forwardLive_ = true;
-    event("forwarded", details(json::ObjectWriter()
-                                   .set("publisher_id", forwarded->publisherId)
-                                   .set("streams", static_cast<std::int64_t>(
-                                                       forwarded->forwarders.size()))));
+    event("forwarded",
+          details(json::ObjectWriter()
+                      .set("publisher_id", forwarded->publisherId)
+                      .set("streams", static_cast<std::int64_t>(forwarded->forwarders.size()))));
     if (first && request_.ownedByApp) {
       lifecycle_.add("stop the forwarders",
                      [this](Lifecycle::Done closed) { stopForwarders(std::move(closed)); });

@@ -39,7 +39,7 @@ struct BroadcastOptions {
   Milliseconds freshAge{1000};       // age_ms under this is fresh
   Milliseconds confirmFor{600};      // fresh on every poll for this long confirms media
   Milliseconds pollInterval{200};
-  Milliseconds obsTimeout{20000};  // to connect to OBS, and for its stream to start or stop
+  Milliseconds obsTimeout{20000};        // to connect to OBS, and for its stream to start or stop
   Milliseconds publisherTimeout{30000};  // for the room's publisher to appear
 };
 
@@ -121,7 +121,7 @@ class Broadcast {
   std::unique_ptr<janus::RoomWatcher> watcher_;
   // Set while the start waits for the publisher: what to do once it publishes.
   std::function<void(const janus::RoomPublisher&)> publisherAwaited_;
-  bool forwardLive_ = false;              // result_.forward's forwarders exist in Janus
+  bool forwardLive_ = false;  // result_.forward's forwarders exist in Janus
   Source stepTimer_;
   Deferred deferred_;
   std::function<void()> startDone_;

@@ -10,8 +10,8 @@ Result<model::RtpForwardRequestSpec> planForward(const model::BroadcastRequest& 
                                                  std::int64_t room,
                                                  const std::vector<model::MountPointPort>& ports,
                                                  const janus::RoomPublisher& publisher) {
-  model::RtpForwardRequestSpec forward{.room = room, .publisherId = publisher.id,
-                                       .host = request.host};
+  model::RtpForwardRequestSpec forward{
+      .room = room, .publisherId = publisher.id, .host = request.host};
   if (request.roomSpec) {
     forward.secret = request.roomSpec->secret;
     forward.adminKey = request.roomSpec->adminKey;
@@ -41,9 +41,9 @@ Result<model::RtpForwardRequestSpec> planForward(const model::BroadcastRequest& 
     forward.streams.push_back(std::move(stream));
   }
   if (!missing.empty()) {
-    return makeError(BroadcastError::PublisherMismatch,
-                     "publisher " + std::to_string(publisher.id) + " publishes no stream for " +
-                         missing);
+    return makeError(
+        BroadcastError::PublisherMismatch,
+        "publisher " + std::to_string(publisher.id) + " publishes no stream for " + missing);
   }
   return forward;
 }

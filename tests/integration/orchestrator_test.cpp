@@ -160,12 +160,12 @@ class OrchestratorTest : public test::JanusTest {
     makeOrchestrator({.mediaTimeout = 15s});
   }
   void makeOrchestrator(BroadcastOptions options) {
-    orchestrator = std::make_unique<BroadcastOrchestrator>(
-        context(),
-        Backends{.streaming = *failingStreaming,
-                 .videoroom = failingVideoRoom.get(),
-                 .relays = *failingRelays},
-        options, observer);
+    orchestrator =
+        std::make_unique<BroadcastOrchestrator>(context(),
+                                                Backends{.streaming = *failingStreaming,
+                                                         .videoroom = failingVideoRoom.get(),
+                                                         .relays = *failingRelays},
+                                                options, observer);
   }
   void TearDown() override {
     viewer.reset();
@@ -250,8 +250,8 @@ class OrchestratorTest : public test::JanusTest {
     publisherHandle = attach(janus::kVideoRoomPlugin);
     if (!publisherHandle) return false;
     publisher = std::make_unique<test::VideoRoomPublisher>(context(), publisherHandle);
-    auto published = wait<void>(
-        [&](auto done) { publisher->publish(room, id, std::nullopt, done, display); });
+    auto published =
+        wait<void>([&](auto done) { publisher->publish(room, id, std::nullopt, done, display); });
     EXPECT_TRUE(published.ok()) << published.error().message;
     return published && runUntil([&] { return publisher->webrtcUp(); }, 15s);
   }
@@ -545,8 +545,7 @@ TEST_F(OrchestratorTest, AVideoRoomPublisherIsForwardedIntoTheMountpointWithKeyf
                            .secret = std::string("room-secret-4600"),
                            .adminKey = janus->videoRoomAdminKey(),
                            .videocodec = std::string("h264")};
-  ASSERT_TRUE(
-      wait<janus::RoomCreated>([&](auto done) { videoroom->create(existing, done); }).ok());
+  ASSERT_TRUE(wait<janus::RoomCreated>([&](auto done) { videoroom->create(existing, done); }).ok());
   ASSERT_TRUE(publish(4600, 4642, "camera-desk"));
 
   const std::uint16_t videoRtcpPort = test::freeUdpPort();
@@ -604,8 +603,8 @@ TEST_F(OrchestratorTest, ABrowserPublisherIsAwaitedByNameAndForwardedAgainWhenIt
       [&] { return orchestrator->result("browser-1")->state == RunState::Retrying; }, 10s));
   EXPECT_TRUE(hasEvent("browser-1", "publisher_left"));
   ASSERT_TRUE(publish(4601, 4702, "alice-laptop"));
-  ASSERT_TRUE(runUntil(
-      [&] { return orchestrator->result("browser-1")->state == RunState::Running; }, 15s));
+  ASSERT_TRUE(
+      runUntil([&] { return orchestrator->result("browser-1")->state == RunState::Running; }, 15s));
   EXPECT_TRUE(hasEvent("browser-1", "forward_restored"));
   EXPECT_EQ(orchestrator->result("browser-1")->forward->publisherId, 4702);
   EXPECT_TRUE(mediaFresh(*streaming, 9615, 2));
@@ -619,12 +618,11 @@ TEST_F(OrchestratorTest, ABrowserPublisherIsAwaitedByNameAndForwardedAgainWhenIt
 TEST_F(OrchestratorTest, AFailureInTheRoomFlowUndoesWhatWasDone) {
   const auto roomRequest = [&](const std::string& id, std::int64_t room, std::int64_t mountpointId,
                                bool withRoomSpec = true) {
-    return request(R"({"source_kind":"videoroom","broadcast_id":")" + id +
-                   R"(","room_id":)" + std::to_string(room) +
-                   R"(,"publisher_id":4800)" +
+    return request(R"({"source_kind":"videoroom","broadcast_id":")" + id + R"(","room_id":)" +
+                   std::to_string(room) + R"(,"publisher_id":4800)" +
                    (withRoomSpec ? R"(,"room_spec":)" + roomSpec(room) : std::string()) +
-                   R"(,"mountpoint_spec":)" +
-                   mountpoint(mountpointId, janus->streamingAdminKey()) + "}");
+                   R"(,"mountpoint_spec":)" + mountpoint(mountpointId, janus->streamingAdminKey()) +
+                   "}");
   };
   // The room cannot be ensured: the mountpoint goes again.
   failingVideoRoom->failEnsure = true;
@@ -670,8 +668,8 @@ TEST_F(OrchestratorTest, AFailureInTheRoomFlowUndoesWhatWasDone) {
   result = start(request(
       R"({"source_kind":"videoroom","broadcast_id":"three-media","room_id":4605,"publisher_id":4800,
       "room_spec":)" +
-      roomSpec(4605) +
-      R"(,"mountpoint_spec":{"id":9620,"admin_key":")" + janus->streamingAdminKey() +
+      roomSpec(4605) + R"(,"mountpoint_spec":{"id":9620,"admin_key":")" +
+      janus->streamingAdminKey() +
       R"(","media":[{"type":"audio","codec":"opus"},{"type":"video","codec":"h264"},
       {"type":"video","codec":"h264"}]}})"));
   EXPECT_EQ(result.state, RunState::Failed);
