@@ -5,6 +5,7 @@
 #include "app/exit_codes.hpp"
 #include "app/janus_commands.hpp"
 #include "app/obs_commands.hpp"
+#include "app/run_command.hpp"
 #include "app/validate_command.hpp"
 #include "core/init.hpp"
 #include "su_config.h"
@@ -15,6 +16,9 @@ constexpr const char* kUsage =
     "usage: streaming-utils COMMAND [ARGS]\n"
     "\n"
     "Commands:\n"
+    "  run [REQUEST.json] run one broadcast until Ctrl-C, showing its status; without a request,\n"
+    "                    a demo (a test pattern into a new mountpoint, on a Janus of its own if\n"
+    "                    none answers)\n"
     "  validate FILE|-   check a broadcast request, job envelope or result and print it\n"
     "                    normalized with secrets masked (exit 2 and every problem if invalid)\n"
     "  mountpoint ...    list, info, create, destroy Janus Streaming mountpoints\n"
@@ -48,6 +52,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", initialised.error().message.c_str());
     return su::app::kExitFailure;
   }
+  if (std::strcmp(command, "run") == 0) return su::app::runRun(argc - 2, argv + 2);
   if (std::strcmp(command, "validate") == 0) return su::app::runValidate(argc - 2, argv + 2);
   if (std::strcmp(command, "mountpoint") == 0) return su::app::runMountpoint(argc - 2, argv + 2);
   if (std::strcmp(command, "room") == 0) return su::app::runRoom(argc - 2, argv + 2);

@@ -174,3 +174,5 @@ SU_GREF_GOBJECT(GstPad);
 SU_GUNIQUE_TRAITS(GError, g_error_free);
 SU_GUNIQUE_TRAITS(char, g_free);
 SU_GUNIQUE_TRAITS(GstStructure, gst_structure_free);
+SU_GUNIQUE_TRAITS(GDateTime, g_date_time_unref);
+SU_GUNIQUE_TRAITS(GUri, g_uri_unref);

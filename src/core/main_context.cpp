@@ -1,5 +1,7 @@
 #include "core/main_context.hpp"
 
+#include <glib-unix.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -28,6 +30,11 @@ Source Source::timeout(GMainContext* context, std::chrono::milliseconds interval
 Source Source::idle(GMainContext* context, Callback callback, const char* name) {
   return attachWithCallback(GRef<GSource>::adopt(g_idle_source_new()), context, std::move(callback),
                             name);
+}
+
+Source Source::unixSignal(GMainContext* context, int signum, Callback callback) {
+  return attachWithCallback(GRef<GSource>::adopt(g_unix_signal_source_new(signum)), context,
+                            std::move(callback), "su-unix-signal");
 }
 
 Source Source::attachWithCallback(GRef<GSource> source, GMainContext* context, Callback callback,

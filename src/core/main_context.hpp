@@ -30,6 +30,8 @@ class Source {
   // Runs on the next iteration of `context`.
   [[nodiscard]] static Source idle(GMainContext* context, Callback callback,
                                    const char* name = nullptr);
+  // Runs on `context` each time the process receives `signum` (SIGINT, SIGTERM, SIGHUP...).
+  [[nodiscard]] static Source unixSignal(GMainContext* context, int signum, Callback callback);
   // Attaches a source whose callback the caller already set (a bus watch, a socket source).
   [[nodiscard]] static Source attach(GRef<GSource> source, GMainContext* context);
 

@@ -245,6 +245,10 @@ void writeSection(json::ObjectWriter& out, const char* key, const std::optional<
 
 }  // namespace
 
+GRef<JsonNode> BroadcastHealth::toJson() const {
+  return writeHealth(*this).node();
+}
+
 ResultError ResultError::from(const Error& error) {
   return ResultError{error.domain ? g_quark_to_string(error.domain) : "", error.code,
                      error.describe()};

@@ -98,6 +98,7 @@ struct BroadcastHealth {
   std::optional<bool> forwarding;  // videoroom, browser_webrtc: the publisher's forward is live
   std::optional<std::int64_t> checkedAtMs;  // Unix time in milliseconds
 
+  GRef<JsonNode> toJson() const;
   friend bool operator==(const BroadcastHealth&, const BroadcastHealth&) = default;
 };
 

@@ -132,10 +132,10 @@ void Broadcast::finishStart() {
         "or straight to the mountpoint's ports)";
   }
   setState(model::RunState::Running);
-  const double ms = static_cast<double>(g_get_monotonic_time() - startedUs_) / 1000.0;
+  const std::int64_t ms = (g_get_monotonic_time() - startedUs_) / 1000;
   event("broadcast_running", details(json::ObjectWriter().set("start_ms", ms)));
   if (observer_.onMetric) {
-    observer_.onMetric("broadcast_start_ms", ms,
+    observer_.onMetric("broadcast_start_ms", static_cast<double>(ms),
                        {{"source_kind", std::string(model::nameOf(request_.sourceKind))}});
   }
   if (auto done = std::exchange(startDone_, nullptr)) done();
@@ -150,19 +150,25 @@ void Broadcast::fail(const std::string& phase, Error error) {
   if (observer_.onError) observer_.onError(id_, phase, error);
   result_.error = model::ResultError::from(error);
   setState(model::RunState::Stopping);
+  undoAll([this](std::vector<Error> failures) {
+    for (const Error& failure : failures) {
+      if (observer_.onError) observer_.onError(id_, "cleanup", failure);
+    }
+    setState(model::RunState::Failed);
+    if (auto done = std::exchange(startDone_, nullptr)) done();
+  });
+}
+
+void Broadcast::undoAll(std::function<void(std::vector<Error>)> done) {
   std::weak_ptr<bool> alive = alive_;
   lifecycle_.closeAll(
-      [this, alive](std::vector<Error> failures) {
-        if (alive.expired()) return;
-        for (const Error& failure : failures) {
-          if (observer_.onError) observer_.onError(id_, "cleanup", failure);
-        }
-        setState(model::RunState::Failed);
-        if (auto done = std::exchange(startDone_, nullptr)) done();
+      [alive, done](std::vector<Error> failures) {
+        if (!alive.expired()) done(std::move(failures));
       },
-      [this, alive](const std::string& what, const Result<void>& outcome) {
+      [this, alive](const std::string& what, const std::string& kind, const Result<void>& outcome) {
         if (!alive.expired() && outcome) {
-          event("janus_resource_closed", details(json::ObjectWriter().set("what", what)));
+          event(kind.empty() ? "janus_resource_closed" : kind,
+                details(json::ObjectWriter().set("what", what)));
         }
       });
 }
@@ -184,28 +190,20 @@ void Broadcast::stop(std::function<void()> done) {
   }
   setState(model::RunState::Stopping);
   event("broadcast_stopping");
-  std::weak_ptr<bool> alive = alive_;
-  lifecycle_.closeAll(
-      [this, alive, done](std::vector<Error> failures) {
-        if (alive.expired()) return;
-        if (!failures.empty()) {
-          std::string message = std::to_string(failures.size()) + " cleanup step(s) failed:";
-          for (const Error& failure : failures) {
-            if (observer_.onError) observer_.onError(id_, "cleanup", failure);
-            message += " " + failure.message + ";";
-          }
-          result_.error = model::ResultError::from(
-              Error{failures.front().domain, failures.front().code, message, {}});
-        }
-        setState(model::RunState::Stopped);
-        event("broadcast_stopped");
-        done();
-      },
-      [this, alive](const std::string& what, const Result<void>& outcome) {
-        if (!alive.expired() && outcome) {
-          event("janus_resource_closed", details(json::ObjectWriter().set("what", what)));
-        }
-      });
+  undoAll([this, done](std::vector<Error> failures) {
+    if (!failures.empty()) {
+      std::string message = std::to_string(failures.size()) + " cleanup step(s) failed:";
+      for (const Error& failure : failures) {
+        if (observer_.onError) observer_.onError(id_, "cleanup", failure);
+        message += " " + failure.message + ";";
+      }
+      result_.error = model::ResultError::from(
+          Error{failures.front().domain, failures.front().code, message, {}});
+    }
+    setState(model::RunState::Stopped);
+    event("broadcast_stopped");
+    done();
+  });
 }
 
 // --- the mountpoint ---------------------------------------------------------------------------
@@ -359,10 +357,13 @@ void Broadcast::watchRoom(Next next) {
                  },
              .onUnpublished =
                  [this](std::int64_t id) { deferred_.post([this, id] { onUnpublished(id); }); }});
-        lifecycle_.add("leave room " + std::to_string(room), [this](Lifecycle::Done done) {
-          watcher_.reset();
-          done(Result<void>());
-        });
+        lifecycle_.add(
+            "leave room " + std::to_string(room),
+            [this](Lifecycle::Done done) {
+              watcher_.reset();
+              done(Result<void>());
+            },
+            "room_left");
         next();
       });
 }
@@ -523,8 +524,10 @@ void Broadcast::startRelay(Next next) {
                                       .state = model::RunState::Starting,
                                       .input = relay_->stats().source};
   supervisor::Relay* raw = relay_.get();
-  lifecycle_.add("stop the relay",
-                 [raw](Lifecycle::Done done) { raw->stop([done] { done(Result<void>()); }); });
+  lifecycle_.add(
+      "stop the relay",
+      [raw](Lifecycle::Done done) { raw->stop([done] { done(Result<void>()); }); },
+      "relay_stopped");
   relayRunning_ = std::move(next);
   stepTimer_ = Source::timeout(
       context_.get(), options_.mediaTimeout,
@@ -568,11 +571,11 @@ void Broadcast::onRelayState(model::RunState state, const std::optional<Error>& 
   } else if (state == model::RunState::Running) {
     setState(model::RunState::Running);
   } else if (state == model::RunState::Failed) {
+    // Out of restarts: what the broadcast holds in Janus goes too (after this callback returns,
+    // as undoing stops the relay that is calling).
     const Error failure =
         error.value_or(makeError(BroadcastError::RelayFailed, "the relay failed for good"));
-    if (observer_.onError) observer_.onError(id_, "relay", failure);
-    result_.error = model::ResultError::from(failure);
-    setState(model::RunState::Failed);
+    deferred_.post([this, failure] { fail("relay", failure); });
   }
 }
 
@@ -598,10 +601,13 @@ void Broadcast::startObs(Next next) {
   obsClient_ = std::move(client).value();
   obsBridge_ = std::make_unique<obs::Bridge>(*obsClient_, options_.obsTimeout);
   obs::Client* raw = obsClient_.get();
-  lifecycle_.add("disconnect from OBS", [raw](Lifecycle::Done done) {
-    raw->close();
-    done(Result<void>());
-  });
+  lifecycle_.add(
+      "disconnect from OBS",
+      [raw](Lifecycle::Done done) {
+        raw->close();
+        done(Result<void>());
+      },
+      "obs_disconnected");
   result_.srs = model::SrsSection{.publishUrl = request_.srs->publishUrl()};
   std::weak_ptr<bool> alive = alive_;
   auto stillStarting = [this, alive] { return starting(alive); };
@@ -626,8 +632,9 @@ void Broadcast::startObs(Next next) {
               return;
             }
             obs::Bridge* bridge = obsBridge_.get();
-            lifecycle_.add("stop OBS streaming",
-                           [bridge](Lifecycle::Done done) { bridge->stop(std::move(done)); });
+            lifecycle_.add(
+                "stop OBS streaming",
+                [bridge](Lifecycle::Done done) { bridge->stop(std::move(done)); }, "obs_stopped");
             event("obs_streaming",
                   details(json::ObjectWriter().set("server", request_.srs->serverUrl())));
             next();

@@ -82,6 +82,8 @@ class Broadcast {
   void event(const std::string& name, json::Value details = {});
   // A step failed: undo everything, then report the broadcast failed.
   void fail(const std::string& phase, Error error);
+  // Runs every closer (reporting each as an event), then `done` with what failed.
+  void undoAll(std::function<void(std::vector<Error>)> done);
   void finishStart();
 
   // Still the start this callback belongs to (not destroyed, stopped or failed meanwhile).

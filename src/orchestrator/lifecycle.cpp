@@ -4,8 +4,8 @@
 
 namespace su::orchestrator {
 
-void Lifecycle::add(std::string what, Closer closer) {
-  closers_.push_back({std::move(what), std::move(closer)});
+void Lifecycle::add(std::string what, Closer closer, std::string kind) {
+  closers_.push_back({std::move(what), std::move(closer), std::move(kind)});
 }
 
 std::vector<std::string> Lifecycle::names() const {
@@ -18,7 +18,7 @@ std::vector<std::string> Lifecycle::names() const {
 namespace {
 
 struct Closing {
-  std::vector<std::pair<std::string, Lifecycle::Closer>> remaining;  // the next is at the back
+  std::vector<Lifecycle::Entry> remaining;  // the next is at the back
   std::vector<Error> failures;
   std::function<void(std::vector<Error>)> done;
   Lifecycle::Progress progress;
@@ -30,15 +30,15 @@ void closeNext(std::shared_ptr<Closing> closing) {
     done(std::move(closing->failures));
     return;
   }
-  auto [what, closer] = std::move(closing->remaining.back());
+  Lifecycle::Entry entry = std::move(closing->remaining.back());
   closing->remaining.pop_back();
-  closer([closing, what = what](Result<void> outcome) {
+  entry.closer([closing, what = entry.what, kind = entry.kind](Result<void> outcome) {
     if (!outcome) {
       Error failure = outcome.error();
       failure.message = what + ": " + failure.message;
       closing->failures.push_back(std::move(failure));
     }
-    if (closing->progress) closing->progress(what, outcome);
+    if (closing->progress) closing->progress(what, kind, outcome);
     closeNext(closing);
   });
 }
@@ -47,8 +47,7 @@ void closeNext(std::shared_ptr<Closing> closing) {
 
 void Lifecycle::closeAll(std::function<void(std::vector<Error>)> done, Progress progress) {
   auto closing = std::make_shared<Closing>();
-  for (Entry& entry : closers_)
-    closing->remaining.emplace_back(std::move(entry.what), std::move(entry.closer));
+  closing->remaining = std::move(closers_);
   closers_.clear();
   closing->done = std::move(done);
   closing->progress = std::move(progress);

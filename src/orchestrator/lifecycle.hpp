@@ -15,10 +15,17 @@ class Lifecycle {
   using Done = std::function<void(Result<void>)>;
   // Undoes one thing; calls `done` exactly once, on the control context.
   using Closer = std::function<void(Done done)>;
-  // Told about each closer as it finishes.
-  using Progress = std::function<void(const std::string& what, const Result<void>& outcome)>;
+  // Told about each closer as it finishes, with the kind it was added with.
+  struct Entry {
+    std::string what;
+    Closer closer;
+    std::string kind;
+  };
+  using Progress = std::function<void(const std::string& what, const std::string& kind,
+                                      const Result<void>& outcome)>;
 
-  void add(std::string what, Closer closer);
+  // `kind` says what sort of thing it undoes, for whoever reports progress.
+  void add(std::string what, Closer closer, std::string kind = {});
   bool empty() const noexcept { return closers_.empty(); }
   // What is registered, in the order it was set up.
   std::vector<std::string> names() const;
@@ -28,10 +35,6 @@ class Lifecycle {
   void closeAll(std::function<void(std::vector<Error>)> done, Progress progress = {});
 
  private:
-  struct Entry {
-    std::string what;
-    Closer closer;
-  };
   std::vector<Entry> closers_;
 };
 

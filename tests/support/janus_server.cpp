@@ -1,38 +1,22 @@
 #include "support/janus_server.hpp"
 
-#include <gio/gio.h>
 #include <gtest/gtest.h>
 
 #include <random>
 
+#include "service/local_janus.hpp"
+
 namespace su::test {
 
-namespace {
-
-std::uint16_t freePort(GSocketType type, GSocketProtocol protocol) {
-  GUnique<GError> error;
-  auto socket = GRef<GObject>::adopt(
-      G_OBJECT(g_socket_new(G_SOCKET_FAMILY_IPV4, type, protocol, error.outPtr())));
-  auto loopback = GRef<GObject>::adopt(G_OBJECT(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4)));
-  auto address =
-      GRef<GObject>::adopt(G_OBJECT(g_inet_socket_address_new(G_INET_ADDRESS(loopback.get()), 0)));
-  if (!socket || !g_socket_bind(G_SOCKET(socket.get()), G_SOCKET_ADDRESS(address.get()), FALSE,
-                                error.outPtr())) {
-    ADD_FAILURE() << "no free port: " << (error ? error->message : "");
-    return 0;
-  }
-  auto bound =
-      GRef<GObject>::adopt(G_OBJECT(g_socket_get_local_address(G_SOCKET(socket.get()), nullptr)));
-  return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound.get()));
-}
-
-}  // namespace
-
 std::uint16_t freeTcpPort() {
-  return freePort(G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP);
+  const std::uint16_t port = service::freeLoopbackPort(false);
+  if (port == 0) ADD_FAILURE() << "no free TCP port";
+  return port;
 }
 std::uint16_t freeUdpPort() {
-  return freePort(G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP);
+  const std::uint16_t port = service::freeLoopbackPort(true);
+  if (port == 0) ADD_FAILURE() << "no free UDP port";
+  return port;
 }
 
 std::unique_ptr<JanusServer> JanusServer::start(Options options) {
@@ -41,23 +25,18 @@ std::unique_ptr<JanusServer> JanusServer::start(Options options) {
   // A random window, so that tests running side by side rarely pick the same RTP ports.
   std::random_device random;
   const int base = 20000 + static_cast<int>(random() % 400) * 100;
-  const std::vector<std::pair<std::string, std::string>> values = {
-      {"@CONFIG_DIR@", server->process_.dir()},
-      {"@DEBUG_LEVEL@", std::to_string(options.debugLevel)},
-      {"@ADMIN_SECRET@", "su-test-admin-secret"},
-      {"@SESSION_TIMEOUT@", std::to_string(options.sessionTimeoutSeconds)},
-      {"@RTP_PORT_RANGE@", std::to_string(base) + "-" + std::to_string(base + 99)},
-      {"@WS_PORT@", std::to_string(server->wsPort_)},
-      {"@ADMIN_WS_PORT@", std::to_string(freeTcpPort())},
-      {"@STREAMING_ADMIN_KEY@", server->streamingAdminKey_},
-      {"@VIDEOROOM_ADMIN_KEY@", server->videoRoomAdminKey_},
-  };
-  for (const char* name : {"janus.jcfg", "janus.transport.websockets.jcfg",
-                           "janus.plugin.streaming.jcfg", "janus.plugin.videoroom.jcfg"}) {
-    if (!server->process_.writeConfig(dataPath(std::string("janus/") + name + ".in"), name,
-                                      values)) {
-      return nullptr;
-    }
+  service::JanusConfig config{
+      .wsPort = server->wsPort_,
+      .adminSecret = "su-test-admin-secret",
+      .streamingAdminKey = server->streamingAdminKey_,
+      .videoRoomAdminKey = server->videoRoomAdminKey_,
+      .rtpPortRange = std::to_string(base) + "-" + std::to_string(base + 99),
+      .sessionTimeoutSeconds = options.sessionTimeoutSeconds,
+      .debugLevel = options.debugLevel};
+  if (auto written = service::writeJanusConfig(dataPath("janus"), server->process_.dir(), config);
+      !written) {
+    ADD_FAILURE() << written.error().message;
+    return nullptr;
   }
   if (!server->launch()) return nullptr;
   return server;

@@ -30,20 +30,22 @@ TEST_F(LifecycleTest, ClosesLastFirstContinuesPastFailuresAndReportsThemAll) {
   lifecycle.add("mountpoint", closer("mountpoint", false));
   lifecycle.add("room", closer("room", true));
   lifecycle.add("forwarder", closer("forwarder", false));
-  lifecycle.add("relay", closer("relay", true));
+  lifecycle.add("relay", closer("relay", true), "relay_stopped");
   EXPECT_EQ(lifecycle.names(),
             (std::vector<std::string>{"mountpoint", "room", "forwarder", "relay"}));
 
   std::vector<std::string> progress;
   std::optional<std::vector<Error>> failures;
-  lifecycle.closeAll([&](std::vector<Error> errors) { failures = std::move(errors); },
-                     [&](const std::string& what, const Result<void>& outcome) {
-                       progress.push_back(what + (outcome ? " ok" : " failed"));
-                     });
+  lifecycle.closeAll(
+      [&](std::vector<Error> errors) { failures = std::move(errors); },
+      [&](const std::string& what, const std::string& kind, const Result<void>& outcome) {
+        progress.push_back(what + (kind.empty() ? "" : " (" + kind + ")") +
+                           (outcome ? " ok" : " failed"));
+      });
   ASSERT_TRUE(runUntil([&] { return failures.has_value(); }));
   EXPECT_EQ(ran, (std::vector<std::string>{"relay", "forwarder", "room", "mountpoint"}));
-  EXPECT_EQ(progress, (std::vector<std::string>{"relay failed", "forwarder ok", "room failed",
-                                                "mountpoint ok"}));
+  EXPECT_EQ(progress, (std::vector<std::string>{"relay (relay_stopped) failed", "forwarder ok",
+                                                "room failed", "mountpoint ok"}));
   ASSERT_EQ(failures->size(), 2u);
   EXPECT_EQ((*failures)[0].message, "relay: relay refused");
   EXPECT_EQ((*failures)[1].message, "room: room refused");

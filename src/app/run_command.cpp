@@ -1,0 +1,289 @@
+#include "app/run_command.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include "app/arguments.hpp"
+#include "app/command_output.hpp"
+#include "app/exit_codes.hpp"
+#include "app/input.hpp"
+#include "app/status_board.hpp"
+#include "json/parse.hpp"
+#include "json/value.hpp"
+#include "model/decode.hpp"
+#include "model/redaction.hpp"
+#include "service/broadcast_service.hpp"
+#include "service/local_janus.hpp"
+
+namespace su::app {
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: streaming-utils run [REQUEST.json|-] [options]\n"
+    "\n"
+    "Starts one broadcast from a broadcast request and keeps it running until Ctrl-C or\n"
+    "SIGTERM, then stops it: what it created in Janus is removed again. While it runs it shows\n"
+    "a status line per track (state, bitrate, packets, Janus's age_ms) and the events as they\n"
+    "happen.\n"
+    "\n"
+    "Without a request it runs a demo: a test pattern relayed into a new mountpoint. When no\n"
+    "Janus answers at the URL and the URL is on this machine, it first starts one from the\n"
+    "project's config (data/janus), and stops it again at the end.\n"
+    "\n"
+    "Options:\n"
+    "  --janus-url URL     Janus WebSocket API (default $SU_JANUS_URL, else ws://127.0.0.1:8188)\n"
+    "  --admin-key K       demo: the Streaming plugin admin_key of a Janus not started here\n"
+    "                      (default $SU_JANUS_ADMIN_KEY)\n"
+    "  --ca-file FILE      trust this CA for wss://\n"
+    "  --status-every MS   refresh the status this often (default 1000 on a terminal, else 10000)\n"
+    "  --media-timeout MS  how long the start may wait for media (default 20000)\n"
+    "  --no-local-janus    demo: never start a Janus; fail if none answers\n"
+    "Exit status: 0 stopped cleanly, 1 the broadcast failed or Janus could not be reached,\n"
+    "2 wrong arguments or an invalid request.\n";
+
+const std::initializer_list<OptionSpec> kOptions = {{"janus-url"},     {"admin-key"},
+                                                    {"ca-file"},       {"status-every"},
+                                                    {"media-timeout"}, {"no-local-janus", false}};
+
+constexpr const char* kDefaultJanusUrl = "ws://127.0.0.1:8188";
+
+// The port of a ws:// URL on this machine: where a Janus of our own could listen.
+std::optional<std::uint16_t> loopbackPort(const std::string& url) {
+  auto uri = GUnique<GUri>::adopt(g_uri_parse(url.c_str(), G_URI_FLAGS_NONE, nullptr));
+  if (!uri || g_strcmp0(g_uri_get_scheme(uri.get()), "ws") != 0) return std::nullopt;
+  const std::string host = g_uri_get_host(uri.get()) ? g_uri_get_host(uri.get()) : "";
+  if (host != "127.0.0.1" && host != "localhost" && host != "::1") return std::nullopt;
+  const int port = g_uri_get_port(uri.get());
+  return static_cast<std::uint16_t>(port > 0 ? port : 80);
+}
+
+std::optional<Milliseconds> milliseconds(const Arguments& arguments, const char* name) {
+  const auto text = arguments.value(name);
+  gint64 ms = 0;
+  if (!text || !g_ascii_string_to_signed(text->c_str(), 10, 100, 3'600'000, &ms, nullptr)) {
+    return std::nullopt;
+  }
+  return Milliseconds(ms);
+}
+
+// The demo: a test pattern (Opus + H.264) into a mountpoint Janus numbers itself.
+model::BroadcastRequest demoRequest(const std::optional<std::string>& adminKey) {
+  model::BroadcastRequest request;
+  request.sourceKind = model::SourceKind::TestPattern;
+  request.broadcastId = "demo";
+  request.description = "streaming-utils demo: a test pattern";
+  model::MountPoint mountpoint{.name = "streaming-utils demo",
+                               .description = "streaming-utils demo: a test pattern",
+                               .adminKey = adminKey};
+  mountpoint.media = {{.type = model::MediaType::Audio, .codec = "opus"},
+                      {.type = model::MediaType::Video, .codec = "h264"}};
+  request.mountpointSpec = std::move(mountpoint);
+  request.normalize();
+  return request;
+}
+
+std::string describe(const model::BroadcastResult& result, const std::string& url) {
+  std::string text;
+  if (result.mountpoint) {
+    text += "mountpoint " + std::to_string(result.mountpoint->id) + " on " + url + " (";
+    for (std::size_t i = 0; i < result.mountpoint->media.size(); ++i) {
+      const model::MountPointPort& port = result.mountpoint->media[i];
+      text += (i ? ", " : "") + std::string(model::nameOf(port.type)) + " " + port.mid +
+              " <- udp " + std::to_string(port.port);
+    }
+    text += ")";
+  }
+  if (result.forward) {
+    text += "; forwarding publisher " + std::to_string(result.forward->publisherId) + " of room " +
+            std::to_string(result.forward->roomId);
+  }
+  if (result.relay && result.relay->input) {
+    text += "; relaying " + model::redactText(*result.relay->input);
+  }
+  return text;
+}
+
+std::string eventLine(const std::string& name, const json::Value& details) {
+  if (!details.present()) return name;
+  return name + " " + json::Value::of(model::redacted(details.node())).toString();
+}
+
+}  // namespace
+
+int runRun(int argc, char** argv) {
+  auto arguments = Arguments::parse(argc, argv, kOptions);
+  if (!arguments) return failUsage(arguments.error().message, kUsage);
+  if (arguments->help()) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  if (arguments->positional().size() > 1) {
+    return failUsage("run takes one request file at most", kUsage);
+  }
+  const bool terminal = isatty(STDOUT_FILENO) == 1;
+  Milliseconds statusEvery = terminal ? Milliseconds(1000) : Milliseconds(10000);
+  if (arguments->has("status-every")) {
+    auto ms = milliseconds(*arguments, "status-every");
+    if (!ms) return failUsage("--status-every takes milliseconds (100..3600000)", kUsage);
+    statusEvery = *ms;
+  }
+  service::ServiceOptions options;
+  if (arguments->has("media-timeout")) {
+    auto ms = milliseconds(*arguments, "media-timeout");
+    if (!ms) return failUsage("--media-timeout takes milliseconds (100..3600000)", kUsage);
+    options.broadcast.mediaTimeout = *ms;
+  }
+  const std::string url = arguments->value("janus-url", "SU_JANUS_URL").value_or(kDefaultJanusUrl);
+  options.janus.url = url;
+  options.janus.caFile = arguments->value("ca-file");
+
+  std::optional<model::BroadcastRequest> request;
+  if (!arguments->positional().empty()) {
+    auto text = readInput(arguments->positional()[0], json::ParseLimits{}.maxBytes);
+    if (!text) return fail(kExitInvalidInput, text.error().message);
+    auto decoded = model::decodeText<model::BroadcastRequest>(*text, "broadcast request");
+    if (!decoded) {
+      std::fprintf(stderr, "error: %s\n", model::redactText(decoded.error().message).c_str());
+      for (const FieldError& field : decoded.error().fields) {
+        std::fprintf(stderr, "  %s\n", model::redactText(field.toString()).c_str());
+      }
+      return kExitInvalidInput;
+    }
+    request = std::move(decoded).value();
+  }
+
+  BlockingContext context;
+  StatusBoard board(terminal);
+  std::unique_ptr<service::LocalJanus> localJanus;  // outlives the service that uses it
+  std::optional<std::string> id;
+  bool stopRequested = false;
+  bool finished = false;
+  int signals = 0;
+
+  orchestrator::Observer observer;
+  observer.onState = [&](const std::string& broadcast, model::RunState state) {
+    board.say(broadcast + ": " + std::string(model::nameOf(state)));
+    if (state == model::RunState::Failed && !stopRequested) finished = true;  // for good
+  };
+  observer.onEvent = [&](const std::string& broadcast, const std::string& name,
+                         const json::Value& details) {
+    board.say(broadcast + ": " + eventLine(name, details));
+  };
+  observer.onError = [&](const std::string& broadcast, const std::string& phase,
+                         const Error& error) {
+    board.say(broadcast + ": error in " + phase + ": " + model::redactText(error.message));
+  };
+  auto service = std::make_unique<service::BroadcastService>(context.get(), options, observer);
+
+  auto onSignal = [&] {
+    if (++signals > 1) {
+      std::fputs("\nquitting at once: Janus keeps what this broadcast set up\n", stderr);
+      _exit(130);
+    }
+    stopRequested = true;
+    board.say("stopping (Ctrl-C again quits at once, leaving Janus as it is)");
+    if (id && service->orchestrator()) {
+      service->stop(*id, [&](Result<model::BroadcastResult>) { finished = true; });
+    } else {
+      finished = true;
+    }
+    return true;
+  };
+  Source sigint = Source::unixSignal(context.get(), SIGINT, onSignal);
+  Source sigterm = Source::unixSignal(context.get(), SIGTERM, onSignal);
+
+  auto connect = [&] { return context.wait<void>([&](auto done) { service->connect(done); }); };
+  auto connected = connect();
+  const auto port = loopbackPort(url);
+  if (!connected && !request && !stopRequested && port && !arguments->has("no-local-janus")) {
+    board.say("no Janus answers at " + url + " (" + connected.error().message +
+              "): starting one from " + service::janusTemplatesDir());
+    auto started = service::LocalJanus::start({.wsPort = *port});
+    if (!started) return fail(kExitFailure, "cannot start Janus: " + started.error().message);
+    localJanus = std::move(started).value();
+    board.say("Janus started on " + url + " (log: " + localJanus->logPath() + ")");
+    connected = connect();
+  }
+  if (!connected) {
+    return fail(kExitFailure, "cannot reach Janus at " + url + ": " + connected.error().message +
+                                  " (start Janus, or give --janus-url)");
+  }
+  if (stopRequested) return kExitOk;
+
+  if (!request) {
+    request = demoRequest(localJanus ? std::optional(localJanus->config().streamingAdminKey)
+                                     : arguments->value("admin-key", "SU_JANUS_ADMIN_KEY"));
+  }
+  if (!request->broadcastId) {
+    auto uuid = GUnique<char>::adopt(g_uuid_string_random());
+    request->broadcastId = "run-" + std::string(uuid.get()).substr(0, 8);
+  }
+  id = request->broadcastId;
+  board.say("starting " + std::string(model::nameOf(request->sourceKind)) + " broadcast " + *id +
+            " on " + url);
+  auto started = context.wait<model::BroadcastResult>(
+      [&](auto done) { service->start(std::move(*request), done); });
+  if (!started) return fail(kExitFailure, started.error().message);
+  if (started->state != model::RunState::Running) {
+    if (stopRequested) {
+      while (!finished)
+        g_main_context_iteration(context.get(), TRUE);
+      board.say("stopped before it ran; Janus is as it was");
+      return kExitOk;
+    }
+    return fail(kExitFailure,
+                "the broadcast did not start: " +
+                    (started->error ? started->error->message : std::string("unknown error")) +
+                    " (everything it had set up was undone)");
+  }
+  board.say("running: " + describe(*started, url));
+  if (started->mountpoint) {
+    board.say("watch it with any Janus Streaming viewer (mountpoint " +
+              std::to_string(started->mountpoint->id) +
+              "; e.g. streamingtest.html of the janus-demos package); `streaming-utils "
+              "mountpoint info " +
+              std::to_string(started->mountpoint->id) + "` shows Janus's age_ms. Ctrl-C stops it.");
+  }
+  if (started->note) board.say(*started->note);
+
+  Source status = Source::timeout(
+      context.get(), statusEvery,
+      [&] {
+        service->healthReport([&](orchestrator::AggregateHealth health) {
+          for (const auto& [broadcast, report] : health.broadcasts) {
+            if (broadcast != *id) continue;
+            if (auto result = service->orchestrator()->result(broadcast)) {
+              board.show(StatusBoard::render(*result, report));
+            }
+          }
+        });
+        return true;
+      },
+      "su-run-status");
+  while (!finished)
+    g_main_context_iteration(context.get(), TRUE);
+  status.cancel();
+  board.clear();
+
+  int exitStatus = kExitOk;
+  if (auto result = service->orchestrator()->result(*id); result && result->error) {
+    board.say(std::string(stopRequested ? "stopped with errors: " : "failed: ") +
+              result->error->message);
+    exitStatus = kExitFailure;
+  } else {
+    board.say("stopped; Janus is as it was");
+  }
+  service.reset();
+  if (localJanus) {
+    localJanus.reset();
+    board.say("Janus stopped");
+  }
+  return exitStatus;
+}
+
+}  // namespace su::app

@@ -1,0 +1,171 @@
+#include "service/broadcast_service.hpp"
+
+#include "json/writer.hpp"
+#include "model/decode.hpp"
+#include "model/redaction.hpp"
+
+namespace su::service {
+
+GQuark errorDomainOf(ServiceError) {
+  return g_quark_from_static_string("su-service-error");
+}
+
+BroadcastService::BroadcastService(GMainContext* context, ServiceOptions options,
+                                   orchestrator::Observer observer)
+    : context_(GRef<GMainContext>::ref(context)),
+      options_(std::move(options)),
+      observer_(std::move(observer)),
+      deferred_(context) {}
+
+BroadcastService::~BroadcastService() {
+  *alive_ = false;
+  orchestrator_.reset();  // stops every broadcast while Janus is still there
+  relays_.reset();
+  connection_.reset();
+}
+
+void BroadcastService::connect(Callback<void> done) {
+  auto connection = JanusConnection::create(context_.get(), options_.janus);
+  if (!connection) {
+    deferred_.post([done, error = connection.error()] { done(error); });
+    return;
+  }
+  connection_ = std::move(connection).value();
+  std::weak_ptr<bool> alive = alive_;
+  connection_->connect([this, alive, done](Result<void> connected) {
+    if (alive.expired()) return;
+    if (!connected) return done(connected.error());
+    relays_ = std::make_unique<orchestrator::DefaultRelayFactory>(context_.get(), options_.relay);
+    orchestrator_ = std::make_unique<orchestrator::BroadcastOrchestrator>(
+        context_.get(),
+        orchestrator::Backends{.streaming = connection_->streaming(),
+                               .videoroom = &connection_->videoroom(),
+                               .relays = *relays_},
+        options_.broadcast, observer_);
+    done(Result<void>());
+  });
+}
+
+void BroadcastService::start(std::string_view json, Callback<model::BroadcastResult> done) {
+  auto request = model::decodeText<model::BroadcastRequest>(json, "broadcast request");
+  if (!request) {
+    deferred_.post([done, error = request.error()] { done(error); });
+    return;
+  }
+  start(std::move(request).value(), std::move(done));
+}
+
+void BroadcastService::start(JsonNode* payload, Callback<model::BroadcastResult> done) {
+  auto request = model::decode<model::BroadcastRequest>(payload, "broadcast request");
+  if (!request) {
+    deferred_.post([done, error = request.error()] { done(error); });
+    return;
+  }
+  start(std::move(request).value(), std::move(done));
+}
+
+void BroadcastService::start(model::BroadcastRequest request,
+                             Callback<model::BroadcastResult> done) {
+  if (!orchestrator_) {
+    deferred_.post([done] {
+      done(makeError(ServiceError::NotConnected, "not connected to Janus: connect() first"));
+    });
+    return;
+  }
+  orchestrator_->start(std::move(request), std::move(done));
+}
+
+void BroadcastService::stop(const std::string& id, Callback<model::BroadcastResult> done) {
+  if (!orchestrator_) {
+    deferred_.post([done, id] {
+      done(makeError(ServiceError::NotConnected, "no broadcast " + id + ": not connected"));
+    });
+    return;
+  }
+  orchestrator_->stop(id, std::move(done));
+}
+
+void BroadcastService::stopAll(std::function<void()> done) {
+  if (!orchestrator_) {
+    deferred_.post(done, done);
+    return;
+  }
+  orchestrator_->stopAll(std::move(done));
+}
+
+void BroadcastService::healthReport(std::function<void(orchestrator::AggregateHealth)> done) {
+  if (!orchestrator_) {
+    orchestrator::AggregateHealth none{.healthy = false};
+    deferred_.post([done, none] { done(none); });
+    return;
+  }
+  orchestrator_->health(std::move(done));
+}
+
+void BroadcastService::health(std::function<void(json::Value)> done) {
+  std::weak_ptr<bool> alive = alive_;
+  healthReport([this, alive, done](orchestrator::AggregateHealth health) {
+    if (alive.expired()) return;
+    if (!orchestrator_) {
+      done(json::Value::of(json::ObjectWriter()
+                               .set("healthy", false)
+                               .set("error", "not connected to Janus")
+                               .node()));
+      return;
+    }
+    done(healthToJson(health, *orchestrator_));
+  });
+}
+
+namespace {
+
+json::ObjectWriter relayJson(const supervisor::RelayStats& stats) {
+  std::vector<GRef<JsonNode>> tracks;
+  for (const supervisor::TrackStats& track : stats.tracks) {
+    tracks.push_back(json::ObjectWriter()
+                         .set("mid", track.mid)
+                         .set("type", model::nameOf(track.type))
+                         .set("packets", static_cast<std::int64_t>(track.packets))
+                         .set("bytes", static_cast<std::int64_t>(track.bytes))
+                         .set("bitrate_kbps", track.bitrateKbps)
+                         .set("last_packet_age_ms", track.lastPacketAgeMs)
+                         .set("first_packet_ms", track.firstPacketMs)
+                         .node());
+  }
+  json::ObjectWriter out;
+  out.set("state", model::nameOf(stats.state))
+      .set("source", stats.source)
+      .set("restarts", static_cast<std::int64_t>(stats.restarts))
+      .set("uptime_ms", stats.uptimeMs)
+      .set("last_error", stats.lastError)
+      .set("tracks", json::arrayOf(tracks));
+  return out;
+}
+
+}  // namespace
+
+json::Value healthToJson(const orchestrator::AggregateHealth& health,
+                         const orchestrator::BroadcastOrchestrator& orchestrator) {
+  std::vector<GRef<JsonNode>> broadcasts;
+  for (const auto& [id, report] : health.broadcasts) {
+    json::ObjectWriter entry;
+    entry.set("broadcast_id", id);
+    if (auto result = orchestrator.result(id)) {
+      entry.set("state", model::nameOf(result->state))
+          .set("source_kind", model::nameOf(result->request.sourceKind));
+      if (result->error) entry.set("error", result->error->message);
+    }
+    entry.set("health", report.health.toJson());
+    if (report.relay) entry.set("relay", relayJson(*report.relay));
+    broadcasts.push_back(entry.node());
+  }
+  json::ObjectWriter out;
+  out.set("healthy", health.healthy)
+      .set("active", static_cast<std::int64_t>(health.active))
+      .set("failed", static_cast<std::int64_t>(health.failed))
+      .set("broadcasts", json::arrayOf(broadcasts));
+  // Sources and errors are masked already; this masks anything that slipped through.
+  return json::Value::of(model::redacted(out.node().get()));
+}
+
+}  // namespace su::service

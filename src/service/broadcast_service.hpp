@@ -1,0 +1,69 @@
+// The service facade (the original's `Broadcast`): a Janus connection, the relays and the
+// orchestrator behind one object that starts broadcasts from JSON, stops them by id or all, and
+// reports health as JSON. What embedding applications and the `run` command use.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "orchestrator/orchestrator.hpp"
+#include "service/janus_connection.hpp"
+
+namespace su::service {
+
+struct ServiceOptions {
+  janus::SessionOptions janus;
+  supervisor::RelayOptions relay;
+  orchestrator::BroadcastOptions broadcast;
+};
+
+enum class ServiceError { NotConnected = 1 };
+GQuark errorDomainOf(ServiceError);
+
+class BroadcastService {
+ public:
+  BroadcastService(GMainContext* context, ServiceOptions options,
+                   orchestrator::Observer observer = {});
+  // Stops every broadcast (running the context until they are), then closes the connection.
+  ~BroadcastService();
+
+  // Connects to Janus; broadcasts start once it has.
+  void connect(Callback<void> done);
+
+  // A request as JSON (text or node). An invalid one starts nothing: the error lists every
+  // problem in its fields. A broadcast that failed to start is a result, with its error.
+  void start(std::string_view json, Callback<model::BroadcastResult> done);
+  void start(JsonNode* payload, Callback<model::BroadcastResult> done);
+  void start(model::BroadcastRequest request, Callback<model::BroadcastResult> done);
+  void stop(const std::string& id, Callback<model::BroadcastResult> done);
+  void stopAll(std::function<void()> done);
+  // Every broadcast's health and relay statistics, as JSON without secrets.
+  void health(std::function<void(json::Value)> done);
+  // The same, as values; nothing when not connected.
+  void healthReport(std::function<void(orchestrator::AggregateHealth)> done);
+
+  // After connect() succeeded.
+  orchestrator::BroadcastOrchestrator* orchestrator() noexcept { return orchestrator_.get(); }
+  JanusConnection* janus() noexcept { return connection_.get(); }
+
+  BroadcastService(const BroadcastService&) = delete;
+  BroadcastService& operator=(const BroadcastService&) = delete;
+
+ private:
+  GRef<GMainContext> context_;
+  ServiceOptions options_;
+  orchestrator::Observer observer_;
+  std::unique_ptr<JanusConnection> connection_;
+  std::unique_ptr<orchestrator::DefaultRelayFactory> relays_;
+  std::unique_ptr<orchestrator::BroadcastOrchestrator> orchestrator_;  // last: goes first
+  Deferred deferred_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// The aggregate health as JSON: per broadcast its state, source kind, Janus age_ms per media,
+// OBS and forward status, and the relay's state, restarts and per-track statistics.
+json::Value healthToJson(const orchestrator::AggregateHealth& health,
+                         const orchestrator::BroadcastOrchestrator& orchestrator);
+
+}  // namespace su::service
