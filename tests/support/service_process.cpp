@@ -117,9 +117,9 @@ void ServiceProcess::kill() {
   process_.reset();
 }
 
-std::optional<int> ServiceProcess::interrupt(std::chrono::milliseconds timeout) {
+std::optional<int> ServiceProcess::interrupt(std::chrono::milliseconds timeout, int signum) {
   if (!process_) return std::nullopt;
-  g_subprocess_send_signal(process_.get(), SIGINT);
+  g_subprocess_send_signal(process_.get(), signum);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (running() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

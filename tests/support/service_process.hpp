@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,9 +37,9 @@ class ServiceProcess {
              std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // SIGKILL, as a crash would; `start` again afterwards works.
   void kill();
-  // SIGINT, as Ctrl-C would, then waits for the exit: its status, or none if it had to be
-  // killed after `timeout`.
-  std::optional<int> interrupt(std::chrono::milliseconds timeout);
+  // SIGINT, as Ctrl-C would (or `signum`: SIGTERM as a service manager would), then waits for
+  // the exit: its status, or none if it had to be killed after `timeout`.
+  std::optional<int> interrupt(std::chrono::milliseconds timeout, int signum = SIGINT);
   bool running() const;
   std::string logTail(std::size_t bytes = 4000) const;
 

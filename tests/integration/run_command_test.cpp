@@ -1,0 +1,179 @@
+// `streaming-utils run`, the main job, as a user runs it: a request file kept running until
+// SIGTERM, the demo on a Janus of its own until Ctrl-C, and the errors of bad input. Each is
+// proven by Janus's age_ms and a WebRTC viewer, and followed by a check that Janus is as it was.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "janus/streaming.hpp"
+#include "service/local_janus.hpp"
+#include "support/janus_test.hpp"
+#include "support/media_sources.hpp"
+#include "support/process.hpp"
+#include "support/service_process.hpp"
+
+namespace su::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RunCommandTest : public JanusTest {
+ protected:
+  void SetUp() override {
+    JanusTest::SetUp();
+    connectSession();
+    streaming = attachStreaming();
+    ASSERT_TRUE(streaming);
+  }
+  void TearDown() override {
+    viewer.reset();
+    streaming.reset();
+    JanusTest::TearDown();
+  }
+
+  // Starts `streaming-utils run ARGS...` in the background, its output in a log.
+  void launch(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{cliPath(), "run"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ASSERT_TRUE(run.start(argv));
+  }
+  // Waits until the log shows `text`.
+  bool logShows(const std::string& text, std::chrono::milliseconds timeout = 30s) {
+    return runUntil([&] { return run.logTail(1 << 20).find(text) != std::string::npos; }, timeout);
+  }
+  std::vector<std::int64_t> mountpointsIn(janus::StreamingBackend& backend) {
+    auto listed = wait<std::vector<janus::MountPointInfo>>([&](auto done) { backend.list(done); });
+    EXPECT_TRUE(listed.ok());
+    std::vector<std::int64_t> ids;
+    for (const auto& info : listed ? *listed : std::vector<janus::MountPointInfo>{})
+      ids.push_back(info.id);
+    return ids;
+  }
+  bool viewerDecodes(janus::Session& on, std::int64_t mountpoint) {
+    auto handle = wait<std::shared_ptr<janus::Handle>>(
+        [&](auto done) { on.attach(janus::kStreamingPlugin, done); });
+    if (!handle) return false;
+    viewer = std::make_unique<StreamingViewer>(context(), *handle);
+    auto watching = wait<void>([&](auto done) { viewer->watch(mountpoint, done); });
+    EXPECT_TRUE(watching.ok()) << watching.error().message;
+    const bool decoded =
+        runUntil([&] { return viewer->videoFrames() >= 30 && viewer->audioBuffers() > 0; }, 20s);
+    EXPECT_TRUE(decoded) << "video frames " << viewer->videoFrames();
+    viewer.reset();
+    return decoded;
+  }
+
+  ServiceProcess run{"streaming-utils-run"};
+  std::unique_ptr<janus::StreamingClient> streaming;
+  std::unique_ptr<StreamingViewer> viewer;
+};
+
+TEST_F(RunCommandTest, ARequestRunsWithLiveStatusUntilSigtermThenJanusIsAsItWas) {
+  TempFile request(R"({"source_kind":"test_pattern","broadcast_id":"from-file",
+      "mountpoint_spec":{"id":9701,"secret":"run-secret-9701","admin_key":")" +
+                   janus->streamingAdminKey() + R"(",
+      "media":[{"type":"audio","codec":"opus"},{"type":"video","codec":"h264"}]}})");
+  launch({request.path(), "--janus-url", janus->url(), "--status-every", "300"});
+  ASSERT_TRUE(logShows("running: mountpoint 9701")) << run.logTail();
+  EXPECT_TRUE(mediaFresh(*streaming, 9701, 2));
+  EXPECT_TRUE(viewerDecodes(*session, 9701));
+  // The live status: a line per track with bitrate, packets and Janus's age_ms.
+  ASSERT_TRUE(logShows("v1  video flowing")) << run.logTail();
+  EXPECT_TRUE(std::regex_search(
+      run.logTail(1 << 20),
+      std::regex(R"(a0  audio flowing +[0-9.]+ kbit/s +[0-9]+ packets  age_ms [0-9]+)")))
+      << run.logTail();
+
+  EXPECT_EQ(run.interrupt(15s, SIGTERM), 0) << run.logTail();
+  const std::string log = run.logTail(1 << 20);
+  EXPECT_NE(log.find("stopped; Janus is as it was"), std::string::npos) << log;
+  EXPECT_NE(log.find("janus_resource_closed {\"what\":\"destroy mountpoint 9701\"}"),
+            std::string::npos);
+  EXPECT_EQ(log.find("run-secret-9701"), std::string::npos) << "secrets never show";
+  EXPECT_EQ(log.find(janus->streamingAdminKey()), std::string::npos);
+  EXPECT_TRUE(mountpointsIn(*streaming).empty());
+}
+
+TEST_F(RunCommandTest, TheDemoStartsAJanusOfItsOwnRelaysATestPatternAndStopsCleanOnCtrlC) {
+  const std::uint16_t port = service::freeLoopbackPort();
+  const std::string url = "ws://127.0.0.1:" + std::to_string(port);
+  launch({"--janus-url", url, "--status-every", "300"});
+  ASSERT_TRUE(logShows("Janus started on " + url)) << run.logTail();
+  ASSERT_TRUE(logShows("running: mountpoint ")) << run.logTail();
+  std::smatch found;
+  const std::string log = run.logTail(1 << 20);
+  ASSERT_TRUE(std::regex_search(log, found, std::regex(R"(running: mountpoint ([0-9]+) on)")));
+  const std::int64_t mountpoint = std::stoll(found[1]);
+
+  // A viewer of its Janus decodes the pattern.
+  auto demoSession = janus::Session::create(context(), {.url = url});
+  ASSERT_TRUE(demoSession.ok());
+  ASSERT_TRUE(wait<void>([&](auto done) { (*demoSession)->connect(done); }).ok());
+  auto demoStreaming = wait<std::unique_ptr<janus::StreamingClient>>(
+      [&](auto done) { janus::StreamingClient::attach(**demoSession, done); });
+  ASSERT_TRUE(demoStreaming.ok());
+  EXPECT_TRUE(mediaFresh(**demoStreaming, mountpoint, 2));
+  EXPECT_TRUE(viewerDecodes(**demoSession, mountpoint));
+
+  demoStreaming->reset();
+  demoSession->reset();
+  EXPECT_EQ(run.interrupt(15s), 0) << run.logTail();
+  // Its mountpoint went before its Janus did.
+  const std::string stopped = run.logTail(1 << 20);
+  const auto destroyed =
+      stopped.find("janus_resource_closed {\"what\":\"destroy mountpoint " +
+                   std::to_string(mountpoint) + "\"}");
+  const auto janusStopped = stopped.find("Janus stopped");
+  ASSERT_NE(destroyed, std::string::npos) << stopped;
+  ASSERT_NE(janusStopped, std::string::npos) << stopped;
+  EXPECT_LT(destroyed, janusStopped);
+  EXPECT_FALSE(runUntil(
+      [&] {
+        auto probe = janus::Session::create(context(), {.url = url, .reconnect = false});
+        return probe && wait<void>([&](auto done) { (*probe)->connect(done); }).ok();
+      },
+      1s))
+      << "its Janus is gone";
+}
+
+TEST_F(RunCommandTest, TheDemoUsesAJanusThatAnswersWithTheAdminKeyItIsGiven) {
+  launch({"--janus-url", janus->url(), "--admin-key", janus->streamingAdminKey()});
+  ASSERT_TRUE(logShows("running: mountpoint ")) << run.logTail();
+  EXPECT_EQ(run.logTail(1 << 20).find("Janus started"), std::string::npos);
+  EXPECT_EQ(mountpointsIn(*streaming).size(), 1u);
+  EXPECT_EQ(run.interrupt(15s), 0) << run.logTail();
+  EXPECT_TRUE(mountpointsIn(*streaming).empty());
+}
+
+TEST_F(RunCommandTest, BadInputIsAClearErrorAndLeavesNothing) {
+  TempFile invalid(R"({"source_kind":"rtsp_camera","mountpoint_spec":{"media":[]}})");
+  ProcessRun refused = runCli({"run", invalid.path(), "--janus-url", janus->url()});
+  EXPECT_EQ(refused.status, 2);
+  EXPECT_NE(refused.err.find("rtsp_camera: required for source_kind rtsp_camera"),
+            std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("mountpoint_spec.media: must list at least one media"),
+            std::string::npos)
+      << refused.err;
+
+  TempFile valid(R"({"source_kind":"test_pattern","mountpoint_spec":{"id":9702,
+      "media":[{"type":"video","codec":"h264"}]}})");
+  ProcessRun unreachable = runCli(
+      {"run", valid.path(), "--janus-url", "ws://127.0.0.1:" + std::to_string(freeTcpPort())});
+  EXPECT_EQ(unreachable.status, 1);
+  EXPECT_NE(unreachable.err.find("cannot reach Janus at ws://127.0.0.1:"), std::string::npos)
+      << unreachable.err;
+
+  // Janus refuses the mountpoint (no admin key): the start fails, and says why.
+  ProcessRun noKey = runCli({"run", valid.path(), "--janus-url", janus->url()});
+  EXPECT_EQ(noKey.status, 1);
+  EXPECT_NE(noKey.err.find("the broadcast did not start"), std::string::npos) << noKey.err;
+  EXPECT_TRUE(mountpointsIn(*streaming).empty());
+
+  ProcessRun extra = runCli({"run", "a.json", "b.json"});
+  EXPECT_EQ(extra.status, 2);
+  EXPECT_EQ(firstLine(extra.err), "error: run takes one request file at most");
+}
+
+}  // namespace
+}  // namespace su::test
