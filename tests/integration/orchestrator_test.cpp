@@ -366,6 +366,34 @@ TEST_F(OrchestratorTest, RtmpAndRtspBroadcastsRunSideBySideAndStopOneByOne) {
   EXPECT_TRUE(mountpointsInJanus().empty());
 }
 
+TEST_F(OrchestratorTest, AUriBroadcastAndALegacyExternalOneOverFfmpegReachAViewer) {
+  auto rtmp = test::RtmpServer::start();
+  ASSERT_TRUE(rtmp);
+  auto publisher = test::RtmpPublisher::start(rtmp->url("any-url"));
+  // Any URL GStreamer reads: here the ingest's RTMP URL.
+  const auto fromUrl = start(request(R"({"source_kind":"uri","broadcast_id":"url-1",
+      "input_url":")" + rtmp->url("any-url") +
+                                     R"(","mountpoint_spec":)" +
+                                     mountpoint(9621, janus->streamingAdminKey()) + "}"));
+  ASSERT_EQ(fromUrl.state, RunState::Running) << (fromUrl.error ? fromUrl.error->message : "");
+  EXPECT_EQ(fromUrl.relay->kind, model::RelayKind::Gstreamer);
+  EXPECT_TRUE(viewerDecodes(9621));
+  EXPECT_EQ(stop("url-1").state, RunState::Stopped);
+
+  // The original's name for rtmp_external, with the ffmpeg relay asked for.
+  const auto legacy = start(request(
+      R"({"source_kind":"external","relay_kind":"ffmpeg","broadcast_id":"legacy-1",
+      "srs":{"publish_url":")" +
+      rtmp->url("any-url") + R"("},"mountpoint_spec":)" +
+      mountpoint(9622, janus->streamingAdminKey()) + "}"));
+  ASSERT_EQ(legacy.state, RunState::Running) << (legacy.error ? legacy.error->message : "");
+  EXPECT_EQ(legacy.request.sourceKind, model::SourceKind::RtmpExternal);
+  EXPECT_EQ(legacy.relay->kind, model::RelayKind::Ffmpeg);
+  EXPECT_TRUE(viewerDecodes(9622));
+  EXPECT_EQ(stop("legacy-1").state, RunState::Stopped);
+  EXPECT_TRUE(mountpointsInJanus().empty());
+}
+
 TEST_F(OrchestratorTest, StartingARunningIdAgainReturnsItInsteadOfProvisioningTwice) {
   const std::string json = R"({"source_kind":"test_pattern","broadcast_id":"twice",
       "mountpoint_spec":)" +
