@@ -7,6 +7,7 @@
 #include "app/obs_commands.hpp"
 #include "app/run_command.hpp"
 #include "app/validate_command.hpp"
+#include "app/watch_command.hpp"
 #include "core/init.hpp"
 #include "su_config.h"
 
@@ -24,6 +25,7 @@ constexpr const char* kUsage =
     "  mountpoint ...    list, info, create, destroy Janus Streaming mountpoints\n"
     "  room ...          exists, create, destroy a VideoRoom room; list its forwarders\n"
     "  obs ...           OBS Studio: stream status, configure custom RTMP, start, stop\n"
+    "  watch ID          watch a mountpoint over WebRTC and report (or show) what is decoded\n"
     "\n"
     "Options:\n"
     "  -h, --help        this help (COMMAND --help for a command's own)\n"
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "mountpoint") == 0) return su::app::runMountpoint(argc - 2, argv + 2);
   if (std::strcmp(command, "room") == 0) return su::app::runRoom(argc - 2, argv + 2);
   if (std::strcmp(command, "obs") == 0) return su::app::runObs(argc - 2, argv + 2);
+  if (std::strcmp(command, "watch") == 0) return su::app::runWatch(argc - 2, argv + 2);
   std::fprintf(stderr, "error: unknown command '%s'\n\n%s", command, kUsage);
   return su::app::kExitUsage;
 }

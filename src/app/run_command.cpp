@@ -243,11 +243,9 @@ int runRun(int argc, char** argv) {
   }
   board.say("running: " + describe(*started, url));
   if (started->mountpoint) {
-    board.say("watch it with any Janus Streaming viewer (mountpoint " +
-              std::to_string(started->mountpoint->id) +
-              "; e.g. streamingtest.html of the janus-demos package); `streaming-utils "
-              "mountpoint info " +
-              std::to_string(started->mountpoint->id) + "` shows Janus's age_ms. Ctrl-C stops it.");
+    board.say("watch it: streaming-utils watch " + std::to_string(started->mountpoint->id) +
+              " --janus-url " + url + " (--display for a window), or any Janus Streaming " +
+              "viewer. Ctrl-C stops the broadcast.");
   }
   if (started->note) board.say(*started->note);
 

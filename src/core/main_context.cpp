@@ -124,6 +124,22 @@ bool SignalConnection::connected() const noexcept {
   return result;
 }
 
+void invokeIfAlive(GMainContext* context, std::weak_ptr<bool> alive, std::function<void()> work) {
+  struct Call {
+    std::weak_ptr<bool> alive;
+    std::function<void()> work;
+  };
+  g_main_context_invoke_full(
+      context, G_PRIORITY_DEFAULT,
+      [](gpointer data) -> gboolean {
+        auto* call = static_cast<Call*>(data);
+        if (!call->alive.expired()) call->work();
+        return G_SOURCE_REMOVE;
+      },
+      new Call{std::move(alive), std::move(work)},
+      [](gpointer data) { delete static_cast<Call*>(data); });
+}
+
 Deferred::~Deferred() {
   std::vector<Call> calls = std::move(calls_);
   for (Call& call : calls) {

@@ -104,6 +104,10 @@ class Deferred {
   std::uint64_t nextId_ = 0;
 };
 
+// Runs `work` on `context` if its owner (whose `alive` token this is) still lives then: for
+// callbacks that arrive on other threads (webrtcbin's, a streaming thread's).
+void invokeIfAlive(GMainContext* context, std::weak_ptr<bool> alive, std::function<void()> work);
+
 // Makes `context` the thread-default context for a scope, so that GIO and libsoup attach what
 // they start in it (async operations, sources) to that context.
 class ThreadDefaultScope {

@@ -17,6 +17,7 @@ enum class JanusError {
   SessionLost,        // Janus destroyed the session (timeout, restart) while it was pending
   Protocol,           // a reply Janus should never send (missing fields, wrong types)
   ForwardIncomplete,  // rtp_forward covered fewer streams than requested
+  Negotiation,        // our side of a WebRTC negotiation failed (no webrtcbin, a bad offer)
 };
 GQuark errorDomainOf(JanusError);
 

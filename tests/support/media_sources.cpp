@@ -28,23 +28,6 @@ GRef<GstElement> launch(const std::string& description) {
   return pipeline;
 }
 
-// Runs `work` on `context` if the owner is still alive: webrtcbin calls back on its own threads.
-void hop(GMainContext* context, std::weak_ptr<bool> alive, std::function<void()> work) {
-  struct Hop {
-    std::weak_ptr<bool> alive;
-    std::function<void()> work;
-  };
-  g_main_context_invoke_full(
-      context, G_PRIORITY_DEFAULT,
-      [](gpointer data) -> gboolean {
-        auto* call = static_cast<Hop*>(data);
-        if (!call->alive.expired()) call->work();
-        return G_SOURCE_REMOVE;
-      },
-      new Hop{std::move(alive), std::move(work)},
-      [](gpointer data) { delete static_cast<Hop*>(data); });
-}
-
 }  // namespace
 
 std::unique_ptr<RtpSender> RtpSender::start(const std::vector<Target>& targets) {
@@ -117,11 +100,12 @@ void VideoRoomPublisher::startPipeline() {
       webrtc_.get(), "on-ice-candidate",
       G_CALLBACK(+[](GstElement*, guint mline, gchar* candidate, gpointer data) {
         auto* self = static_cast<VideoRoomPublisher*>(data);
-        hop(self->context_.get(), self->alive_, [self, mline, text = std::string(candidate)] {
-          json::ObjectWriter trickle;
-          trickle.set("candidate", text).set("sdpMLineIndex", static_cast<std::int64_t>(mline));
-          self->handle_->trickle(trickle.node(), [](Result<void>) {});
-        });
+        invokeIfAlive(
+            self->context_.get(), self->alive_, [self, mline, text = std::string(candidate)] {
+              json::ObjectWriter trickle;
+              trickle.set("candidate", text).set("sdpMLineIndex", static_cast<std::int64_t>(mline));
+              self->handle_->trickle(trickle.node(), [](Result<void>) {});
+            });
       }),
       this);
   gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
@@ -168,7 +152,7 @@ void VideoRoomPublisher::offerCreated(GstPromise* promise) {
   gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
   gst_promise_unref(promise);
   if (!offer) {
-    hop(context_.get(), alive_, [this] {
+    invokeIfAlive(context_.get(), alive_, [this] {
       published_(Error{g_quark_from_static_string("su-test"), 1, "webrtcbin made no offer", {}});
     });
     return;
@@ -182,7 +166,7 @@ void VideoRoomPublisher::offerCreated(GstPromise* promise) {
   }
   auto text = GUnique<char>::adopt(gst_sdp_message_as_text(offer->sdp));
   gst_webrtc_session_description_free(offer);
-  hop(context_.get(), alive_, [this, sdp = std::string(text.get())] { sendOffer(sdp); });
+  invokeIfAlive(context_.get(), alive_, [this, sdp = std::string(text.get())] { sendOffer(sdp); });
 }
 
 void VideoRoomPublisher::sendOffer(std::string sdp) {
@@ -223,150 +207,6 @@ void VideoRoomPublisher::unpublish(Callback<void> done) {
     if (!reply) return done(reply.error());
     done(Result<void>());
   });
-}
-
-namespace {
-
-Error testError(const std::string& message) {
-  return Error{g_quark_from_static_string("su-test"), 1, message, {}};
-}
-
-// Decoded media reaching the viewer: counted, then dropped.
-void countDecoded(GstElement*, GstPad* pad, gpointer data) noexcept {
-  auto* counts = static_cast<StreamingViewer::Counts*>(data);
-  auto caps = GRef<GstCaps>::adopt(gst_pad_get_current_caps(pad));
-  if (!caps) caps = GRef<GstCaps>::adopt(gst_pad_query_caps(pad, nullptr));
-  const std::string_view kind = gst_structure_get_name(gst_caps_get_structure(caps.get(), 0));
-  std::atomic<std::uint64_t>* counter = kind.starts_with("video/")   ? &counts->video
-                                        : kind.starts_with("audio/") ? &counts->audio
-                                                                     : nullptr;
-  GstElement* decoder = gst_pad_get_parent_element(pad);
-  GstElement* parent = GST_ELEMENT(gst_object_get_parent(GST_OBJECT(decoder)));
-  gst_object_unref(decoder);
-  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
-  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-  gst_bin_add(GST_BIN(parent), sink);
-  gst_element_sync_state_with_parent(sink);
-  GstPad* sinkPad = gst_element_get_static_pad(sink, "sink");
-  if (counter) {
-    gst_pad_add_probe(
-        sinkPad, GST_PAD_PROBE_TYPE_BUFFER,
-        [](GstPad*, GstPadProbeInfo*, gpointer target) -> GstPadProbeReturn {
-          static_cast<std::atomic<std::uint64_t>*>(target)->fetch_add(1);
-          return GST_PAD_PROBE_OK;
-        },
-        counter, nullptr);
-  }
-  gst_pad_link(pad, sinkPad);
-  gst_object_unref(sinkPad);
-  gst_object_unref(parent);
-}
-
-// Each stream from Janus goes through its own decodebin.
-void decodeIncoming(GstElement* webrtc, GstPad* pad, gpointer data) noexcept {
-  if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
-  GstElement* pipeline = GST_ELEMENT(gst_object_get_parent(GST_OBJECT(webrtc)));
-  GstElement* decoder = gst_element_factory_make("decodebin", nullptr);
-  g_signal_connect(decoder, "pad-added", G_CALLBACK(countDecoded), data);
-  gst_bin_add(GST_BIN(pipeline), decoder);
-  gst_element_sync_state_with_parent(decoder);
-  GstPad* sink = gst_element_get_static_pad(decoder, "sink");
-  gst_pad_link(pad, sink);
-  gst_object_unref(sink);
-  gst_object_unref(pipeline);
-}
-
-}  // namespace
-
-StreamingViewer::StreamingViewer(GMainContext* context, std::shared_ptr<janus::Handle> handle)
-    : context_(GRef<GMainContext>::ref(context)), handle_(std::move(handle)) {}
-
-StreamingViewer::~StreamingViewer() {
-  if (pipeline_) gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
-  alive_.reset();
-}
-
-void StreamingViewer::watch(std::int64_t mountpoint, Callback<void> done) {
-  started_ = std::move(done);
-  json::ObjectWriter request;
-  request.set("request", "watch").set("id", mountpoint);
-  handle_->message(request.node(), [this](Result<janus::PluginReply> reply) {
-    if (!reply) return started_(reply.error());
-    if (!reply->jsep.present()) return started_(testError("Janus sent no offer for watch"));
-    answer(reply->jsep);
-  });
-}
-
-void StreamingViewer::answer(const json::Value& offer) {
-  // Not gst_parse_launch: for a lone element it returns the element, not a pipeline.
-  pipeline_ = GRef<GstElement>::adopt(gst_pipeline_new("viewer"));
-  webrtc_ = GRef<GstElement>::ref(gst_element_factory_make("webrtcbin", "webrtc"));
-  if (!webrtc_) return started_(testError("webrtcbin is not installed"));
-  gst_util_set_object_arg(G_OBJECT(webrtc_.get()), "bundle-policy", "max-bundle");
-  gst_bin_add(GST_BIN(pipeline_.get()), webrtc_.get());
-  g_signal_connect(webrtc_.get(), "pad-added", G_CALLBACK(decodeIncoming), counts_.get());
-  g_signal_connect(
-      webrtc_.get(), "on-ice-candidate",
-      G_CALLBACK(+[](GstElement*, guint mline, gchar* candidate, gpointer data) {
-        auto* self = static_cast<StreamingViewer*>(data);
-        hop(self->context_.get(), self->alive_, [self, mline, text = std::string(candidate)] {
-          json::ObjectWriter trickle;
-          trickle.set("candidate", text).set("sdpMLineIndex", static_cast<std::int64_t>(mline));
-          self->handle_->trickle(trickle.node(), [](Result<void>) {});
-        });
-      }),
-      this);
-  gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
-
-  GstSDPMessage* sdp = nullptr;
-  gst_sdp_message_new_from_text(json_object_get_string_member(offer.object(), "sdp"), &sdp);
-  GstWebRTCSessionDescription* remote =
-      gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
-  g_signal_emit_by_name(webrtc_.get(), "set-remote-description", remote, nullptr);
-  gst_webrtc_session_description_free(remote);
-
-  struct Owner {
-    std::weak_ptr<bool> alive;
-    StreamingViewer* self;
-  };
-  GstPromise* promise = gst_promise_new_with_change_func(
-      [](GstPromise* reply, gpointer data) {
-        auto* owner = static_cast<Owner*>(data);
-        if (owner->alive.expired()) return gst_promise_unref(reply);
-        owner->self->answerCreated(reply);
-      },
-      new Owner{alive_, this}, [](gpointer data) { delete static_cast<Owner*>(data); });
-  g_signal_emit_by_name(webrtc_.get(), "create-answer", nullptr, promise);
-}
-
-void StreamingViewer::answerCreated(GstPromise* promise) {
-  GstWebRTCSessionDescription* answer = nullptr;
-  const GstStructure* reply = gst_promise_get_reply(promise);
-  if (reply)
-    gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
-  gst_promise_unref(promise);
-  if (!answer) {
-    hop(context_.get(), alive_, [this] { started_(testError("webrtcbin made no answer")); });
-    return;
-  }
-  g_signal_emit_by_name(webrtc_.get(), "set-local-description", answer, nullptr);
-  auto text = GUnique<char>::adopt(gst_sdp_message_as_text(answer->sdp));
-  gst_webrtc_session_description_free(answer);
-  hop(context_.get(), alive_, [this, sdp = std::string(text.get())] { sendStart(sdp); });
-}
-
-void StreamingViewer::sendStart(std::string sdp) {
-  json::ObjectWriter start;
-  start.set("request", "start");
-  json::ObjectWriter jsep;
-  jsep.set("type", "answer").set("sdp", sdp);
-  handle_->message(
-      start.node(),
-      [this](Result<janus::PluginReply> reply) {
-        if (!reply) return started_(reply.error());
-        started_(Result<void>());
-      },
-      jsep.node());
 }
 
 }  // namespace su::test

@@ -13,6 +13,7 @@
 
 #include "core/gref.hpp"
 #include "janus/session.hpp"
+#include "janus/streaming_viewer.hpp"
 
 namespace su::test {
 
@@ -69,35 +70,7 @@ class VideoRoomPublisher {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-// A Janus Streaming viewer: watches a mountpoint over webrtcbin, decodes what arrives and counts
-// decoded video frames and audio buffers — the end-to-end proof that media reaches browsers.
-class StreamingViewer {
- public:
-  StreamingViewer(GMainContext* context, std::shared_ptr<janus::Handle> handle);
-  ~StreamingViewer();
-
-  // Sends `watch`, answers Janus's offer and sends `start`; `done` once started.
-  void watch(std::int64_t mountpoint, Callback<void> done);
-  std::uint64_t videoFrames() const noexcept { return counts_->video.load(); }
-  std::uint64_t audioBuffers() const noexcept { return counts_->audio.load(); }
-
-  struct Counts {
-    std::atomic<std::uint64_t> video{0};
-    std::atomic<std::uint64_t> audio{0};
-  };
-
- private:
-  void answer(const json::Value& offer);
-  void answerCreated(GstPromise* promise);
-  void sendStart(std::string sdp);
-
-  GRef<GMainContext> context_;
-  std::shared_ptr<janus::Handle> handle_;
-  GRef<GstElement> pipeline_;
-  GRef<GstElement> webrtc_;
-  Callback<void> started_;
-  std::shared_ptr<Counts> counts_ = std::make_shared<Counts>();
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-};
+// The viewer the tests prove media with is the library's (`streaming-utils watch` uses it too).
+using StreamingViewer = janus::StreamingViewer;
 
 }  // namespace su::test
