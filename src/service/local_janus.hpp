@@ -37,9 +37,6 @@ std::string janusTemplatesDir();
 Result<void> writeJanusConfig(const std::string& templatesDir, const std::string& dir,
                               JanusConfig& config);
 
-// A free port on 127.0.0.1 right now (TCP or UDP), 0 if none could be had.
-std::uint16_t freeLoopbackPort(bool udp = false);
-
 class LocalJanus {
  public:
   // Starts Janus and waits until its WebSocket port accepts connections.

@@ -12,19 +12,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class StreamingTest : public test::JanusTest {
+class StreamingTest : public test::JanusStreamingTest {
  protected:
-  void SetUp() override {
-    JanusTest::SetUp();
-    connectSession();
-    streaming = attachStreaming();
-    ASSERT_TRUE(streaming);
-  }
-  void TearDown() override {
-    streaming.reset();
-    JanusTest::TearDown();
-  }
-
   model::MountPoint mountpoint(std::string_view json) {
     auto decoded = model::decode<model::MountPoint>(test::parseOk(json).get(), "mountpoint");
     EXPECT_TRUE(decoded.ok()) << decoded.error().describe();
@@ -54,8 +43,6 @@ class StreamingTest : public test::JanusTest {
     }
     return false;
   }
-
-  std::unique_ptr<StreamingClient> streaming;
 };
 
 bool everyMedia(const MountPointInfo& info, const std::function<bool(std::int64_t)>& test) {

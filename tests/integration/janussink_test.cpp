@@ -23,20 +23,12 @@ struct PostedError {
   std::string details;
 };
 
-class JanusSinkTest : public test::JanusTest {
+class JanusSinkTest : public test::JanusStreamingTest {
  protected:
-  void SetUp() override {
-    JanusTest::SetUp();
-    connectSession();
-    streaming = attachStreaming();
-    ASSERT_TRUE(streaming);
-  }
   void TearDown() override {
     if (pipeline) gst_element_set_state(pipeline.get(), GST_STATE_NULL);
     pipeline.reset();
-    viewer.reset();
-    streaming.reset();
-    JanusTest::TearDown();
+    JanusStreamingTest::TearDown();
   }
 
   // `description` with {janus} replaced by janus-url=... and {key} by admin-key=...
@@ -96,8 +88,6 @@ class JanusSinkTest : public test::JanusTest {
     return !found && janus::isPluginError(found.error(), janus::kStreamingNoSuchMountpoint);
   }
 
-  std::unique_ptr<janus::StreamingClient> streaming;
-  std::unique_ptr<test::StreamingViewer> viewer;
   GRef<GstElement> pipeline;
 };
 
@@ -166,15 +156,7 @@ TEST_F(JanusSinkTest, GstLaunchFeedsAWebRtcViewerAndStoppingDestroysTheMountpoin
                               "js."}));
   ASSERT_TRUE(mediaFresh(9401, 2)) << "age_ms < 100 for both media\n" << launcher.logTail();
 
-  auto handle = attach(janus::kStreamingPlugin);
-  ASSERT_TRUE(handle);
-  viewer = std::make_unique<test::StreamingViewer>(context(), handle);
-  auto started = wait<void>([&](auto done) { viewer->watch(9401, done); });
-  ASSERT_TRUE(started.ok()) << started.error().message;
-  EXPECT_TRUE(
-      runUntil([&] { return viewer->videoFrames() >= 60 && viewer->audioBuffers() > 0; }, 20s))
-      << "video frames " << viewer->videoFrames() << ", audio buffers " << viewer->audioBuffers();
-  viewer.reset();
+  EXPECT_TRUE(viewerDecodes(9401, 60));
   EXPECT_EQ(launcher.interrupt(10s), 0) << launcher.logTail();
   EXPECT_TRUE(gone(9401)) << "destroy-on-stop removes what the element created";
   EXPECT_EQ(launcher.logTail(100000).find(janus->streamingAdminKey()), std::string::npos);

@@ -132,13 +132,11 @@ class FailingRelays final : public RelayFactory {
   RelayFactory& real_;
 };
 
-class OrchestratorTest : public test::JanusTest {
+class OrchestratorTest : public test::JanusStreamingTest {
  protected:
   void SetUp() override {
-    JanusTest::SetUp();
-    connectSession();
-    streaming = attachStreaming();
-    ASSERT_TRUE(streaming);
+    JanusStreamingTest::SetUp();
+    if (HasFatalFailure()) return;
     failingStreaming = std::make_unique<FailingStreaming>(*streaming);
     auto client = wait<std::unique_ptr<janus::VideoRoomClient>>(
         [&](auto done) { janus::VideoRoomClient::attach(*session, done); });
@@ -168,7 +166,6 @@ class OrchestratorTest : public test::JanusTest {
                                                 options, observer);
   }
   void TearDown() override {
-    viewer.reset();
     publisher.reset();
     orchestrator.reset();
     failingVideoRoom.reset();
@@ -176,8 +173,7 @@ class OrchestratorTest : public test::JanusTest {
     failingRelays.reset();
     realRelays.reset();
     failingStreaming.reset();
-    streaming.reset();
-    JanusTest::TearDown();
+    JanusStreamingTest::TearDown();
   }
 
   model::BroadcastRequest request(const std::string& json) {
@@ -200,31 +196,7 @@ class OrchestratorTest : public test::JanusTest {
     return stopped ? *stopped : model::BroadcastResult{};
   }
 
-  std::vector<std::int64_t> mountpointsInJanus() {
-    auto listed =
-        wait<std::vector<janus::MountPointInfo>>([&](auto done) { streaming->list(done); });
-    EXPECT_TRUE(listed.ok());
-    std::vector<std::int64_t> ids;
-    if (listed) {
-      for (const auto& info : *listed)
-        ids.push_back(info.id);
-    }
-    return ids;
-  }
-
-  bool viewerDecodes(std::int64_t mountpoint, std::uint64_t frames = 30) {
-    auto handle = attach(janus::kStreamingPlugin);
-    if (!handle) return false;
-    viewer = std::make_unique<test::StreamingViewer>(context(), handle);
-    auto watching = wait<void>([&](auto done) { viewer->watch(mountpoint, done); });
-    EXPECT_TRUE(watching.ok()) << watching.error().message;
-    const bool decoded = runUntil(
-        [&] { return viewer->videoFrames() >= frames && viewer->audioBuffers() > 0; }, 20s);
-    EXPECT_TRUE(decoded) << "video frames " << viewer->videoFrames() << ", audio buffers "
-                         << viewer->audioBuffers();
-    viewer.reset();
-    return decoded;
-  }
+  std::vector<std::int64_t> mountpointsInJanus() { return mountpointIds(*streaming); }
 
   // A two-media mountpoint spec with a secret: cleanup must use it. With `videoRtcpPort`, the
   // video media takes viewers' RTCP there.
@@ -282,7 +254,6 @@ class OrchestratorTest : public test::JanusTest {
     return std::find(events[id].begin(), events[id].end(), name) != events[id].end();
   }
 
-  std::unique_ptr<janus::StreamingClient> streaming;
   std::unique_ptr<FailingStreaming> failingStreaming;
   std::unique_ptr<janus::VideoRoomClient> videoroom;
   std::unique_ptr<FailingVideoRoom> failingVideoRoom;
@@ -292,7 +263,6 @@ class OrchestratorTest : public test::JanusTest {
   std::unique_ptr<FailingRelays> failingRelays;
   Observer observer;
   std::unique_ptr<BroadcastOrchestrator> orchestrator;
-  std::unique_ptr<test::StreamingViewer> viewer;
   std::map<std::string, std::vector<RunState>> states;
   std::map<std::string, std::vector<std::string>> events;
   std::vector<std::pair<std::string, Error>> errors;

@@ -20,19 +20,12 @@ namespace {
 using namespace std::chrono_literals;
 using model::RunState;
 
-class RelayJanusTest : public test::JanusTest {
+class RelayJanusTest : public test::JanusStreamingTest {
  protected:
-  void SetUp() override {
-    JanusTest::SetUp();
-    connectSession();
-    streaming = attachStreaming();
-    ASSERT_TRUE(streaming);
-  }
   void TearDown() override {
     viewer.reset();
     relay.reset();
-    streaming.reset();
-    JanusTest::TearDown();
+    JanusStreamingTest::TearDown();
   }
 
   std::vector<media::OutputTrack> createMountPoint(std::int64_t id, const std::string& relayName) {
@@ -62,7 +55,6 @@ class RelayJanusTest : public test::JanusTest {
     ASSERT_TRUE(started.ok()) << started.error().message << "\n" << janus->logTail();
   }
 
-  std::unique_ptr<janus::StreamingClient> streaming;
   std::unique_ptr<SupervisedRelay> relay;
   std::unique_ptr<test::StreamingViewer> viewer;
   std::vector<RunState> states;

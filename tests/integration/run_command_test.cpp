@@ -6,8 +6,8 @@
 
 #include <regex>
 
+#include "core/loopback.hpp"
 #include "janus/streaming.hpp"
-#include "service/local_janus.hpp"
 #include "support/janus_test.hpp"
 #include "support/media_sources.hpp"
 #include "support/process.hpp"
@@ -18,20 +18,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class RunCommandTest : public JanusTest {
+class RunCommandTest : public JanusStreamingTest {
  protected:
-  void SetUp() override {
-    JanusTest::SetUp();
-    connectSession();
-    streaming = attachStreaming();
-    ASSERT_TRUE(streaming);
-  }
-  void TearDown() override {
-    viewer.reset();
-    streaming.reset();
-    JanusTest::TearDown();
-  }
-
   // Starts `streaming-utils run ARGS...` in the background, its output in a log.
   void launch(const std::vector<std::string>& args) {
     std::vector<std::string> argv{cliPath(), "run"};
@@ -42,31 +30,8 @@ class RunCommandTest : public JanusTest {
   bool logShows(const std::string& text, std::chrono::milliseconds timeout = 30s) {
     return runUntil([&] { return run.logTail(1 << 20).find(text) != std::string::npos; }, timeout);
   }
-  std::vector<std::int64_t> mountpointsIn(janus::StreamingBackend& backend) {
-    auto listed = wait<std::vector<janus::MountPointInfo>>([&](auto done) { backend.list(done); });
-    EXPECT_TRUE(listed.ok());
-    std::vector<std::int64_t> ids;
-    for (const auto& info : listed ? *listed : std::vector<janus::MountPointInfo>{})
-      ids.push_back(info.id);
-    return ids;
-  }
-  bool viewerDecodes(janus::Session& on, std::int64_t mountpoint) {
-    auto handle = wait<std::shared_ptr<janus::Handle>>(
-        [&](auto done) { on.attach(janus::kStreamingPlugin, done); });
-    if (!handle) return false;
-    viewer = std::make_unique<StreamingViewer>(context(), *handle);
-    auto watching = wait<void>([&](auto done) { viewer->watch(mountpoint, done); });
-    EXPECT_TRUE(watching.ok()) << watching.error().message;
-    const bool decoded =
-        runUntil([&] { return viewer->videoFrames() >= 30 && viewer->audioBuffers() > 0; }, 20s);
-    EXPECT_TRUE(decoded) << "video frames " << viewer->videoFrames();
-    viewer.reset();
-    return decoded;
-  }
 
   ServiceProcess run{"streaming-utils-run"};
-  std::unique_ptr<janus::StreamingClient> streaming;
-  std::unique_ptr<StreamingViewer> viewer;
 };
 
 TEST_F(RunCommandTest, ARequestRunsWithLiveStatusUntilSigtermThenJanusIsAsItWas) {
@@ -77,7 +42,7 @@ TEST_F(RunCommandTest, ARequestRunsWithLiveStatusUntilSigtermThenJanusIsAsItWas)
   launch({request.path(), "--janus-url", janus->url(), "--status-every", "300"});
   ASSERT_TRUE(logShows("running: mountpoint 9701")) << run.logTail();
   EXPECT_TRUE(mediaFresh(*streaming, 9701, 2));
-  EXPECT_TRUE(viewerDecodes(*session, 9701));
+  EXPECT_TRUE(viewerDecodes(9701));
   // The live status: a line per track with bitrate, packets and Janus's age_ms.
   ASSERT_TRUE(logShows("v1  video flowing")) << run.logTail();
   EXPECT_TRUE(std::regex_search(
@@ -92,11 +57,11 @@ TEST_F(RunCommandTest, ARequestRunsWithLiveStatusUntilSigtermThenJanusIsAsItWas)
             std::string::npos);
   EXPECT_EQ(log.find("run-secret-9701"), std::string::npos) << "secrets never show";
   EXPECT_EQ(log.find(janus->streamingAdminKey()), std::string::npos);
-  EXPECT_TRUE(mountpointsIn(*streaming).empty());
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
 }
 
 TEST_F(RunCommandTest, TheDemoStartsAJanusOfItsOwnRelaysATestPatternAndStopsCleanOnCtrlC) {
-  const std::uint16_t port = service::freeLoopbackPort();
+  const std::uint16_t port = freeLoopbackPort();
   const std::string url = "ws://127.0.0.1:" + std::to_string(port);
   launch({"--janus-url", url, "--status-every", "300"});
   ASSERT_TRUE(logShows("Janus started on " + url)) << run.logTail();
@@ -146,9 +111,9 @@ TEST_F(RunCommandTest, TheDemoUsesAJanusThatAnswersWithTheAdminKeyItIsGiven) {
   launch({"--janus-url", janus->url(), "--admin-key", janus->streamingAdminKey()});
   ASSERT_TRUE(logShows("running: mountpoint ")) << run.logTail();
   EXPECT_EQ(run.logTail(1 << 20).find("Janus started"), std::string::npos);
-  EXPECT_EQ(mountpointsIn(*streaming).size(), 1u);
+  EXPECT_EQ(mountpointIds(*streaming).size(), 1u);
   EXPECT_EQ(run.interrupt(15s), 0) << run.logTail();
-  EXPECT_TRUE(mountpointsIn(*streaming).empty());
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
 }
 
 TEST_F(RunCommandTest, BadInputIsAClearErrorAndLeavesNothing) {
@@ -174,7 +139,7 @@ TEST_F(RunCommandTest, BadInputIsAClearErrorAndLeavesNothing) {
   ProcessRun noKey = runCli({"run", valid.path(), "--janus-url", janus->url()});
   EXPECT_EQ(noKey.status, 1);
   EXPECT_NE(noKey.err.find("the broadcast did not start"), std::string::npos) << noKey.err;
-  EXPECT_TRUE(mountpointsIn(*streaming).empty());
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
 
   ProcessRun noMountpoint = runCli({"watch", "424242", "--janus-url", janus->url()});
   EXPECT_EQ(noMountpoint.status, 1);

@@ -12,18 +12,11 @@ namespace {
 using namespace std::chrono_literals;
 using model::RunState;
 
-class ServiceTest : public test::JanusTest {
+class ServiceTest : public test::JanusStreamingTest {
  protected:
-  void SetUp() override {
-    JanusTest::SetUp();
-    connectSession();
-    streaming = attachStreaming();
-    ASSERT_TRUE(streaming);
-  }
   void TearDown() override {
     service.reset();
-    streaming.reset();
-    JanusTest::TearDown();
+    JanusStreamingTest::TearDown();
   }
 
   Result<void> open(ServiceOptions options = {}) {
@@ -37,15 +30,9 @@ class ServiceTest : public test::JanusTest {
            R"(,"secret":"svc-secret","admin_key":")" + janus->streamingAdminKey() +
            R"(","media":[{"type":"audio","codec":"opus"},{"type":"video","codec":"h264"}]}})";
   }
-  std::size_t mountpoints() {
-    auto listed =
-        wait<std::vector<janus::MountPointInfo>>([&](auto done) { streaming->list(done); });
-    EXPECT_TRUE(listed.ok());
-    return listed ? listed->size() : 0;
-  }
+  std::size_t mountpoints() { return mountpointIds(*streaming).size(); }
 
   orchestrator::Observer observer;
-  std::unique_ptr<janus::StreamingClient> streaming;
   std::unique_ptr<BroadcastService> service;
 };
 

@@ -4,17 +4,18 @@
 
 #include <random>
 
+#include "core/loopback.hpp"
 #include "service/local_janus.hpp"
 
 namespace su::test {
 
 std::uint16_t freeTcpPort() {
-  const std::uint16_t port = service::freeLoopbackPort(false);
+  const std::uint16_t port = freeLoopbackPort(false);
   if (port == 0) ADD_FAILURE() << "no free TCP port";
   return port;
 }
 std::uint16_t freeUdpPort() {
-  const std::uint16_t port = service::freeLoopbackPort(true);
+  const std::uint16_t port = freeLoopbackPort(true);
   if (port == 0) ADD_FAILURE() << "no free UDP port";
   return port;
 }

@@ -10,6 +10,7 @@
 
 #include "janus/session.hpp"
 #include "janus/streaming.hpp"
+#include "janus/streaming_viewer.hpp"
 #include "media/output.hpp"
 #include "support/janus_server.hpp"
 #include "support/main_context_test.hpp"
@@ -126,10 +127,60 @@ class JanusTest : public MainContextTest {
     return false;
   }
 
+  // Watches `mountpoint` over WebRTC (through `on`, else this test's session) until the viewer
+  // has decoded `frames` video frames and some audio: the proof that media reaches browsers.
+  bool viewerDecodes(std::int64_t mountpoint, std::uint64_t frames = 30,
+                     janus::Session* on = nullptr) {
+    janus::Session& through = on ? *on : *session;
+    auto handle = wait<std::shared_ptr<janus::Handle>>(
+        [&](auto done) { through.attach(janus::kStreamingPlugin, done); });
+    EXPECT_TRUE(handle.ok()) << handle.error().message;
+    if (!handle) return false;
+    janus::StreamingViewer viewer(context(), *handle);
+    auto watching = wait<void>([&](auto done) { viewer.watch(mountpoint, done); });
+    EXPECT_TRUE(watching.ok()) << watching.error().message << "\n" << janus->logTail();
+    const bool decoded =
+        watching &&
+        runUntil([&] { return viewer.videoFrames() >= frames && viewer.audioBuffers() > 0; },
+                 std::chrono::seconds(20));
+    EXPECT_TRUE(decoded) << "video frames " << viewer.videoFrames() << ", audio buffers "
+                         << viewer.audioBuffers();
+    return decoded;
+  }
+
+  // The ids of the mountpoints `streaming` lists.
+  std::vector<std::int64_t> mountpointIds(janus::StreamingBackend& streaming) {
+    auto listed =
+        wait<std::vector<janus::MountPointInfo>>([&](auto done) { streaming.list(done); });
+    EXPECT_TRUE(listed.ok()) << listed.error().message;
+    std::vector<std::int64_t> ids;
+    for (const auto& info : listed ? *listed : std::vector<janus::MountPointInfo>{})
+      ids.push_back(info.id);
+    return ids;
+  }
+
   std::unique_ptr<JanusServer> janus;
   std::unique_ptr<janus::Session> session;
   std::vector<std::shared_ptr<janus::Handle>> handles;
   RecordingListener listener;
+};
+
+// A JanusTest with its session connected and a Streaming client attached.
+class JanusStreamingTest : public JanusTest {
+ protected:
+  void SetUp() override {
+    JanusTest::SetUp();
+    if (HasFatalFailure()) return;
+    connectSession();
+    streaming = attachStreaming();
+    ASSERT_TRUE(streaming);
+  }
+  void TearDown() override {
+    streaming.reset();
+    JanusTest::TearDown();
+  }
+
+  std::unique_ptr<janus::StreamingClient> streaming;
 };
 
 }  // namespace su::test

@@ -9,6 +9,8 @@
 #include <iterator>
 #include <thread>
 
+#include "core/loopback.hpp"
+
 namespace su::test {
 
 namespace {
@@ -16,14 +18,6 @@ namespace {
 std::string readFile(const std::string& path) {
   std::ifstream file(path);
   return std::string(std::istreambuf_iterator<char>(file), {});
-}
-
-bool acceptsConnections(std::uint16_t port) {
-  auto client = GRef<GObject>::adopt(G_OBJECT(g_socket_client_new()));
-  g_socket_client_set_timeout(G_SOCKET_CLIENT(client.get()), 1);
-  auto connection = GRef<GObject>::adopt(G_OBJECT(g_socket_client_connect_to_host(
-      G_SOCKET_CLIENT(client.get()), "127.0.0.1", port, nullptr, nullptr)));
-  return static_cast<bool>(connection);
 }
 
 }  // namespace
