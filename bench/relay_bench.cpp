@@ -33,12 +33,17 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "support/rtmp_server.hpp"
 #include "support/service_process.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
+using su::bench::median;
+using su::bench::ratio;
+using su::bench::readFile;
+using su::bench::split;
 
 // ---------------------------------------------------------------------------------------------
 // Receiving: one socket per port, one thread polling them all.
@@ -114,11 +119,6 @@ class Receiver {
 
 // ---------------------------------------------------------------------------------------------
 // The process tree under a pid, from /proc.
-
-std::string readFile(const std::string& path) {
-  std::ifstream file(path);
-  return std::string(std::istreambuf_iterator<char>(file), {});
-}
 
 std::vector<pid_t> processTree(pid_t root) {
   std::multimap<pid_t, pid_t> children;
@@ -209,13 +209,6 @@ struct Settings {
   int basePort = 41000;
   int gopSeconds = 2;  // the clip's keyframe interval: OBS's recommended setting
 };
-
-double median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const std::size_t mid = values.size() / 2;
-  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
 
 std::optional<RunResult> runOnce(const Settings& settings, const std::string& kind, int relays,
                                  const std::string& source) {
@@ -323,58 +316,7 @@ std::optional<RunResult> runOnce(const Settings& settings, const std::string& ki
 }
 
 // ---------------------------------------------------------------------------------------------
-// The machine, and the clip.
-
-std::string commandOutput(const std::string& command) {
-  gchar* out = nullptr;
-  if (!g_spawn_command_line_sync(command.c_str(), &out, nullptr, nullptr, nullptr)) return "?";
-  std::string text = out ? out : "";
-  g_free(out);
-  const std::size_t newline = text.find('\n');
-  return newline == std::string::npos ? text : text.substr(0, newline);
-}
-
-std::string machine() {
-  const std::string cpuinfo = readFile("/proc/cpuinfo");
-  const std::size_t at = cpuinfo.find("model name");
-  std::string model = "?";
-  if (at != std::string::npos) {
-    const std::size_t colon = cpuinfo.find(':', at);
-    model = cpuinfo.substr(colon + 2, cpuinfo.find('\n', colon) - colon - 2);
-  }
-  utsname name{};
-  uname(&name);
-  const double memoryGb =
-      sysconf(_SC_PHYS_PAGES) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024 * 1024);
-  std::string debian = readFile("/etc/debian_version");
-  debian.erase(debian.find_last_not_of(" \n") + 1);
-  char text[1024];
-  std::snprintf(text, sizeof text, "%ld CPUs (%s), %.1f GB RAM, Linux %s, Debian %s, %s, %s",
-                sysconf(_SC_NPROCESSORS_ONLN), model.c_str(), memoryGb, name.release,
-                debian.c_str(), commandOutput("gst-launch-1.0 --gst-version").c_str(),
-                commandOutput("ffmpeg -hide_banner -version").substr(0, 22).c_str());
-  return text;
-}
-
-bool makeClip(const std::string& path, int gopSeconds) {
-  const std::string command =
-      "ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi "
-      "-i sine=frequency=440:sample_rate=48000 -t 20 -c:v libx264 -preset veryfast -profile:v "
-      "baseline -g " +
-      std::to_string(30 * gopSeconds) + " -b:v 3M -pix_fmt yuv420p -c:a aac -b:a 128k -ac 2 " +
-      path;
-  gint status = 0;
-  return g_spawn_command_line_sync(command.c_str(), nullptr, nullptr, &status, nullptr) &&
-         g_spawn_check_wait_status(status, nullptr);
-}
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> parts;
-  std::istringstream stream(text);
-  for (std::string part; std::getline(stream, part, ',');)
-    parts.push_back(part);
-  return parts;
-}
+// Options.
 
 bool parse(int argc, char** argv, Settings& settings) {
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -404,13 +346,6 @@ bool parse(int argc, char** argv, Settings& settings) {
                      [](int n) { return n > 0 && n <= 64; });
 }
 
-std::string ratio(double value, double baseline) {
-  if (baseline <= 0) return "–";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f×", value / baseline);
-  return text;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -424,7 +359,7 @@ int main(int argc, char** argv) {
   auto dir = su::GUnique<char>::adopt(g_dir_make_tmp("su-relay-bench-XXXXXX", nullptr));
   const std::string clip = std::string(dir.get()) + "/clip.flv";
   std::fprintf(stderr, "encoding a 20 s 720p30 H.264 + AAC clip...\n");
-  if (!makeClip(clip, settings.gopSeconds)) {
+  if (!su::bench::makeClip(clip, settings.gopSeconds)) {
     std::fprintf(stderr, "ffmpeg could not encode the clip\n");
     return 1;
   }
@@ -461,7 +396,7 @@ int main(int argc, char** argv) {
   std::printf(
       "command: %s\nmachine: %s\nsource: 720p30 H.264 baseline 3 Mbit/s, keyframe every %d s, "
       "AAC 128 kbit/s stereo\nwindow: %d s after %d s of warm-up\n\n",
-      command.c_str(), machine().c_str(), settings.gopSeconds, settings.windowSeconds,
+      command.c_str(), su::bench::machine().c_str(), settings.gopSeconds, settings.windowSeconds,
       settings.warmupSeconds);
   std::printf(
       "| N | kind | CPU %%/relay | RSS MB/relay | PSS MB/relay | threads | packets/s/relay | "
