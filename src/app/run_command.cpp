@@ -182,7 +182,12 @@ int runRun(int argc, char** argv) {
 
   auto onSignal = [&] {
     if (++signals > 1) {
-      std::fputs("\nquitting at once: Janus keeps what this broadcast set up\n", stderr);
+      if (localJanus) {
+        std::fputs("\nquitting at once, with the Janus started here\n", stderr);
+        localJanus.reset();  // its own session: it would outlive us
+      } else {
+        std::fputs("\nquitting at once: Janus keeps what this broadcast set up\n", stderr);
+      }
       _exit(130);
     }
     stopRequested = true;

@@ -415,9 +415,10 @@ void Broadcast::forward(const janus::RoomPublisher& publisher,
   backends_.videoroom->rtpForward(*plan, [this, alive, first,
                                           done](Result<janus::RtpForwarded> forwarded) {
     if (alive.expired()) return;
-    if (forwarded && !active()) {
-      // Stopped meanwhile: these forwarders are nobody's to keep.
-      for (const model::Forwarder& forwarder : forwarded->forwarders) {
+    if (!active()) {
+      // Stopped (or failed) meanwhile: these forwarders are nobody's to keep.
+      for (const model::Forwarder& forwarder :
+           forwarded ? forwarded->forwarders : std::vector<model::Forwarder>{}) {
         backends_.videoroom->stopRtpForward(forwarded->room, forwarded->publisherId,
                                             forwarder.streamId, roomAccess(), [](Result<void>) {});
       }
@@ -474,11 +475,14 @@ void Broadcast::onPublished(const janus::RoomPublisher& publisher) {
     awaited(publisher);
     return;
   }
-  if (result_.state != model::RunState::Retrying || forwardLive_) return;
-  // Back after it stopped publishing: forward it again.
+  if (result_.state != model::RunState::Retrying || forwardLive_ || reforwarding_) return;
+  // Back after it stopped publishing: forward it again (once, however many events say so).
+  reforwarding_ = true;
   std::weak_ptr<bool> alive = alive_;
   forward(publisher, [this, alive, id = publisher.id](Result<void> forwarded) {
-    if (alive.expired() || result_.state != model::RunState::Retrying) return;
+    if (alive.expired()) return;
+    reforwarding_ = false;
+    if (result_.state != model::RunState::Retrying) return;
     if (!forwarded) {
       if (observer_.onError) observer_.onError(id_, "forward", forwarded.error());
       return;  // still retrying: the next publish tries again

@@ -123,7 +123,8 @@ class Broadcast {
   std::unique_ptr<janus::RoomWatcher> watcher_;
   // Set while the start waits for the publisher: what to do once it publishes.
   std::function<void(const janus::RoomPublisher&)> publisherAwaited_;
-  bool forwardLive_ = false;  // result_.forward's forwarders exist in Janus
+  bool forwardLive_ = false;   // result_.forward's forwarders exist in Janus
+  bool reforwarding_ = false;  // a forward after a republish is in flight
   Source stepTimer_;
   Deferred deferred_;
   std::function<void()> startDone_;
