@@ -364,6 +364,24 @@ TEST_F(OrchestratorTest, AUriBroadcastAndALegacyExternalOneOverFfmpegReachAViewe
   EXPECT_TRUE(mountpointsInJanus().empty());
 }
 
+TEST_F(OrchestratorTest, DestroyingTheOrchestratorStopsEveryBroadcastAndLeavesJanusClean) {
+  ASSERT_EQ(start(request(R"({"source_kind":"test_pattern","broadcast_id":"left-1",
+      "mountpoint_spec":)" +
+                          mountpoint(9623, janus->streamingAdminKey()) + "}"))
+                .state,
+            RunState::Running);
+  ASSERT_EQ(start(request(R"({"source_kind":"test_pattern","broadcast_id":"left-2",
+      "mountpoint_spec":)" +
+                          mountpoint(9624, janus->streamingAdminKey()) + "}"))
+                .state,
+            RunState::Running);
+  EXPECT_EQ(mountpointsInJanus().size(), 2u);
+  orchestrator.reset();  // as the original's context manager on exit
+  EXPECT_TRUE(mountpointsInJanus().empty());
+  EXPECT_EQ(states["left-1"].back(), RunState::Stopped);
+  EXPECT_EQ(states["left-2"].back(), RunState::Stopped);
+}
+
 TEST_F(OrchestratorTest, StartingARunningIdAgainReturnsItInsteadOfProvisioningTwice) {
   const std::string json = R"({"source_kind":"test_pattern","broadcast_id":"twice",
       "mountpoint_spec":)" +
