@@ -8,8 +8,7 @@ GQuark errorDomainOf(ArgumentError) {
   return g_quark_from_static_string("su-argument-error");
 }
 
-Result<Arguments> Arguments::parse(int argc, char** argv,
-                                   std::initializer_list<OptionSpec> options) {
+Result<Arguments> Arguments::parse(int argc, char** argv, const std::vector<OptionSpec>& options) {
   Arguments parsed;
   bool optionsEnded = false;
   for (int i = 0; i < argc; ++i) {
@@ -29,8 +28,8 @@ Result<Arguments> Arguments::parse(int argc, char** argv,
     const std::size_t equals = arg.find('=');
     const std::string name =
         arg.substr(2, equals == std::string::npos ? std::string::npos : equals - 2);
-    const auto* spec = std::find_if(options.begin(), options.end(),
-                                    [&](const OptionSpec& option) { return name == option.name; });
+    const auto spec = std::find_if(options.begin(), options.end(),
+                                   [&](const OptionSpec& option) { return name == option.name; });
     if (arg.rfind("--", 0) != 0 || spec == options.end()) {
       return makeError(ArgumentError::Usage, "unknown option " + arg);
     }

@@ -2,7 +2,6 @@
 // options from a fixed list, so that a typo is an error rather than a silent positional.
 #pragma once
 
-#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,7 +21,7 @@ struct OptionSpec {
 
 class Arguments {
  public:
-  static Result<Arguments> parse(int argc, char** argv, std::initializer_list<OptionSpec> options);
+  static Result<Arguments> parse(int argc, char** argv, const std::vector<OptionSpec>& options);
 
   const std::vector<std::string>& positional() const noexcept { return positional_; }
   bool has(const std::string& name) const { return values_.contains(name); }

@@ -8,6 +8,7 @@
 #include "app/command_output.hpp"
 #include "app/exit_codes.hpp"
 #include "app/input.hpp"
+#include "app/janus_access.hpp"
 #include "janus/blocking_session.hpp"
 #include "janus/streaming.hpp"
 #include "janus/videoroom.hpp"
@@ -39,20 +40,15 @@ constexpr const char* kRoomUsage =
     "Janus VideoRoom rooms and their RTP forwarders. `create` takes an optional room spec (the\n"
     "room_spec of a broadcast request); ID, --secret and --admin-key override its fields.\n";
 
-constexpr const char* kCommonOptions =
-    "\n"
-    "Options:\n"
-    "  --janus-url URL   Janus WebSocket API (default $SU_JANUS_URL, else ws://127.0.0.1:8188)\n"
+constexpr const char* kCommandOptions =
     "  --secret S        the mountpoint or room secret (default $SU_JANUS_SECRET)\n"
     "  --admin-key K     the plugin admin_key (default $SU_JANUS_ADMIN_KEY)\n"
-    "  --ca-file FILE    trust this CA for wss://\n"
     "  --timeout MS      per request (default 10000)\n"
     "Output is JSON with secrets masked. Exit status: 0 done, 1 Janus refused or could not be\n"
     "reached, 2 wrong arguments or an invalid spec.\n";
 
-const std::initializer_list<OptionSpec> kOptions = {{"janus-url"},       {"secret"},  {"admin-key"},
-                                                    {"ca-file"},         {"timeout"}, {"spec"},
-                                                    {"permanent", false}};
+const std::vector<OptionSpec> kOptions =
+    withJanusOptions({{"secret"}, {"admin-key"}, {"timeout"}, {"spec"}, {"permanent", false}});
 
 std::optional<std::int64_t> parseId(const std::string& text) {
   gint64 value = 0;
@@ -64,9 +60,7 @@ std::optional<std::int64_t> parseId(const std::string& text) {
 
 // One Janus session for one command.
 Result<std::unique_ptr<janus::BlockingSession>> openSession(const Arguments& arguments) {
-  janus::SessionOptions options{
-      .url = arguments.value("janus-url", "SU_JANUS_URL").value_or("ws://127.0.0.1:8188"),
-      .caFile = arguments.value("ca-file")};
+  janus::SessionOptions options = janusSessionOptions(arguments);
   if (const auto timeout = arguments.value("timeout")) {
     gint64 ms = 0;
     if (!g_ascii_string_to_signed(timeout->c_str(), 10, 1, 3'600'000, &ms, nullptr)) {
@@ -280,7 +274,8 @@ int runJanusCommand(int argc, char** argv, const char* usage,
   if (!arguments) return failUsage(arguments.error().message, usage);
   if (arguments->help() || arguments->positional().empty()) {
     std::fputs(usage, arguments->help() ? stdout : stderr);
-    std::fputs(kCommonOptions, arguments->help() ? stdout : stderr);
+    std::FILE* out = arguments->help() ? stdout : stderr;
+    std::fprintf(out, "\nOptions:\n%s%s", kJanusOptionsHelp, kCommandOptions);
     return arguments->help() ? kExitOk : kExitUsage;
   }
   return command(arguments->positional().front(), *arguments);

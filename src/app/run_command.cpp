@@ -11,6 +11,7 @@
 #include "app/command_output.hpp"
 #include "app/exit_codes.hpp"
 #include "app/input.hpp"
+#include "app/janus_access.hpp"
 #include "app/status_board.hpp"
 #include "json/parse.hpp"
 #include "json/value.hpp"
@@ -23,34 +24,32 @@ namespace su::app {
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: streaming-utils run [REQUEST.json|-] [options]\n"
-    "\n"
-    "Starts one broadcast from a broadcast request and keeps it running until Ctrl-C or\n"
-    "SIGTERM, then stops it: what it created in Janus is removed again. While it runs it shows\n"
-    "a status line per track (state, bitrate, packets, Janus's age_ms) and the events as they\n"
-    "happen.\n"
-    "\n"
-    "Without a request it runs a demo: a test pattern relayed into a new mountpoint. When no\n"
-    "Janus answers at the URL and the URL is on this machine, it first starts one from the\n"
-    "project's config (data/janus), and stops it again at the end.\n"
-    "\n"
-    "Options:\n"
-    "  --janus-url URL     Janus WebSocket API (default $SU_JANUS_URL, else ws://127.0.0.1:8188)\n"
-    "  --admin-key K       demo: the Streaming plugin admin_key of a Janus not started here\n"
-    "                      (default $SU_JANUS_ADMIN_KEY)\n"
-    "  --ca-file FILE      trust this CA for wss://\n"
-    "  --status-every MS   refresh the status this often (default 1000 on a terminal, else 10000)\n"
-    "  --media-timeout MS  how long the start may wait for media (default 20000)\n"
-    "  --no-local-janus    demo: never start a Janus; fail if none answers\n"
+const std::string kUsage =
+    std::string(
+        "usage: streaming-utils run [REQUEST.json|-] [options]\n"
+        "\n"
+        "Starts one broadcast from a broadcast request and keeps it running until\n"
+        "Ctrl-C or SIGTERM, then stops it: what it created in Janus is removed again.\n"
+        "While it runs it shows a status line per track (state, bitrate, packets,\n"
+        "Janus's age_ms) and the events as they happen.\n"
+        "\n"
+        "Without a request it runs a demo: a test pattern relayed into a new mountpoint.\n"
+        "When no Janus answers at the URL and the URL is on this machine, it first\n"
+        "starts one from the project's config (data/janus), and stops it at the end.\n"
+        "\n"
+        "Options:\n") +
+    kJanusOptionsHelp +
+    "  --admin-key K     demo: the Streaming plugin admin_key of a Janus not started here\n"
+    "                    (default $SU_JANUS_ADMIN_KEY)\n"
+    "  --status-every MS refresh the status this often (default 1000 on a terminal, else\n"
+    "                    10000)\n"
+    "  --media-timeout MS how long the start may wait for media (default 20000)\n"
+    "  --no-local-janus  demo: never start a Janus; fail if none answers\n"
     "Exit status: 0 stopped cleanly, 1 the broadcast failed or Janus could not be reached,\n"
     "2 wrong arguments or an invalid request.\n";
 
-const std::initializer_list<OptionSpec> kOptions = {{"janus-url"},     {"admin-key"},
-                                                    {"ca-file"},       {"status-every"},
-                                                    {"media-timeout"}, {"no-local-janus", false}};
-
-constexpr const char* kDefaultJanusUrl = "ws://127.0.0.1:8188";
+const std::vector<OptionSpec> kOptions = withJanusOptions(
+    {{"admin-key"}, {"status-every"}, {"media-timeout"}, {"no-local-janus", false}});
 
 // The port of a ws:// URL on this machine: where a Janus of our own could listen.
 std::optional<std::uint16_t> loopbackPort(const std::string& url) {
@@ -117,30 +116,29 @@ std::string eventLine(const std::string& name, const json::Value& details) {
 
 int runRun(int argc, char** argv) {
   auto arguments = Arguments::parse(argc, argv, kOptions);
-  if (!arguments) return failUsage(arguments.error().message, kUsage);
+  if (!arguments) return failUsage(arguments.error().message, kUsage.c_str());
   if (arguments->help()) {
-    std::fputs(kUsage, stdout);
+    std::fputs(kUsage.c_str(), stdout);
     return kExitOk;
   }
   if (arguments->positional().size() > 1) {
-    return failUsage("run takes one request file at most", kUsage);
+    return failUsage("run takes one request file at most", kUsage.c_str());
   }
   const bool terminal = isatty(STDOUT_FILENO) == 1;
   Milliseconds statusEvery = terminal ? Milliseconds(1000) : Milliseconds(10000);
   if (arguments->has("status-every")) {
     auto ms = milliseconds(*arguments, "status-every");
-    if (!ms) return failUsage("--status-every takes milliseconds (100..3600000)", kUsage);
+    if (!ms) return failUsage("--status-every takes milliseconds (100..3600000)", kUsage.c_str());
     statusEvery = *ms;
   }
   service::ServiceOptions options;
   if (arguments->has("media-timeout")) {
     auto ms = milliseconds(*arguments, "media-timeout");
-    if (!ms) return failUsage("--media-timeout takes milliseconds (100..3600000)", kUsage);
+    if (!ms) return failUsage("--media-timeout takes milliseconds (100..3600000)", kUsage.c_str());
     options.broadcast.mediaTimeout = *ms;
   }
-  const std::string url = arguments->value("janus-url", "SU_JANUS_URL").value_or(kDefaultJanusUrl);
-  options.janus.url = url;
-  options.janus.caFile = arguments->value("ca-file");
+  options.janus = janusSessionOptions(*arguments);
+  const std::string url = options.janus.url;
 
   std::optional<model::BroadcastRequest> request;
   if (!arguments->positional().empty()) {

@@ -6,6 +6,7 @@
 #include "app/arguments.hpp"
 #include "app/command_output.hpp"
 #include "app/exit_codes.hpp"
+#include "app/janus_access.hpp"
 #include "janus/streaming.hpp"
 #include "janus/streaming_viewer.hpp"
 
@@ -13,51 +14,51 @@ namespace su::app {
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: streaming-utils watch MOUNTPOINT_ID [options]\n"
-    "\n"
-    "Watches a Janus Streaming mountpoint over WebRTC, as a browser would, decodes what arrives\n"
-    "and prints every second the video's size and frame rate and the audio buffers decoded.\n"
-    "Runs until Ctrl-C, or for --seconds.\n"
-    "\n"
-    "Options:\n"
-    "  --janus-url URL   Janus WebSocket API (default $SU_JANUS_URL, else ws://127.0.0.1:8188)\n"
+const std::string kUsage =
+    std::string(
+        "usage: streaming-utils watch MOUNTPOINT_ID [options]\n"
+        "\n"
+        "Watches a Janus Streaming mountpoint over WebRTC, as a browser would, decodes\n"
+        "what arrives and prints every second the video's size and frame rate and the\n"
+        "audio buffers decoded. Runs until Ctrl-C, or for --seconds.\n"
+        "\n"
+        "Options:\n") +
+    kJanusOptionsHelp +
     "  --pin P           the mountpoint's pin, if it has one (default $SU_JANUS_PIN)\n"
     "  --seconds N       stop after N seconds (default: until Ctrl-C)\n"
     "  --display         show the video in a window and play the audio\n"
-    "  --ca-file FILE    trust this CA for wss://\n"
     "Exit status: 0 media was decoded, 1 nothing was (or Janus refused or could not be\n"
     "reached), 2 wrong arguments.\n";
 
-const std::initializer_list<OptionSpec> kOptions = {
-    {"janus-url"}, {"pin"}, {"seconds"}, {"display", false}, {"ca-file"}};
+const std::vector<OptionSpec> kOptions =
+    withJanusOptions({{"pin"}, {"seconds"}, {"display", false}});
 
 }  // namespace
 
 int runWatch(int argc, char** argv) {
   auto arguments = Arguments::parse(argc, argv, kOptions);
-  if (!arguments) return failUsage(arguments.error().message, kUsage);
+  if (!arguments) return failUsage(arguments.error().message, kUsage.c_str());
   if (arguments->help()) {
-    std::fputs(kUsage, stdout);
+    std::fputs(kUsage.c_str(), stdout);
     return kExitOk;
   }
   gint64 mountpoint = 0;
   if (arguments->positional().size() != 1 ||
       !g_ascii_string_to_signed(arguments->positional()[0].c_str(), 10, 1, G_MAXINT64, &mountpoint,
                                 nullptr)) {
-    return failUsage("watch takes one mountpoint id", kUsage);
+    return failUsage("watch takes one mountpoint id", kUsage.c_str());
   }
   gint64 seconds = 0;
   if (const auto text = arguments->value("seconds");
       text && !g_ascii_string_to_signed(text->c_str(), 10, 1, 86400, &seconds, nullptr)) {
-    return failUsage("--seconds takes 1..86400", kUsage);
+    return failUsage("--seconds takes 1..86400", kUsage.c_str());
   }
-  const std::string url =
-      arguments->value("janus-url", "SU_JANUS_URL").value_or("ws://127.0.0.1:8188");
+  janus::SessionOptions options = janusSessionOptions(*arguments);
+  options.reconnect = false;
+  const std::string url = options.url;
 
   BlockingContext context;
-  auto session = janus::Session::create(
-      context.get(), {.url = url, .caFile = arguments->value("ca-file"), .reconnect = false});
+  auto session = janus::Session::create(context.get(), options);
   if (!session) return fail(kExitFailure, session.error().message);
   auto connected = context.wait<void>([&](auto done) { (*session)->connect(done); });
   if (!connected) return fail(kExitFailure, connected.error().message);

@@ -136,5 +136,24 @@ TEST_F(JanusCliTest, RoomCreateExistsForwardersDestroy) {
       json_object_get_boolean_member(object(json(run({"room", "exists", "7400"}))), "exists"));
 }
 
+TEST(JanusCliApiSecret, AJanusThatRequiresAnApiSecretGetsItFromTheOptionOrTheEnvironment) {
+  auto janus = JanusServer::start({.apiSecret = "api-secret-cli"});
+  ASSERT_TRUE(janus);
+  const std::string url = "--janus-url=" + janus->url();
+  ProcessRun refused = runCli({"mountpoint", "list", url});
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_NE(refused.err.find("Unauthorized"), std::string::npos) << refused.err;
+
+  ProcessRun given = runCli({"mountpoint", "list", url, "--api-secret", "api-secret-cli"});
+  EXPECT_EQ(given.status, 0) << given.err;
+  g_setenv("SU_JANUS_API_SECRET", "api-secret-cli", TRUE);
+  ProcessRun fromEnvironment = runCli({"room", "exists", "7500", url});
+  g_unsetenv("SU_JANUS_API_SECRET");
+  EXPECT_EQ(fromEnvironment.status, 0) << fromEnvironment.err;
+  for (const ProcessRun* run : {&refused, &given, &fromEnvironment}) {
+    EXPECT_EQ((run->out + run->err).find("api-secret-cli"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace su::test

@@ -23,6 +23,7 @@ std::uint16_t freeUdpPort() {
 std::unique_ptr<JanusServer> JanusServer::start(Options options) {
   std::unique_ptr<JanusServer> server(new JanusServer);
   server->wsPort_ = freeTcpPort();
+  server->apiSecret_ = options.apiSecret;
   // A random window, so that tests running side by side rarely pick the same RTP ports.
   std::random_device random;
   const int base = 20000 + static_cast<int>(random() % 400) * 100;
@@ -45,7 +46,9 @@ std::unique_ptr<JanusServer> JanusServer::start(Options options) {
 
 bool JanusServer::launch() {
   const std::string& dir = process_.dir();
-  return process_.start({"janus", "-C", dir + "/janus.jcfg", "-F", dir, "-o"}, wsPort_);
+  std::vector<std::string> argv{"janus", "-C", dir + "/janus.jcfg", "-F", dir, "-o"};
+  if (apiSecret_) argv.push_back("--apisecret=" + *apiSecret_);
+  return process_.start(argv, wsPort_);
 }
 
 std::string JanusServer::url() const {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "support/service_process.hpp"
@@ -15,6 +16,7 @@ class JanusServer {
   struct Options {
     int sessionTimeoutSeconds = 60;
     int debugLevel = 4;
+    std::optional<std::string> apiSecret;  // requests then need it (janus --apisecret)
   };
 
   // Null (with a test failure recorded) if Janus did not come up.
@@ -38,6 +40,7 @@ class JanusServer {
 
   ServiceProcess process_;
   std::uint16_t wsPort_ = 0;
+  std::optional<std::string> apiSecret_;
   std::string streamingAdminKey_ = "su-test-streaming-admin-key";
   std::string videoRoomAdminKey_ = "su-test-videoroom-admin-key";
 };
