@@ -1,0 +1,28 @@
+// What the step files of a Broadcast share (internal: not installed).
+#pragma once
+
+#include "json/value.hpp"
+#include "json/writer.hpp"
+#include "model/broadcast_request.hpp"
+
+namespace su::orchestrator {
+
+inline json::Value details(const json::ObjectWriter& writer) {
+  return json::Value::of(writer.node());
+}
+
+inline bool relayed(const model::BroadcastRequest& request) {
+  return request.effectiveRelayKind() != model::RelayKind::None;
+}
+
+inline bool fromRoom(const model::BroadcastRequest& request) {
+  return request.sourceKind == model::SourceKind::VideoRoom ||
+         request.sourceKind == model::SourceKind::BrowserWebrtc;
+}
+
+// Whether Janus should see media on the mountpoint once the broadcast runs.
+inline bool expectsMedia(const model::BroadcastRequest& request) {
+  return relayed(request) || fromRoom(request);
+}
+
+}  // namespace su::orchestrator
