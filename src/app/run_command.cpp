@@ -189,7 +189,7 @@ int runRun(int argc, char** argv) {
       _exit(130);
     }
     stopRequested = true;
-    board.say("stopping (Ctrl-C again quits at once, leaving Janus as it is)");
+    board.say("stopping (Ctrl-C again quits at once, without cleaning up)");
     if (id && service->orchestrator()) {
       service->stop(*id, [&](Result<model::BroadcastResult>) { finished = true; });
     } else {
