@@ -81,11 +81,13 @@ TEST_F(RunCommandTest, TheDemoStartsAJanusOfItsOwnRelaysATestPatternAndStopsClea
   EXPECT_TRUE(mediaFresh(**demoStreaming, mountpoint, 2));
   demoStreaming->reset();
   demoSession->reset();
+  runFor(1s);  // the WebSocket close handshake completes on the context
   const std::string watchHint =
       "watch it: streaming-utils watch " + std::to_string(mountpoint) + " --janus-url " + url;
   EXPECT_NE(log.find(watchHint), std::string::npos) << log;
-  ProcessRun watched =
-      runCli({"watch", std::to_string(mountpoint), "--janus-url", url, "--seconds", "3"});
+  // Under valgrind (SU_CLI_WRAPPER) WebRTC takes a while to get going: scaled like every wait.
+  ProcessRun watched = runCli({"watch", std::to_string(mountpoint), "--janus-url", url, "--seconds",
+                               std::to_string(3 * timeScale())});
   EXPECT_EQ(watched.status, 0) << watched.err;
   EXPECT_NE(watched.out.find("video 640x360"), std::string::npos) << watched.out;
 
