@@ -66,6 +66,11 @@ class Broadcast {
   // Undoes everything it set up; `done` once stopped. Stopping a start in progress interrupts it.
   void stop(std::function<void()> done);
   void health(std::function<void(HealthReport)> done);
+  // Janus came back after the session was lost (it may have restarted and forgotten
+  // everything): a running broadcast is retrying until what it created is there again — the
+  // mountpoint (same id and ports, so a relay keeps feeding it), the room, the watcher; a room
+  // flow then waits for its publisher to publish again.
+  void restore();
 
   const std::string& id() const noexcept { return id_; }
   const model::BroadcastResult& result() const;
@@ -107,6 +112,11 @@ class Broadcast {
   void confirmMedia(Next next);
   void pollMedia(Next next, std::int64_t startedUs, std::int64_t freshSinceUs);
   void janusHealth(HealthReport report, std::function<void(HealthReport)> done);
+  void adoptWatcher(std::unique_ptr<janus::RoomWatcher> watcher);
+  void restoreMountpoint(Next next);
+  void restoreRoom(Next next);
+  // A restore step failed: the broadcast stays retrying, and says why.
+  void restoreFailed(const Error& error);
 
   GRef<GMainContext> context_;
   std::string id_;

@@ -105,15 +105,7 @@ void Broadcast::watchRoom(Next next) {
           fail("room", watcher.error());
           return;
         }
-        watcher_ = std::move(watcher).value();
-        // Handled on the next iteration, outside the watcher's own event dispatch.
-        watcher_->setHandlers(
-            {.onPublished =
-                 [this](const janus::RoomPublisher& publisher) {
-                   deferred_.post([this, publisher] { onPublished(publisher); });
-                 },
-             .onUnpublished =
-                 [this](std::int64_t id) { deferred_.post([this, id] { onUnpublished(id); }); }});
+        adoptWatcher(std::move(watcher).value());
         lifecycle_.add(
             "leave room " + std::to_string(room),
             [this](Lifecycle::Done done) {
@@ -123,6 +115,18 @@ void Broadcast::watchRoom(Next next) {
             "room_left");
         next();
       });
+}
+
+void Broadcast::adoptWatcher(std::unique_ptr<janus::RoomWatcher> watcher) {
+  watcher_ = std::move(watcher);
+  // Handled on the next iteration, outside the watcher's own event dispatch.
+  watcher_->setHandlers(
+      {.onPublished =
+           [this](const janus::RoomPublisher& publisher) {
+             deferred_.post([this, publisher] { onPublished(publisher); });
+           },
+       .onUnpublished =
+           [this](std::int64_t id) { deferred_.post([this, id] { onUnpublished(id); }); }});
 }
 
 void Broadcast::awaitPublisher(Next next) {

@@ -70,6 +70,12 @@ void BroadcastOrchestrator::start(model::BroadcastRequest request,
   });
 }
 
+void BroadcastOrchestrator::janusRestored() {
+  GST_INFO("Janus is back: restoring %zu broadcasts", broadcasts_.size());
+  for (auto& [id, entry] : broadcasts_)
+    entry.broadcast->restore();
+}
+
 void BroadcastOrchestrator::stop(const std::string& id, Callback<model::BroadcastResult> done) {
   auto it = broadcasts_.find(id);
   if (it == broadcasts_.end()) {

@@ -37,6 +37,9 @@ class BroadcastOrchestrator {
   std::optional<model::BroadcastResult> result(const std::string& id) const;
   std::vector<model::BroadcastResult> list() const;
   void health(std::function<void(AggregateHealth)> done);
+  // Janus is back after the session was lost: every running broadcast restores what Janus may
+  // have forgotten (see Broadcast::restore). The service calls it from the session's listener.
+  void janusRestored();
 
   BroadcastOrchestrator(const BroadcastOrchestrator&) = delete;
   BroadcastOrchestrator& operator=(const BroadcastOrchestrator&) = delete;

@@ -1,8 +1,11 @@
 #include "service/broadcast_service.hpp"
 
+#include "core/log.hpp"
 #include "json/writer.hpp"
 #include "model/decode.hpp"
 #include "model/redaction.hpp"
+
+#define GST_CAT_DEFAULT su::log::orchestrator
 
 namespace su::service {
 
@@ -21,7 +24,16 @@ BroadcastService::~BroadcastService() {
   *alive_ = false;
   orchestrator_.reset();  // stops every broadcast while Janus is still there
   relays_.reset();
+  if (connection_) connection_->session().removeListener(&janusWatch_);
   connection_.reset();
+}
+
+void BroadcastService::JanusWatch::onSessionLost(const Error& reason) {
+  GST_WARNING("lost the Janus session: %s", reason.message.c_str());
+}
+
+void BroadcastService::JanusWatch::onSessionRestored() {
+  if (service_.orchestrator_) service_.orchestrator_->janusRestored();
 }
 
 void BroadcastService::connect(Callback<void> done) {
@@ -31,6 +43,7 @@ void BroadcastService::connect(Callback<void> done) {
     return;
   }
   connection_ = std::move(connection).value();
+  connection_->session().addListener(&janusWatch_);
   std::weak_ptr<bool> alive = alive_;
   connection_->connect([this, alive, done](Result<void> connected) {
     if (alive.expired()) return;

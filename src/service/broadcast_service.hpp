@@ -51,10 +51,22 @@ class BroadcastService {
   BroadcastService& operator=(const BroadcastService&) = delete;
 
  private:
+  // Tells the orchestrator when Janus is back after the session was lost.
+  class JanusWatch final : public janus::SessionListener {
+   public:
+    explicit JanusWatch(BroadcastService& service) : service_(service) {}
+    void onSessionLost(const Error& reason) override;
+    void onSessionRestored() override;
+
+   private:
+    BroadcastService& service_;
+  };
+
   GRef<GMainContext> context_;
   ServiceOptions options_;
   orchestrator::Observer observer_;
   std::unique_ptr<JanusConnection> connection_;
+  JanusWatch janusWatch_{*this};
   std::unique_ptr<orchestrator::DefaultRelayFactory> relays_;
   std::unique_ptr<orchestrator::BroadcastOrchestrator> orchestrator_;  // last: goes first
   Deferred deferred_;

@@ -697,5 +697,41 @@ TEST_F(OrchestratorTest, AFailureInTheRoomFlowUndoesWhatWasDone) {
   EXPECT_EQ(forwardersIn(4605), 0u);
 }
 
+TEST_F(OrchestratorTest,
+       AfterJanusRestartsARoomBroadcastGetsItsRoomBackAndForwardsTheReturningPublisher) {
+  std::optional<Result<model::BroadcastResult>> started;
+  orchestrator->start(
+      request(R"({"source_kind":"videoroom","broadcast_id":"phoenix","room_id":4606,
+          "publisher_id":4860,"room_spec":)" +
+              roomSpec(4606) + R"(,"mountpoint_spec":)" +
+              mountpoint(9625, janus->streamingAdminKey(), test::freeUdpPort()) + "}"),
+      [&](auto r) { started = std::move(r); });
+  ASSERT_TRUE(runUntil([&] { return hasEvent("phoenix", "awaiting_publisher"); }, 10s));
+  ASSERT_TRUE(publish(4606, 4860, "phoenix-cam"));
+  ASSERT_TRUE(runUntil([&] { return started.has_value(); }, 30s));
+  ASSERT_EQ((*started)->state, RunState::Running);
+
+  janus->kill();  // rooms, mountpoints, forwarders and the publisher's session all go
+  publisher.reset();
+  ASSERT_TRUE(janus->restart());
+  ASSERT_TRUE(runUntil([&] { return listener.restored > 0; }, 15s));
+  orchestrator->janusRestored();  // what the service does when its session is restored
+  ASSERT_TRUE(runUntil([&] { return hasEvent("phoenix", "room_watched_again"); }, 15s));
+  EXPECT_TRUE(hasEvent("phoenix", "mountpoint_recreated"));
+  EXPECT_TRUE(hasEvent("phoenix", "room_recreated"));
+  EXPECT_EQ(orchestrator->result("phoenix")->state, RunState::Retrying);
+
+  ASSERT_TRUE(publish(4606, 4860, "phoenix-cam"));  // the page reconnects
+  ASSERT_TRUE(
+      runUntil([&] { return orchestrator->result("phoenix")->state == RunState::Running; }, 15s));
+  EXPECT_TRUE(hasEvent("phoenix", "forward_restored"));
+  EXPECT_TRUE(mediaFresh(*streaming, 9625, 2));
+  EXPECT_TRUE(viewerDecodes(9625));
+
+  EXPECT_EQ(stop("phoenix").state, RunState::Stopped);
+  EXPECT_TRUE(mountpointsInJanus().empty());
+  EXPECT_FALSE(roomExists(4606));
+}
+
 }  // namespace
 }  // namespace su::orchestrator

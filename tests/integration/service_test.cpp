@@ -128,5 +128,44 @@ TEST_F(ServiceTest, ARelayOutOfRestartsFailsItsBroadcastAndUndoesIt) {
   EXPECT_EQ(mountpoints(), 0u) << "a broadcast that failed for good holds nothing in Janus";
 }
 
+TEST_F(ServiceTest, AfterJanusRestartsTheMountpointComesBackWithItsPortsAndMediaFlowsAgain) {
+  std::vector<std::string> events;
+  observer.onEvent = [&](const std::string&, const std::string& name, const json::Value&) {
+    events.push_back(name);
+  };
+  ASSERT_TRUE(open().ok());
+  auto started = wait<model::BroadcastResult>(
+      [&](auto done) { service->start(pattern("survivor", 9805), done); }, 30s);
+  ASSERT_TRUE(started.ok());
+  ASSERT_EQ(started->state, RunState::Running);
+  const auto ports = started->mountpoint->media;  // Janus picked them
+
+  janus->kill();  // as a crash would: every mountpoint is gone
+  ASSERT_TRUE(janus->restart());
+  ASSERT_TRUE(runUntil(
+      [&] {
+        return std::find(events.begin(), events.end(), "mountpoint_recreated") != events.end() &&
+               service->orchestrator()->result("survivor")->state == RunState::Running &&
+               listener.restored > 0;
+      },
+      30s))
+      << janus->logTail();
+  EXPECT_NE(std::find(events.begin(), events.end(), "janus_restored"), events.end());
+  auto info = wait<janus::MountPointInfo>(
+      [&](auto done) { streaming->info(9805, std::string("svc-secret"), done); });
+  ASSERT_TRUE(info.ok()) << info.error().message;
+  ASSERT_EQ(info->media.size(), ports.size());
+  for (std::size_t i = 0; i < ports.size(); ++i)
+    EXPECT_EQ(info->media[i].port, ports[i].port) << "the relay's ports, kept";
+  EXPECT_TRUE(mediaFresh(*streaming, 9805, 2)) << "the relay feeds it again";
+  EXPECT_TRUE(viewerDecodes(9805));
+
+  auto stopped = wait<model::BroadcastResult>([&](auto done) { service->stop("survivor", done); });
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_EQ(stopped->state, RunState::Stopped);
+  EXPECT_FALSE(stopped->error);
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
+}
+
 }  // namespace
 }  // namespace su::service
