@@ -69,7 +69,16 @@ void Broadcast::restoreMountpoint(Next next) {
         }
         backends_.streaming.create(
             spec, [this, alive, id, next](Result<janus::MountPointCreated> created) {
-              if (alive.expired() || !active()) return;
+              if (alive.expired()) return;
+              if (!active()) {
+                // Stopped meanwhile, its cleanup done: this one is left to undo.
+                if (created && request_.ownedByApp) {
+                  backends_.streaming.destroy(id, request_.mountpointSpec->secret,
+                                              request_.mountpointSpec->permanent.value_or(false),
+                                              [](Result<janus::Removal>) {});
+                }
+                return;
+              }
               if (!created) {
                 restoreFailed(created.error());
                 return;
@@ -111,7 +120,16 @@ void Broadcast::restoreRoom(Next next) {
   }
   backends_.videoroom->ensure(
       *request_.roomSpec, [this, alive, room, rewatch](Result<janus::RoomEnsured> ensured) {
-        if (alive.expired() || !active()) return;
+        if (alive.expired()) return;
+        if (!active()) {
+          // Stopped meanwhile, its cleanup done: a room made now is left to undo.
+          if (ensured && ensured->created && result_.room->created && request_.ownedByApp) {
+            backends_.videoroom->destroy(room, request_.roomSpec->secret,
+                                         request_.roomSpec->permanent.value_or(false),
+                                         [](Result<janus::Removal>) {});
+          }
+          return;
+        }
         if (!ensured) {
           restoreFailed(ensured.error());
           return;
