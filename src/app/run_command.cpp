@@ -109,6 +109,7 @@ std::string describe(const model::BroadcastResult& result, const std::string& ur
 
 std::string eventLine(const std::string& name, const json::Value& details) {
   if (!details.present()) return name;
+  // Masked by key here (the board masks the text again).
   return name + " " + json::Value::of(model::redacted(details.node())).toString();
 }
 
@@ -174,7 +175,7 @@ int runRun(int argc, char** argv) {
   };
   observer.onError = [&](const std::string& broadcast, const std::string& phase,
                          const Error& error) {
-    board.say(broadcast + ": error in " + phase + ": " + model::redactText(error.message));
+    board.say(broadcast + ": error in " + phase + ": " + error.message);
   };
   auto service = std::make_unique<service::BroadcastService>(context.get(), options, observer);
 

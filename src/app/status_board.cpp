@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <map>
 
+#include "model/redaction.hpp"
+
 namespace su::app {
 
 namespace {
@@ -27,7 +29,8 @@ std::string duration(std::int64_t ms) {
 
 void StatusBoard::say(const std::string& line) {
   erase();
-  std::printf("[%s] %s\n", now().c_str(), line.c_str());
+  // Everything `run` says passes here: masked once, whatever it quotes (a URL with a token...).
+  std::printf("[%s] %s\n", now().c_str(), model::redactText(line).c_str());
   if (terminal_) draw();
   std::fflush(stdout);
 }

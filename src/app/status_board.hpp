@@ -14,7 +14,7 @@ class StatusBoard {
  public:
   explicit StatusBoard(bool terminal) : terminal_(terminal) {}
 
-  // A line above the status block, timestamped.
+  // A line above the status block, timestamped, secrets masked.
   void say(const std::string& line);
   void show(std::vector<std::string> lines);
   // Takes the block off the terminal for good.

@@ -9,6 +9,7 @@
 #include "app/janus_access.hpp"
 #include "janus/streaming.hpp"
 #include "janus/streaming_viewer.hpp"
+#include "model/redaction.hpp"
 
 namespace su::app {
 
@@ -72,7 +73,8 @@ int runWatch(int argc, char** argv) {
     return fail(kExitFailure, "cannot watch mountpoint " + std::to_string(mountpoint) + ": " +
                                   started.error().message);
   }
-  std::printf("watching mountpoint %lld on %s\n", static_cast<long long>(mountpoint), url.c_str());
+  std::printf("watching mountpoint %lld on %s\n", static_cast<long long>(mountpoint),
+              model::redactText(url).c_str());
   std::fflush(stdout);
 
   bool stop = false;

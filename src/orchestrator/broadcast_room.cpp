@@ -178,8 +178,8 @@ void Broadcast::forward(const janus::RoomPublisher& publisher,
     if (alive.expired()) return;
     if (!active()) {
       // Stopped (or failed) meanwhile: these forwarders are nobody's to keep.
-      for (const model::Forwarder& forwarder :
-           forwarded ? forwarded->forwarders : std::vector<model::Forwarder>{}) {
+      if (!forwarded) return;
+      for (const model::Forwarder& forwarder : forwarded->forwarders) {
         backends_.videoroom->stopRtpForward(forwarded->room, forwarded->publisherId,
                                             forwarder.streamId, roomAccess(), [](Result<void>) {});
       }

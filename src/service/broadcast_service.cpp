@@ -29,7 +29,7 @@ BroadcastService::~BroadcastService() {
 }
 
 void BroadcastService::JanusWatch::onSessionLost(const Error& reason) {
-  GST_WARNING("lost the Janus session: %s", reason.message.c_str());
+  GST_WARNING("lost the Janus session: %s", model::redactText(reason.message).c_str());
 }
 
 void BroadcastService::JanusWatch::onSessionRestored() {

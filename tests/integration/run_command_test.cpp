@@ -62,9 +62,11 @@ TEST_F(RunCommandTest, ARequestRunsWithLiveStatusUntilSigtermThenJanusIsAsItWas)
 
 TEST_F(RunCommandTest, TheDemoStartsAJanusOfItsOwnRelaysATestPatternAndStopsCleanOnCtrlC) {
   const std::uint16_t port = freeLoopbackPort();
-  const std::string url = "ws://127.0.0.1:" + std::to_string(port);
+  // Credentials in the URL (a proxy's, say) never show: every line is masked.
+  const std::string url = "ws://demo:pw-demo-7@127.0.0.1:" + std::to_string(port);
+  const std::string shownUrl = "ws://***@127.0.0.1:" + std::to_string(port);
   launch({"--janus-url", url, "--status-every", "300"});
-  ASSERT_TRUE(logShows("Janus started on " + url)) << run.logTail();
+  ASSERT_TRUE(logShows("Janus started on " + shownUrl)) << run.logTail();
   ASSERT_TRUE(logShows("running: mountpoint ")) << run.logTail();
   std::smatch found;
   const std::string log = run.logTail(1 << 20);
@@ -83,13 +85,14 @@ TEST_F(RunCommandTest, TheDemoStartsAJanusOfItsOwnRelaysATestPatternAndStopsClea
   demoSession->reset();
   runFor(1s);  // the WebSocket close handshake completes on the context
   const std::string watchHint =
-      "watch it: streaming-utils watch " + std::to_string(mountpoint) + " --janus-url " + url;
+      "watch it: streaming-utils watch " + std::to_string(mountpoint) + " --janus-url " + shownUrl;
   EXPECT_NE(log.find(watchHint), std::string::npos) << log;
   // Under valgrind (SU_CLI_WRAPPER) WebRTC takes a while to get going: scaled like every wait.
   ProcessRun watched = runCli({"watch", std::to_string(mountpoint), "--janus-url", url, "--seconds",
                                std::to_string(3 * timeScale())});
   EXPECT_EQ(watched.status, 0) << watched.err;
   EXPECT_NE(watched.out.find("video 640x360"), std::string::npos) << watched.out;
+  EXPECT_EQ(watched.out.find("pw-demo-7"), std::string::npos) << watched.out;
 
   EXPECT_EQ(run.interrupt(15s), 0) << run.logTail();
   // Its mountpoint went before its Janus did.
@@ -98,6 +101,7 @@ TEST_F(RunCommandTest, TheDemoStartsAJanusOfItsOwnRelaysATestPatternAndStopsClea
                                       std::to_string(mountpoint) + "\"}");
   const auto janusStopped = stopped.find("Janus stopped");
   ASSERT_NE(destroyed, std::string::npos) << stopped;
+  EXPECT_EQ(stopped.find("pw-demo-7"), std::string::npos) << stopped;
   ASSERT_NE(janusStopped, std::string::npos) << stopped;
   EXPECT_LT(destroyed, janusStopped);
   EXPECT_FALSE(runUntil(
