@@ -300,8 +300,10 @@ TEST_F(RelayTest, FailingRelaysLeaveNoThreadsOrFileDescriptorsBehind) {
   const std::size_t fds = test::openFileDescriptors();
   const std::size_t threads = test::threadCount();
   failAll(5);
-  EXPECT_EQ(test::openFileDescriptors(), fds);
-  EXPECT_EQ(test::threadCount(), threads);
+  // At most as many: a leak grows with every failed relay, while threads and sockets left by
+  // earlier tests (GLib's idle pool threads, the run the stop test abandoned) may end meanwhile.
+  EXPECT_LE(test::openFileDescriptors(), fds);
+  EXPECT_LE(test::threadCount(), threads);
 }
 
 TEST(FfmpegRelayCommand, IsTheOriginalsCommandPlusWhatJanusNeeds) {
