@@ -125,6 +125,7 @@ void Broadcast::finishStart() {
 
 void Broadcast::fail(const std::string& phase, Error error) {
   stepTimer_.cancel();
+  restoreTimer_.cancel();
   relayRunning_.reset();
   publisherAwaited_ = nullptr;
   error.message = model::redactText(error.message);
@@ -170,6 +171,7 @@ void Broadcast::stop(std::function<void()> done) {
     deferred_.post(done, done);  // nothing to undo; still answered on the next iteration
     return;
   }
+  restoreTimer_.cancel();
   setState(model::RunState::Stopping);
   event("broadcast_stopping");
   undoAll([this, done](std::vector<Error> failures) {

@@ -41,6 +41,10 @@ struct BroadcastOptions {
   Milliseconds pollInterval{200};
   Milliseconds obsTimeout{20000};        // to connect to OBS, and for its stream to start or stop
   Milliseconds publisherTimeout{30000};  // for the room's publisher to appear
+  // A restore that failed (Janus refused a recreate, a room not ours is not back yet) is tried
+  // again after this, doubling up to restoreRetryMax, until it succeeds or the broadcast stops.
+  Milliseconds restoreRetry{2000};
+  Milliseconds restoreRetryMax{30000};
 };
 
 struct Backends {
@@ -69,7 +73,7 @@ class Broadcast {
   // Janus came back after the session was lost (it may have restarted and forgotten
   // everything): a running broadcast is retrying until what it created is there again — the
   // mountpoint (same id and ports, so a relay keeps feeding it), the room, the watcher; a room
-  // flow then waits for its publisher to publish again.
+  // flow then waits for its publisher to publish again. A failed restore is tried again.
   void restore();
 
   const std::string& id() const noexcept { return id_; }
@@ -113,9 +117,10 @@ class Broadcast {
   void pollMedia(Next next, std::int64_t startedUs, std::int64_t freshSinceUs);
   void janusHealth(HealthReport report, std::function<void(HealthReport)> done);
   void adoptWatcher(std::unique_ptr<janus::RoomWatcher> watcher);
+  void runRestore();
   void restoreMountpoint(Next next);
   void restoreRoom(Next next);
-  // A restore step failed: the broadcast stays retrying, and says why.
+  // A restore step failed: the broadcast stays retrying, says why, and tries again later.
   void restoreFailed(const Error& error);
 
   GRef<GMainContext> context_;
@@ -136,6 +141,8 @@ class Broadcast {
   bool forwardLive_ = false;   // result_.forward's forwarders exist in Janus
   bool reforwarding_ = false;  // a forward after a republish is in flight
   Source stepTimer_;
+  Source restoreTimer_;           // the next restore attempt, after one failed
+  Milliseconds restoreDelay_{0};  // before that attempt; grows with each failure
   Deferred deferred_;
   std::function<void()> startDone_;
   std::int64_t startedUs_ = 0;

@@ -3,6 +3,8 @@
 // sending to the same ports, so a mountpoint recreated with its id and ports is fed again at
 // once; a room flow gets its room and watcher back and forwards the publisher when it
 // publishes again (its WebRTC session died with Janus too).
+#include <algorithm>
+
 #include "core/log.hpp"
 #include "janus/errors.hpp"
 #include "json/writer.hpp"
@@ -17,10 +19,17 @@ void Broadcast::restore() {
   if (result_.state != model::RunState::Running && result_.state != model::RunState::Retrying) {
     return;  // a start in progress fails (and undoes itself) on its own lost requests
   }
+  restoreTimer_.cancel();  // Janus is back again: start over, without waiting
+  restoreDelay_ = Milliseconds{0};
   event("janus_restored");
   setState(model::RunState::Retrying);
+  runRestore();
+}
+
+void Broadcast::runRestore() {
   restoreMountpoint([this] {
     restoreRoom([this] {
+      restoreDelay_ = Milliseconds{0};
       // A room flow runs again once its publisher is forwarded again (onPublished).
       if (!fromRoom(request_) && result_.state == model::RunState::Retrying &&
           (!relay_ || relay_->state() == model::RunState::Running)) {
@@ -31,9 +40,22 @@ void Broadcast::restore() {
 }
 
 void Broadcast::restoreFailed(const Error& error) {
-  GST_WARNING("broadcast %s: restoring after Janus came back failed: %s", id_.c_str(),
-              error.message.c_str());
+  restoreDelay_ = restoreDelay_.count() == 0
+                      ? options_.restoreRetry
+                      : std::min(restoreDelay_ * 2, options_.restoreRetryMax);
+  GST_WARNING("broadcast %s: restoring after Janus came back failed (again in %lld ms): %s",
+              id_.c_str(), static_cast<long long>(restoreDelay_.count()), error.message.c_str());
   if (observer_.onError) observer_.onError(id_, "restore", error);
+  restoreTimer_ = Source::timeout(
+      context_.get(), restoreDelay_,
+      [this] {
+        if (result_.state == model::RunState::Retrying) {
+          event("restore_retry");
+          runRestore();
+        }
+        return false;
+      },
+      "su-broadcast-restore-retry");
 }
 
 void Broadcast::restoreMountpoint(Next next) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "janus/streaming.hpp"
 #include "obs/bridge.hpp"
 #include "support/janus_test.hpp"
@@ -704,7 +706,8 @@ TEST_F(OrchestratorTest, AFailureInTheRoomFlowUndoesWhatWasDone) {
 }
 
 TEST_F(OrchestratorTest,
-       AfterJanusRestartsARoomBroadcastGetsItsRoomBackAndForwardsTheReturningPublisher) {
+       AfterJanusRestartsARoomBroadcastRetriesUntilItsRoomIsBackAndForwardsTheReturningPublisher) {
+  makeOrchestrator({.mediaTimeout = 15s, .restoreRetry = 300ms, .restoreRetryMax = 600ms});
   std::optional<Result<model::BroadcastResult>> started;
   orchestrator->start(
       request(R"({"source_kind":"videoroom","broadcast_id":"phoenix","room_id":4606,
@@ -721,8 +724,19 @@ TEST_F(OrchestratorTest,
   publisher.reset();
   ASSERT_TRUE(janus->restart());
   ASSERT_TRUE(runUntil([&] { return listener.restored > 0; }, 15s));
+  // Janus refuses the room at first: the broadcast says so and tries again until it takes it.
+  failingVideoRoom->failEnsure = true;
   orchestrator->janusRestored();  // what the service does when its session is restored
+  const auto restoreErrors = [&] {
+    return std::count_if(errors.begin(), errors.end(),
+                         [](const auto& error) { return error.first == "restore"; });
+  };
+  ASSERT_TRUE(runUntil([&] { return restoreErrors() >= 3; }, 15s));
+  EXPECT_TRUE(hasEvent("phoenix", "restore_retry"));
+  EXPECT_EQ(orchestrator->result("phoenix")->state, RunState::Retrying);
+  failingVideoRoom->failEnsure = false;
   ASSERT_TRUE(runUntil([&] { return hasEvent("phoenix", "room_watched_again"); }, 15s));
+  const auto errorsOnceRestored = restoreErrors();
   EXPECT_TRUE(hasEvent("phoenix", "mountpoint_recreated"));
   EXPECT_TRUE(hasEvent("phoenix", "room_recreated"));
   EXPECT_EQ(orchestrator->result("phoenix")->state, RunState::Retrying);
@@ -733,6 +747,8 @@ TEST_F(OrchestratorTest,
   EXPECT_TRUE(hasEvent("phoenix", "forward_restored"));
   EXPECT_TRUE(mediaFresh(*streaming, 9625, 2));
   EXPECT_TRUE(viewerDecodes(9625));
+
+  EXPECT_EQ(restoreErrors(), errorsOnceRestored) << "no retry once restored";
 
   EXPECT_EQ(stop("phoenix").state, RunState::Stopped);
   EXPECT_TRUE(mountpointsInJanus().empty());
