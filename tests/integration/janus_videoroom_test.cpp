@@ -113,7 +113,7 @@ class RtpForwardTest : public VideoRoomTest {
     VideoRoomTest::SetUp();
     if (HasFatalFailure()) return;
     ASSERT_TRUE(ensure(room(kRoom)).ok());
-    auto publisherHandle = attach(kVideoRoomPlugin);
+    publisherHandle = attach(kVideoRoomPlugin);
     ASSERT_TRUE(publisherHandle);
     publisher = std::make_unique<test::VideoRoomPublisher>(context(), publisherHandle);
     auto published =
@@ -178,7 +178,31 @@ class RtpForwardTest : public VideoRoomTest {
   std::uint16_t audioPort = 0;
   std::uint16_t videoPort = 0;
   std::uint16_t videoRtcpPort = 0;
+  std::shared_ptr<Handle> publisherHandle;
 };
+
+TEST_F(RtpForwardTest, ARoomWatcherSeesThePublisherAndItsLeavingAndAMissingRoomFailsClearly) {
+  auto missing = wait<std::unique_ptr<RoomWatcher>>(
+      [&](auto done) { videoroom->watch(4299, std::nullopt, done); });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(isPluginError(missing.error(), kVideoRoomNoSuchRoom)) << missing.error().message;
+
+  auto watched = wait<std::unique_ptr<RoomWatcher>>(
+      [&](auto done) { videoroom->watch(kRoom, std::nullopt, done); });
+  ASSERT_TRUE(watched.ok()) << watched.error().message;
+  std::unique_ptr<RoomWatcher> watcher = std::move(watched).value();
+  const RoomPublisher* present = watcher->find(kPublisher);
+  ASSERT_NE(present, nullptr) << "a publisher already in the room is listed on joining";
+  EXPECT_EQ(present->streams.size(), 2u);
+  std::vector<std::int64_t> gone;
+  watcher->setHandlers({.onUnpublished = [&](std::int64_t id) { gone.push_back(id); }});
+
+  // The publisher closes its page: its handle goes, and it leaves the room.
+  ASSERT_TRUE(wait<void>([&](auto done) { publisherHandle->detach(done); }).ok());
+  ASSERT_TRUE(runUntil([&] { return !gone.empty(); }, 10s));
+  EXPECT_EQ(gone, std::vector<std::int64_t>{kPublisher});
+  EXPECT_EQ(watcher->find(kPublisher), nullptr);
+}
 
 TEST_F(RtpForwardTest, APublishersStreamsReachTheMountPointUntilTheForwardStops) {
   ASSERT_FALSE(publisher->audioMid().empty());
