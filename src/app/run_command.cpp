@@ -44,12 +44,17 @@ const std::string kUsage =
     "  --status-every MS refresh the status this often (default 1000 on a terminal, else\n"
     "                    10000)\n"
     "  --media-timeout MS how long the start may wait for media (default 20000)\n"
+    "  --cleanup-wait MS when Janus cannot be reached at the stop, how long to wait for it\n"
+    "                    to come back and finish the cleanup (default 30000)\n"
     "  --no-local-janus  demo: never start a Janus; fail if none answers\n"
     "Exit status: 0 stopped cleanly, 1 the broadcast failed or Janus could not be reached,\n"
     "2 wrong arguments or an invalid request.\n";
 
-const std::vector<OptionSpec> kOptions = withJanusOptions(
-    {{"admin-key"}, {"status-every"}, {"media-timeout"}, {"no-local-janus", false}});
+const std::vector<OptionSpec> kOptions = withJanusOptions({{"admin-key"},
+                                                           {"status-every"},
+                                                           {"media-timeout"},
+                                                           {"cleanup-wait"},
+                                                           {"no-local-janus", false}});
 
 // The port of a ws:// URL on this machine: where a Janus of our own could listen.
 std::optional<std::uint16_t> loopbackPort(const std::string& url) {
@@ -137,6 +142,12 @@ int runRun(int argc, char** argv) {
     auto ms = milliseconds(*arguments, "media-timeout");
     if (!ms) return failUsage("--media-timeout takes milliseconds (100..3600000)", kUsage.c_str());
     options.broadcast.mediaTimeout = *ms;
+  }
+  Milliseconds cleanupWait(30000);
+  if (arguments->has("cleanup-wait")) {
+    auto ms = milliseconds(*arguments, "cleanup-wait");
+    if (!ms) return failUsage("--cleanup-wait takes milliseconds (100..3600000)", kUsage.c_str());
+    cleanupWait = *ms;
   }
   options.janus = janusSessionOptions(*arguments);
   const std::string url = options.janus.url;
@@ -228,6 +239,23 @@ int runRun(int argc, char** argv) {
     request->broadcastId = "run-" + std::string(uuid.get()).substr(0, 8);
   }
   id = request->broadcastId;
+  // After a stop or a failed start: when Janus could not be reached to undo everything, waits
+  // for it to come back (the session reconnects by itself, and the orchestrator then finishes
+  // the cleanup). False if it gave up.
+  auto awaitCleanup = [&] {
+    if (!service->orchestrator()->cleanupPending(*id)) return true;
+    board.say("Janus cannot be reached to finish the cleanup: waiting up to " +
+              std::to_string(cleanupWait.count()) +
+              " ms for it to come back (Ctrl-C again quits at once)");
+    bool gaveUp = false;
+    Source deadline = Source::timeout(context.get(), cleanupWait, [&] {
+      gaveUp = true;
+      return false;
+    });
+    while (!gaveUp && service->orchestrator()->cleanupPending(*id))
+      g_main_context_iteration(context.get(), TRUE);
+    return !gaveUp;
+  };
   board.say("starting " + std::string(model::nameOf(request->sourceKind)) + " broadcast " + *id +
             " on " + url);
   auto started = context.wait<model::BroadcastResult>(
@@ -237,13 +265,20 @@ int runRun(int argc, char** argv) {
     if (stopRequested) {
       while (!finished)
         g_main_context_iteration(context.get(), TRUE);
+      if (!awaitCleanup()) {
+        return fail(kExitFailure,
+                    "stopped before it ran; gave up waiting for Janus: it keeps what the "
+                    "broadcast had set up");
+      }
       board.say("stopped before it ran; Janus is as it was");
       return kExitOk;
     }
+    const bool undone = awaitCleanup();
     return fail(kExitFailure,
                 "the broadcast did not start: " +
                     (started->error ? started->error->message : std::string("unknown error")) +
-                    " (everything it had set up was undone)");
+                    (undone ? " (everything it had set up was undone)"
+                            : " (Janus keeps what it had set up: it could not be reached)"));
   }
   board.say("running: " + describe(*started, url));
   if (started->mountpoint) {
@@ -271,7 +306,7 @@ int runRun(int argc, char** argv) {
     g_main_context_iteration(context.get(), TRUE);
   status.cancel();
   board.clear();
-
+  const bool gaveUp = !awaitCleanup();
   int exitStatus = kExitOk;
   if (auto result = service->orchestrator()->result(*id); result && result->error) {
     board.say(std::string(stopRequested ? "stopped with errors: " : "failed: ") +
@@ -280,6 +315,7 @@ int runRun(int argc, char** argv) {
   } else {
     board.say("stopped; Janus is as it was");
   }
+  if (gaveUp) board.say("gave up waiting for Janus: it keeps what this broadcast set up");
   service.reset();
   if (localJanus) {
     localJanus.reset();

@@ -39,4 +39,14 @@ inline bool isPluginError(const Error& error, int code) {
   return error.is(janusPluginErrorDomain(), code);
 }
 
+// Janus could not be asked (no session, the connection or session went, no answer): whatever
+// the request was about is as it was, or may be — asking again later is the way to know.
+inline bool isUnreachable(const Error& error) {
+  const GQuark domain = errorDomainOf(JanusError{});
+  return error.is(domain, static_cast<int>(JanusError::NotConnected)) ||
+         error.is(domain, static_cast<int>(JanusError::Timeout)) ||
+         error.is(domain, static_cast<int>(JanusError::ConnectionLost)) ||
+         error.is(domain, static_cast<int>(JanusError::SessionLost));
+}
+
 }  // namespace su::janus

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/log.hpp"
+#include "janus/errors.hpp"
 #include "json/writer.hpp"
 #include "model/redaction.hpp"
 #include "orchestrator/broadcast_steps.hpp"
@@ -50,8 +51,10 @@ Broadcast::Broadcast(GMainContext* context, std::string id, model::BroadcastRequ
 Broadcast::~Broadcast() {
   *alive_ = false;
   if (!lifecycle_.empty()) {
-    GST_WARNING("broadcast %s destroyed while holding %zu resources (not stopped)", id_.c_str(),
-                lifecycle_.names().size());
+    GST_WARNING(
+        "broadcast %s destroyed with %zu cleanup step(s) not done (not stopped, or "
+        "Janus not reachable since)",
+        id_.c_str(), lifecycle_.names().size());
   }
 }
 
@@ -145,15 +148,40 @@ void Broadcast::fail(const std::string& phase, Error error) {
 void Broadcast::undoAll(std::function<void(std::vector<Error>)> done) {
   std::weak_ptr<bool> alive = alive_;
   lifecycle_.closeAll(
-      [alive, done](std::vector<Error> failures) {
-        if (!alive.expired()) done(std::move(failures));
+      [this, alive, done](std::vector<Error> failures) {
+        if (alive.expired()) return;
+        if (!lifecycle_.empty()) {
+          event("cleanup_pending",
+                details(json::ObjectWriter().set(
+                    "steps", static_cast<std::int64_t>(lifecycle_.names().size()))));
+        }
+        done(std::move(failures));
       },
       [this, alive](const std::string& what, const std::string& kind, const Result<void>& outcome) {
         if (!alive.expired() && outcome) {
           event(kind.empty() ? "janus_resource_closed" : kind,
                 details(json::ObjectWriter().set("what", what)));
         }
-      });
+      },
+      // Janus did not answer: what it holds is still there, undone when it is back (restore).
+      janus::isUnreachable);
+}
+
+void Broadcast::retryCleanup() {
+  if (lifecycle_.empty() || cleaningUp_) return;
+  cleaningUp_ = true;
+  event("cleanup_retry");
+  undoAll([this](std::vector<Error> failures) {
+    cleaningUp_ = false;
+    for (const Error& failure : failures) {
+      if (observer_.onError) observer_.onError(id_, "cleanup", failure);
+    }
+    // Still unreachable: the next restore tries again. Refused for good: reported above.
+    if (!lifecycle_.empty() || !failures.empty()) return;
+    event("cleanup_completed");
+    // A stop's only error is its cleanup's, done now; a failed start keeps the reason it failed.
+    if (result_.state == model::RunState::Stopped) result_.error.reset();
+  });
 }
 
 void Broadcast::stop(std::function<void()> done) {
@@ -180,6 +208,10 @@ void Broadcast::stop(std::function<void()> done) {
       for (const Error& failure : failures) {
         if (observer_.onError) observer_.onError(id_, "cleanup", failure);
         message += " " + failure.message + ";";
+      }
+      if (!lifecycle_.empty()) {
+        message +=
+            " " + std::to_string(lifecycle_.names().size()) + " will be retried when Janus is back";
       }
       result_.error = model::ResultError::from(
           Error{failures.front().domain, failures.front().code, message, {}});

@@ -74,12 +74,15 @@ class Broadcast {
   // everything): a running broadcast is retrying until what it created is there again — the
   // mountpoint (same id and ports, so a relay keeps feeding it), the room, the watcher; a room
   // flow then waits for its publisher to publish again. A failed restore is tried again.
+  // A stopped or failed broadcast whose cleanup could not reach Janus runs it again instead.
   void restore();
 
   const std::string& id() const noexcept { return id_; }
   const model::BroadcastResult& result() const;
   // Starting, running or retrying: holding resources.
   bool active() const noexcept;
+  // Stopped or failed, with cleanup steps Janus was not there for: undone at the next restore().
+  bool cleanupPending() const noexcept { return !active() && (!lifecycle_.empty() || cleaningUp_); }
 
   Broadcast(const Broadcast&) = delete;
   Broadcast& operator=(const Broadcast&) = delete;
@@ -91,8 +94,10 @@ class Broadcast {
   void event(const std::string& name, json::Value details = {});
   // A step failed: undo everything, then report the broadcast failed.
   void fail(const std::string& phase, Error error);
-  // Runs every closer (reporting each as an event), then `done` with what failed.
+  // Runs every closer (reporting each as an event), then `done` with what failed; the ones
+  // Janus was unreachable for stay registered (cleanup_pending).
   void undoAll(std::function<void(std::vector<Error>)> done);
+  void retryCleanup();
   void finishStart();
 
   // Still the start this callback belongs to (not destroyed, stopped or failed meanwhile).
@@ -140,6 +145,7 @@ class Broadcast {
   std::function<void(const janus::RoomPublisher&)> publisherAwaited_;
   bool forwardLive_ = false;   // result_.forward's forwarders exist in Janus
   bool reforwarding_ = false;  // a forward after a republish is in flight
+  bool cleaningUp_ = false;    // a retried cleanup is in flight
   Source stepTimer_;
   Source restoreTimer_;           // the next restore attempt, after one failed
   Milliseconds restoreDelay_{0};  // before that attempt; grows with each failure

@@ -16,6 +16,10 @@
 namespace su::orchestrator {
 
 void Broadcast::restore() {
+  if (cleanupPending()) {
+    retryCleanup();
+    return;
+  }
   if (result_.state != model::RunState::Running && result_.state != model::RunState::Retrying) {
     return;  // a start in progress fails (and undoes itself) on its own lost requests
   }

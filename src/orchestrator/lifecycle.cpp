@@ -15,42 +15,52 @@ std::vector<std::string> Lifecycle::names() const {
   return names;
 }
 
-namespace {
-
-struct Closing {
-  std::vector<Lifecycle::Entry> remaining;  // the next is at the back
+struct Lifecycle::Closing {
+  std::vector<Entry> remaining;  // the next is at the back
+  std::vector<Entry> kept;       // the last added first
   std::vector<Error> failures;
   std::function<void(std::vector<Error>)> done;
-  Lifecycle::Progress progress;
+  Progress progress;
+  Keep keep;
+  Lifecycle* owner;
+  std::weak_ptr<bool> ownerAlive;
 };
 
-void closeNext(std::shared_ptr<Closing> closing) {
+void Lifecycle::closeNext(std::shared_ptr<Closing> closing) {
   if (closing->remaining.empty()) {
+    if (!closing->kept.empty() && !closing->ownerAlive.expired()) {
+      std::vector<Entry>& closers = closing->owner->closers_;
+      closers.insert(closers.begin(), std::make_move_iterator(closing->kept.rbegin()),
+                     std::make_move_iterator(closing->kept.rend()));
+    }
     auto done = std::move(closing->done);
     done(std::move(closing->failures));
     return;
   }
-  Lifecycle::Entry entry = std::move(closing->remaining.back());
+  auto entry = std::make_shared<Entry>(std::move(closing->remaining.back()));
   closing->remaining.pop_back();
-  entry.closer([closing, what = entry.what, kind = entry.kind](Result<void> outcome) {
+  entry->closer([closing, entry](Result<void> outcome) {
     if (!outcome) {
+      if (closing->keep && closing->keep(outcome.error())) closing->kept.push_back(*entry);
       Error failure = outcome.error();
-      failure.message = what + ": " + failure.message;
+      failure.message = entry->what + ": " + failure.message;
       closing->failures.push_back(std::move(failure));
     }
-    if (closing->progress) closing->progress(what, kind, outcome);
+    if (closing->progress) closing->progress(entry->what, entry->kind, outcome);
     closeNext(closing);
   });
 }
 
-}  // namespace
-
-void Lifecycle::closeAll(std::function<void(std::vector<Error>)> done, Progress progress) {
+void Lifecycle::closeAll(std::function<void(std::vector<Error>)> done, Progress progress,
+                         Keep keep) {
   auto closing = std::make_shared<Closing>();
   closing->remaining = std::move(closers_);
   closers_.clear();
   closing->done = std::move(done);
   closing->progress = std::move(progress);
+  closing->keep = std::move(keep);
+  closing->owner = this;
+  closing->ownerAlive = alive_;
   closeNext(std::move(closing));
 }
 

@@ -1,8 +1,11 @@
 // What a broadcast set up, and how to undo it (the original's lifecycle manager, fixed): closers
 // run last-first; a failing closer does not stop the others; every failure is reported together.
+// A closer that failed in a way worth another try (Janus unreachable: the thing is still there)
+// can be kept for the next closeAll.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +26,13 @@ class Lifecycle {
   };
   using Progress = std::function<void(const std::string& what, const std::string& kind,
                                       const Result<void>& outcome)>;
+  // Whether a closer that failed with this error is kept, to run again at the next closeAll.
+  using Keep = std::function<bool(const Error&)>;
+
+  Lifecycle() = default;
+  Lifecycle(const Lifecycle&) = delete;
+  Lifecycle& operator=(const Lifecycle&) = delete;
+  ~Lifecycle() { *alive_ = false; }
 
   // `kind` says what sort of thing it undoes, for whoever reports progress.
   void add(std::string what, Closer closer, std::string kind = {});
@@ -31,11 +41,17 @@ class Lifecycle {
   std::vector<std::string> names() const;
 
   // Runs and forgets every closer, the last added first. `done` gets one error per closer that
-  // failed, each message prefixed with what it was closing (none: everything closed).
-  void closeAll(std::function<void(std::vector<Error>)> done, Progress progress = {});
+  // failed, each message prefixed with what it was closing (none: everything closed); the ones
+  // `keep` accepts are registered again, in their order, before `done` is called.
+  void closeAll(std::function<void(std::vector<Error>)> done, Progress progress = {},
+                Keep keep = {});
 
  private:
+  struct Closing;
+  static void closeNext(std::shared_ptr<Closing> closing);
+
   std::vector<Entry> closers_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace su::orchestrator

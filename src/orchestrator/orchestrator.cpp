@@ -55,6 +55,9 @@ void BroadcastOrchestrator::start(model::BroadcastRequest request,
     return;
   }
   Entry& entry = broadcasts_[id];
+  if (entry.broadcast && entry.broadcast->cleanupPending()) {
+    leftovers_.push_back(std::move(entry.broadcast));
+  }
   entry.broadcast = std::make_unique<Broadcast>(context_.get(), id, std::move(request), backends_,
                                                 options_, observer_);
   entry.waiting.push_back(std::move(done));
@@ -72,8 +75,11 @@ void BroadcastOrchestrator::start(model::BroadcastRequest request,
 
 void BroadcastOrchestrator::janusRestored() {
   GST_INFO("Janus is back: restoring %zu broadcasts", broadcasts_.size());
+  std::erase_if(leftovers_, [](const auto& leftover) { return !leftover->cleanupPending(); });
   for (auto& [id, entry] : broadcasts_)
     entry.broadcast->restore();
+  for (auto& leftover : leftovers_)
+    leftover->restore();
 }
 
 void BroadcastOrchestrator::stop(const std::string& id, Callback<model::BroadcastResult> done) {
@@ -116,6 +122,11 @@ std::optional<model::BroadcastResult> BroadcastOrchestrator::result(const std::s
   return it->second.broadcast->result();
 }
 
+bool BroadcastOrchestrator::cleanupPending(const std::string& id) const {
+  auto it = broadcasts_.find(id);
+  return it != broadcasts_.end() && it->second.broadcast->cleanupPending();
+}
+
 std::vector<model::BroadcastResult> BroadcastOrchestrator::list() const {
   std::vector<model::BroadcastResult> results;
   for (const auto& [id, entry] : broadcasts_)
@@ -132,6 +143,10 @@ void BroadcastOrchestrator::health(std::function<void(AggregateHealth)> done) {
     } else if (entry.broadcast->result().state == model::RunState::Failed) {
       ++aggregate->failed;
     }
+    if (entry.broadcast->cleanupPending()) ++aggregate->cleanupPending;
+  }
+  for (const auto& leftover : leftovers_) {
+    if (leftover->cleanupPending()) ++aggregate->cleanupPending;
   }
   aggregate->active = static_cast<int>(checked.size());
   if (checked.empty()) {

@@ -18,6 +18,7 @@ struct AggregateHealth {
   bool healthy = true;  // every active broadcast healthy
   int active = 0;
   int failed = 0;
+  int cleanupPending = 0;  // stopped or failed, with steps to undo when Janus is back
   std::vector<std::pair<std::string, HealthReport>> broadcasts;
 };
 
@@ -36,9 +37,12 @@ class BroadcastOrchestrator {
   void stopAll(std::function<void()> done);
   std::optional<model::BroadcastResult> result(const std::string& id) const;
   std::vector<model::BroadcastResult> list() const;
+  // Stopped or failed, with steps Janus could not be reached for (done when it is back).
+  bool cleanupPending(const std::string& id) const;
   void health(std::function<void(AggregateHealth)> done);
   // Janus is back after the session was lost: every running broadcast restores what Janus may
-  // have forgotten (see Broadcast::restore). The service calls it from the session's listener.
+  // have forgotten, and every stopped one with cleanup pending undoes what is left (see
+  // Broadcast::restore). The service calls it from the session's listener.
   void janusRestored();
 
   BroadcastOrchestrator(const BroadcastOrchestrator&) = delete;
@@ -57,6 +61,8 @@ class BroadcastOrchestrator {
   BroadcastOptions options_;
   Observer observer_;
   std::map<std::string, Entry> broadcasts_;
+  // Broadcasts whose id was started again while their cleanup waited for Janus.
+  std::vector<std::unique_ptr<Broadcast>> leftovers_;
   Deferred deferred_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -176,6 +176,7 @@ json::Value healthToJson(const orchestrator::AggregateHealth& health,
   out.set("healthy", health.healthy)
       .set("active", static_cast<std::int64_t>(health.active))
       .set("failed", static_cast<std::int64_t>(health.failed))
+      .set("cleanup_pending", static_cast<std::int64_t>(health.cleanupPending))
       .set("broadcasts", json::arrayOf(broadcasts));
   // Sources and errors are masked already; this masks anything that slipped through.
   return json::Value::of(model::redacted(out.node().get()));

@@ -14,6 +14,7 @@
 #include "support/obs_server.hpp"
 #include "support/rtmp_server.hpp"
 #include "support/rtsp_server.hpp"
+#include "support/tcp_proxy.hpp"
 
 namespace su::orchestrator {
 namespace {
@@ -370,6 +371,64 @@ TEST_F(OrchestratorTest, AUriBroadcastAndALegacyExternalOneOverFfmpegReachAViewe
   EXPECT_TRUE(viewerDecodes(9622));
   EXPECT_EQ(stop("legacy-1").state, RunState::Stopped);
   EXPECT_TRUE(mountpointsInJanus().empty());
+}
+
+TEST_F(OrchestratorTest, ACleanupJanusCouldNotBeReachedForIsDoneWhenItIsBack) {
+  // The orchestrator's session goes through a proxy that can cut the network; Janus itself runs
+  // on, keeping what was created (the test's own session is direct, to look).
+  test::TcpProxy proxy(janus->port());
+  auto created =
+      janus::Session::create(context(), {.url = "ws://127.0.0.1:" + std::to_string(proxy.port()),
+                                         .reconnectBackoff = {.initial = 100ms, .max = 300ms}});
+  ASSERT_TRUE(created.ok());
+  std::unique_ptr<janus::Session> cutSession = std::move(created).value();
+  test::RecordingListener cutListener;
+  cutSession->addListener(&cutListener);
+  ASSERT_TRUE(wait<void>([&](auto done) { cutSession->connect(done); }).ok());
+  auto client = wait<std::unique_ptr<janus::StreamingClient>>(
+      [&](auto done) { janus::StreamingClient::attach(*cutSession, done); });
+  ASSERT_TRUE(client.ok());
+  std::unique_ptr<janus::StreamingClient> cutStreaming = std::move(client).value();
+  orchestrator = std::make_unique<BroadcastOrchestrator>(
+      context(), Backends{.streaming = *cutStreaming, .relays = *realRelays},
+      BroadcastOptions{.mediaTimeout = 15s}, observer);
+  const auto pattern = [&](std::int64_t mountpointId) {
+    return request(R"({"source_kind":"test_pattern","broadcast_id":"cut-1","mountpoint_spec":)" +
+                   mountpoint(mountpointId, janus->streamingAdminKey()) + "}");
+  };
+  ASSERT_EQ(start(pattern(9627)).state, RunState::Running);
+
+  proxy.cut();
+  ASSERT_TRUE(runUntil([&] { return !cutListener.lost.empty(); }, 10s));
+  const auto stopped = stop("cut-1");
+  EXPECT_EQ(stopped.state, RunState::Stopped);
+  ASSERT_TRUE(stopped.error);
+  EXPECT_NE(stopped.error->message.find("1 will be retried when Janus is back"), std::string::npos)
+      << stopped.error->message;
+  EXPECT_TRUE(hasEvent("cut-1", "cleanup_pending"));
+  EXPECT_EQ(mountpointsInJanus(), std::vector<std::int64_t>{9627}) << "Janus still has it";
+  auto health = wait<AggregateHealth>(
+      [&](auto done) { orchestrator->health([done](AggregateHealth h) { done(std::move(h)); }); });
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->cleanupPending, 1);
+
+  // The network is back, and the same id is started again before the restore comes round: the
+  // old broadcast's cleanup is kept apart from the new one's.
+  proxy.resume();
+  ASSERT_TRUE(runUntil([&] { return cutListener.restored > 0; }, 10s));
+  ASSERT_EQ(start(pattern(9628)).state, RunState::Running);
+  orchestrator->janusRestored();
+  ASSERT_TRUE(runUntil([&] { return hasEvent("cut-1", "cleanup_completed"); }, 10s));
+  EXPECT_EQ(mountpointsInJanus(), std::vector<std::int64_t>{9628});
+  health = wait<AggregateHealth>(
+      [&](auto done) { orchestrator->health([done](AggregateHealth h) { done(std::move(h)); }); });
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->cleanupPending, 0);
+  EXPECT_TRUE(health->healthy);
+
+  EXPECT_EQ(stop("cut-1").state, RunState::Stopped);
+  EXPECT_TRUE(mountpointsInJanus().empty());
+  orchestrator.reset();  // before the session it uses
 }
 
 TEST_F(OrchestratorTest, DestroyingTheOrchestratorStopsEveryBroadcastAndLeavesJanusClean) {

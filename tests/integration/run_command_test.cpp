@@ -12,6 +12,7 @@
 #include "support/media_sources.hpp"
 #include "support/process.hpp"
 #include "support/service_process.hpp"
+#include "support/tcp_proxy.hpp"
 
 namespace su::test {
 namespace {
@@ -57,6 +58,56 @@ TEST_F(RunCommandTest, ARequestRunsWithLiveStatusUntilSigtermThenJanusIsAsItWas)
             std::string::npos);
   EXPECT_EQ(log.find("run-secret-9701"), std::string::npos) << "secrets never show";
   EXPECT_EQ(log.find(janus->streamingAdminKey()), std::string::npos);
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
+}
+
+TEST_F(RunCommandTest, AStopWhileJanusCannotBeReachedWaitsForItToComeBackToCleanUp) {
+  // `run` reaches Janus through a proxy that can cut the network; Janus itself runs on.
+  TcpProxy proxy(janus->port());
+  const std::string url = "ws://127.0.0.1:" + std::to_string(proxy.port());
+  const auto requestFor = [&](std::int64_t id) {
+    return R"({"source_kind":"test_pattern","broadcast_id":"cut-)" + std::to_string(id) +
+           R"(","mountpoint_spec":{"id":)" + std::to_string(id) + R"(,"secret":"run-secret-)" +
+           std::to_string(id) + R"(","admin_key":")" + janus->streamingAdminKey() +
+           R"(","media":[{"type":"audio","codec":"opus"},{"type":"video","codec":"h264"}]}})";
+  };
+
+  // Janus does not come back in time: it says so, exits 1, and Janus keeps the mountpoint.
+  TempFile first(requestFor(9703));
+  launch({first.path(), "--janus-url", url, "--cleanup-wait", "500"});
+  ASSERT_TRUE(logShows("running: mountpoint 9703")) << run.logTail();
+  proxy.cut();
+  run.signal(SIGTERM);
+  ASSERT_TRUE(runUntil([&] { return !run.running(); }, 20s)) << run.logTail();
+  EXPECT_EQ(run.interrupt(1s), 1);
+  std::string log = run.logTail(1 << 20);
+  EXPECT_NE(log.find("Janus cannot be reached to finish the cleanup: waiting up to 500 ms"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("gave up waiting for Janus: it keeps what this broadcast set up"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(mountpointIds(*streaming), std::vector<std::int64_t>{9703});
+  ASSERT_TRUE(wait<janus::Removal>([&](auto done) {
+                streaming->destroy(9703, "run-secret-9703", false, done);
+              }).ok());
+
+  // Janus comes back while it waits: the cleanup is finished, and it exits 0.
+  proxy.resume();
+  TempFile second(requestFor(9704));
+  launch({second.path(), "--janus-url", url});
+  ASSERT_TRUE(logShows("running: mountpoint 9704")) << run.logTail();
+  proxy.cut();
+  run.signal(SIGTERM);
+  ASSERT_TRUE(logShows("Janus cannot be reached to finish the cleanup")) << run.logTail();
+  EXPECT_EQ(mountpointIds(*streaming), std::vector<std::int64_t>{9704}) << "Janus still has it";
+  proxy.resume();
+  ASSERT_TRUE(logShows("cleanup_completed")) << run.logTail();
+  ASSERT_TRUE(runUntil([&] { return !run.running(); }, 20s)) << run.logTail();
+  EXPECT_EQ(run.interrupt(1s), 0);
+  log = run.logTail(1 << 20);
+  EXPECT_NE(log.find("stopped; Janus is as it was"), std::string::npos) << log;
+  EXPECT_EQ(log.find("run-secret-9704"), std::string::npos) << "secrets never show";
   EXPECT_TRUE(mountpointIds(*streaming).empty());
 }
 

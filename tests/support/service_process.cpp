@@ -72,10 +72,11 @@ bool ServiceProcess::writeConfig(const std::string& templatePath, const std::str
 bool ServiceProcess::start(const std::vector<std::string>& argv, std::uint16_t port,
                            std::chrono::milliseconds timeout) {
   GUnique<GError> error;
+  const std::string log = dir_ + "/" + name_ + ".log";
+  std::ofstream(log, std::ios::trunc);  // a second start's log is its own (GLib only opens it)
   auto launcher = GRef<GObject>::adopt(
       G_OBJECT(g_subprocess_launcher_new(GSubprocessFlags(G_SUBPROCESS_FLAGS_STDERR_MERGE))));
-  g_subprocess_launcher_set_stdout_file_path(G_SUBPROCESS_LAUNCHER(launcher.get()),
-                                             (dir_ + "/" + name_ + ".log").c_str());
+  g_subprocess_launcher_set_stdout_file_path(G_SUBPROCESS_LAUNCHER(launcher.get()), log.c_str());
   for (const auto& [name, value] : environment_) {
     g_subprocess_launcher_setenv(G_SUBPROCESS_LAUNCHER(launcher.get()), name.c_str(), value.c_str(),
                                  TRUE);
@@ -109,6 +110,10 @@ void ServiceProcess::kill() {
   g_subprocess_send_signal(process_.get(), SIGKILL);
   g_subprocess_wait(process_.get(), nullptr, nullptr);
   process_.reset();
+}
+
+void ServiceProcess::signal(int signum) {
+  if (process_) g_subprocess_send_signal(process_.get(), signum);
 }
 
 std::optional<int> ServiceProcess::interrupt(std::chrono::milliseconds timeout, int signum) {

@@ -52,6 +52,39 @@ TEST_F(LifecycleTest, ClosesLastFirstContinuesPastFailuresAndReportsThemAll) {
   EXPECT_TRUE(lifecycle.empty());
 }
 
+TEST_F(LifecycleTest, ClosersThatFailedInAWayWorthRetryingAreKeptForTheNextClose) {
+  const GQuark unreachable = g_quark_from_static_string("unreachable");
+  Lifecycle lifecycle;
+  std::vector<std::string> ran;
+  bool reachable = false;
+  auto closer = [&](std::string name) {
+    return [&, name](Lifecycle::Done done) {
+      ran.push_back(name);
+      if (reachable || name == "relay") return done(Result<void>());
+      done(Error{unreachable, 1, "no answer", {}});
+    };
+  };
+  lifecycle.add("mountpoint", closer("mountpoint"));
+  lifecycle.add("room", closer("room"));
+  lifecycle.add("relay", closer("relay"));
+  const auto keep = [&](const Error& error) { return error.domain == unreachable; };
+
+  std::optional<std::vector<Error>> failures;
+  lifecycle.closeAll([&](std::vector<Error> errors) { failures = std::move(errors); }, {}, keep);
+  ASSERT_TRUE(failures);
+  EXPECT_EQ(failures->size(), 2u);
+  EXPECT_EQ(lifecycle.names(), (std::vector<std::string>{"mountpoint", "room"}));
+
+  reachable = true;
+  ran.clear();
+  failures.reset();
+  lifecycle.closeAll([&](std::vector<Error> errors) { failures = std::move(errors); }, {}, keep);
+  ASSERT_TRUE(failures);
+  EXPECT_TRUE(failures->empty());
+  EXPECT_EQ(ran, (std::vector<std::string>{"room", "mountpoint"})) << "still last-first";
+  EXPECT_TRUE(lifecycle.empty());
+}
+
 TEST_F(LifecycleTest, NothingToCloseIsDoneAtOnce) {
   Lifecycle lifecycle;
   bool done = false;
