@@ -244,9 +244,10 @@ int runRun(int argc, char** argv) {
   // the cleanup). False if it gave up.
   auto awaitCleanup = [&] {
     if (!service->orchestrator()->cleanupPending(*id)) return true;
+    const auto ms = cleanupWait.count();
     board.say("Janus cannot be reached to finish the cleanup: waiting up to " +
-              std::to_string(cleanupWait.count()) +
-              " ms for it to come back (Ctrl-C again quits at once)");
+              (ms % 1000 ? std::to_string(ms) + " ms" : std::to_string(ms / 1000) + " s") +
+              " for it to come back (Ctrl-C again quits at once)");
     bool gaveUp = false;
     Source deadline = Source::timeout(context.get(), cleanupWait, [&] {
       gaveUp = true;

@@ -99,7 +99,8 @@ TEST_F(RunCommandTest, AStopWhileJanusCannotBeReachedWaitsForItToComeBackToClean
   ASSERT_TRUE(logShows("running: mountpoint 9704")) << run.logTail();
   proxy.cut();
   run.signal(SIGTERM);
-  ASSERT_TRUE(logShows("Janus cannot be reached to finish the cleanup")) << run.logTail();
+  ASSERT_TRUE(logShows("Janus cannot be reached to finish the cleanup: waiting up to 30 s"))
+      << run.logTail();
   EXPECT_EQ(mountpointIds(*streaming), std::vector<std::int64_t>{9704}) << "Janus still has it";
   proxy.resume();
   ASSERT_TRUE(logShows("cleanup_completed")) << run.logTail();
