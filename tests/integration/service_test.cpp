@@ -52,6 +52,7 @@ TEST_F(ServiceTest, StartsFromJsonReportsHealthWithoutSecretsAndStopsByIdAndAll)
   ASSERT_TRUE(health.ok());
   const std::string text = health->toString();
   EXPECT_NE(text.find(R"("healthy":true)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("active":2,"failed":0,"cleanup_pending":0)"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("broadcast_id":"svc-1")"), std::string::npos);
   EXPECT_NE(text.find(R"("bitrate_kbps":)"), std::string::npos);
   EXPECT_NE(text.find(R"("age_ms":)"), std::string::npos);
