@@ -77,6 +77,7 @@ std::vector<std::string> StatusBoard::render(const model::BroadcastResult& resul
     head += *report.health.obsStreaming ? "  OBS streaming" : "  OBS not streaming";
   }
   head += report.health.healthy ? "  healthy" : "  UNHEALTHY";
+  if (report.health.janusError) head += "  (Janus: " + *report.health.janusError + ")";
   lines.push_back(head);
 
   std::map<std::string, const supervisor::TrackStats*> relayed;

@@ -200,6 +200,7 @@ BroadcastHealth readHealth(json::ObjectReader& reader) {
   health.relayState = readEnum<RunState>(reader, "relay_state");
   health.obsStreaming = reader.boolean("obs_streaming");
   health.forwarding = reader.boolean("forwarding");
+  health.janusError = reader.string("janus_error");
   health.checkedAtMs = reader.integer("checked_at_ms");
   reader.rejectUnknownFields();
   return health;
@@ -211,6 +212,7 @@ json::ObjectWriter writeHealth(const BroadcastHealth& health) {
   if (health.relayState) out.set("relay_state", nameOf(*health.relayState));
   out.set("obs_streaming", health.obsStreaming)
       .set("forwarding", health.forwarding)
+      .set("janus_error", health.janusError)
       .set("checked_at_ms", health.checkedAtMs);
   return out;
 }

@@ -96,6 +96,7 @@ struct BroadcastHealth {
   std::optional<RunState> relayState;
   std::optional<bool> obsStreaming;
   std::optional<bool> forwarding;  // videoroom, browser_webrtc: the publisher's forward is live
+  std::optional<std::string> janusError;    // why Janus's view (media) is missing: unreachable...
   std::optional<std::int64_t> checkedAtMs;  // Unix time in milliseconds
 
   GRef<JsonNode> toJson() const;

@@ -509,6 +509,7 @@ void Broadcast::janusHealth(HealthReport report, std::function<void(HealthReport
       [this, alive, done, report, running, relayOk](Result<janus::MountPointInfo> info) mutable {
         if (alive.expired()) return;
         bool fresh = static_cast<bool>(info);
+        if (!info) report.health.janusError = model::redactText(info.error().message);
         if (info) {
           for (const janus::MountPointMedia& media : info->media) {
             if (media.type == model::MediaType::Data) continue;

@@ -400,6 +400,15 @@ TEST_F(OrchestratorTest, ACleanupJanusCouldNotBeReachedForIsDoneWhenItIsBack) {
 
   proxy.cut();
   ASSERT_TRUE(runUntil([&] { return !cutListener.lost.empty(); }, 10s));
+  auto health = wait<AggregateHealth>(
+      [&](auto done) { orchestrator->health([done](AggregateHealth h) { done(std::move(h)); }); });
+  ASSERT_TRUE(health.ok());
+  ASSERT_EQ(health->broadcasts.size(), 1u);
+  EXPECT_FALSE(health->healthy) << "Janus cannot say whether media arrives";
+  const auto& janusError = health->broadcasts[0].second.health.janusError;
+  ASSERT_TRUE(janusError);
+  EXPECT_FALSE(janusError->empty());
+
   const auto stopped = stop("cut-1");
   EXPECT_EQ(stopped.state, RunState::Stopped);
   ASSERT_TRUE(stopped.error);
@@ -407,7 +416,7 @@ TEST_F(OrchestratorTest, ACleanupJanusCouldNotBeReachedForIsDoneWhenItIsBack) {
       << stopped.error->message;
   EXPECT_TRUE(hasEvent("cut-1", "cleanup_pending"));
   EXPECT_EQ(mountpointsInJanus(), std::vector<std::int64_t>{9627}) << "Janus still has it";
-  auto health = wait<AggregateHealth>(
+  health = wait<AggregateHealth>(
       [&](auto done) { orchestrator->health([done](AggregateHealth h) { done(std::move(h)); }); });
   ASSERT_TRUE(health.ok());
   EXPECT_EQ(health->cleanupPending, 1);

@@ -318,6 +318,7 @@ TEST(ModelRoundTrip, BroadcastResultWithEverySection) {
                                   .media = {MediaHealth{.mid = "a", .ageMs = 12, .fresh = true}},
                                   .relayState = RunState::Running,
                                   .obsStreaming = false,
+                                  .janusError = "Janus is not connected",
                                   .checkedAtMs = 1764158400000};
   result.note = "forwarding";
   result.error = ResultError{.domain = "su-janus-error", .code = 455, .message = "gone"};
