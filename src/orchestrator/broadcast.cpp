@@ -241,8 +241,7 @@ void Broadcast::provisionMountpoint(Next next) {
     if (!starting(alive)) {
       // Interrupted meanwhile: whatever Janus created is this broadcast's to undo.
       if (!alive.expired() && created && request_.ownedByApp) {
-        backends_.streaming.destroy(created->id, request_.mountpointSpec->secret, false,
-                                    [](Result<janus::Removal>) {});
+        mountpointDestroyer(created->id)([](Result<void>) {});
       }
       return;
     }
@@ -254,19 +253,22 @@ void Broadcast::provisionMountpoint(Next next) {
         .id = created->id, .created = true, .media = created->ports, .raw = created->raw};
     event("mountpoint_created", details(json::ObjectWriter().set("id", created->id)));
     if (request_.ownedByApp) {
-      const std::int64_t id = created->id;
-      const auto secret = request_.mountpointSpec->secret;
-      const bool permanent = request_.mountpointSpec->permanent.value_or(false);
-      janus::StreamingBackend& streaming = backends_.streaming;
-      lifecycle_.add("destroy mountpoint " + std::to_string(id), [&streaming, id, secret,
-                                                                  permanent](Lifecycle::Done done) {
-        streaming.destroy(id, secret, permanent, [done](Result<janus::Removal> removed) {
-          done(removed ? Result<void>() : removed.error());
-        });
-      });
+      lifecycle_.add("destroy mountpoint " + std::to_string(created->id),
+                     mountpointDestroyer(created->id));
     }
     next();
   });
+}
+
+Lifecycle::Closer Broadcast::mountpointDestroyer(std::int64_t id) const {
+  janus::StreamingBackend& streaming = backends_.streaming;
+  const auto secret = request_.mountpointSpec->secret;
+  const bool permanent = request_.mountpointSpec->permanent.value_or(false);
+  return [&streaming, id, secret, permanent](Lifecycle::Done done) {
+    streaming.destroy(id, secret, permanent, [done](Result<janus::Removal> removed) {
+      done(removed ? Result<void>() : removed.error());
+    });
+  };
 }
 
 // --- the relay --------------------------------------------------------------------------------

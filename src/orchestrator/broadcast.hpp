@@ -104,6 +104,10 @@ class Broadcast {
   bool starting(const std::weak_ptr<bool>& alive) const;
 
   void provisionMountpoint(Next next);
+  // Destroy what this broadcast created, with the secret and permanence it was created with:
+  // the lifecycle's closers, and the undo of a late success after a stop.
+  Lifecycle::Closer mountpointDestroyer(std::int64_t id) const;
+  Lifecycle::Closer roomDestroyer() const;
   void ensureRoom(Next next);
   void watchRoom(Next next);
   void awaitPublisher(Next next);

@@ -98,11 +98,7 @@ void Broadcast::restoreMountpoint(Next next) {
               if (alive.expired()) return;
               if (!active()) {
                 // Stopped meanwhile, its cleanup done: this one is left to undo.
-                if (created && request_.ownedByApp) {
-                  backends_.streaming.destroy(id, request_.mountpointSpec->secret,
-                                              request_.mountpointSpec->permanent.value_or(false),
-                                              [](Result<janus::Removal>) {});
-                }
+                if (created && request_.ownedByApp) mountpointDestroyer(id)([](Result<void>) {});
                 return;
               }
               if (!created) {
@@ -150,9 +146,7 @@ void Broadcast::restoreRoom(Next next) {
         if (!active()) {
           // Stopped meanwhile, its cleanup done: a room made now is left to undo.
           if (ensured && ensured->created && result_.room->created && request_.ownedByApp) {
-            backends_.videoroom->destroy(room, request_.roomSpec->secret,
-                                         request_.roomSpec->permanent.value_or(false),
-                                         [](Result<janus::Removal>) {});
+            roomDestroyer()([](Result<void>) {});
           }
           return;
         }

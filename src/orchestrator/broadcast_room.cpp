@@ -62,15 +62,8 @@ void Broadcast::ensureRoom(Next next) {
     });
     return;
   }
-  janus::VideoRoomBackend& videoroom = *backends_.videoroom;
-  const auto secret = request_.roomSpec->secret;
-  const bool permanent = request_.roomSpec->permanent.value_or(false);
-  auto destroy = [&videoroom, room, secret, permanent](Lifecycle::Done done) {
-    videoroom.destroy(room, secret, permanent, [done](Result<janus::Removal> removed) {
-      done(removed ? Result<void>() : removed.error());
-    });
-  };
-  videoroom.ensure(
+  const Lifecycle::Closer destroy = roomDestroyer();
+  backends_.videoroom->ensure(
       *request_.roomSpec, [this, alive, room, destroy, next](Result<janus::RoomEnsured> ensured) {
         const bool ours = ensured && ensured->created && request_.ownedByApp;
         if (!starting(alive)) {
@@ -88,6 +81,18 @@ void Broadcast::ensureRoom(Next next) {
         if (ours) lifecycle_.add("destroy room " + std::to_string(room), destroy);
         next();
       });
+}
+
+Lifecycle::Closer Broadcast::roomDestroyer() const {
+  janus::VideoRoomBackend& videoroom = *backends_.videoroom;
+  const std::int64_t room = roomId();
+  const auto secret = request_.roomSpec->secret;
+  const bool permanent = request_.roomSpec->permanent.value_or(false);
+  return [&videoroom, room, secret, permanent](Lifecycle::Done done) {
+    videoroom.destroy(room, secret, permanent, [done](Result<janus::Removal> removed) {
+      done(removed ? Result<void>() : removed.error());
+    });
+  };
 }
 
 void Broadcast::watchRoom(Next next) {
