@@ -54,7 +54,7 @@ Broadcast::~Broadcast() {
     GST_WARNING(
         "broadcast %s destroyed with %zu cleanup step(s) not done (not stopped, or "
         "Janus not reachable since)",
-        id_.c_str(), lifecycle_.names().size());
+        id_.c_str(), lifecycle_.size());
   }
 }
 
@@ -151,9 +151,8 @@ void Broadcast::undoAll(std::function<void(std::vector<Error>)> done) {
       [this, alive, done](std::vector<Error> failures) {
         if (alive.expired()) return;
         if (!lifecycle_.empty()) {
-          event("cleanup_pending",
-                details(json::ObjectWriter().set(
-                    "steps", static_cast<std::int64_t>(lifecycle_.names().size()))));
+          event("cleanup_pending", details(json::ObjectWriter().set(
+                                       "steps", static_cast<std::int64_t>(lifecycle_.size()))));
         }
         done(std::move(failures));
       },
@@ -210,8 +209,7 @@ void Broadcast::stop(std::function<void()> done) {
         message += " " + failure.message + ";";
       }
       if (!lifecycle_.empty()) {
-        message +=
-            " " + std::to_string(lifecycle_.names().size()) + " will be retried when Janus is back";
+        message += " " + std::to_string(lifecycle_.size()) + " will be retried when Janus is back";
       }
       result_.error = model::ResultError::from(
           Error{failures.front().domain, failures.front().code, message, {}});

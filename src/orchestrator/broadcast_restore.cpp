@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "janus/errors.hpp"
 #include "json/writer.hpp"
+#include "model/redaction.hpp"
 #include "orchestrator/broadcast.hpp"
 #include "orchestrator/broadcast_steps.hpp"
 
@@ -48,7 +49,8 @@ void Broadcast::restoreFailed(const Error& error) {
                       ? options_.restoreRetry
                       : std::min(restoreDelay_ * 2, options_.restoreRetryMax);
   GST_WARNING("broadcast %s: restoring after Janus came back failed (again in %lld ms): %s",
-              id_.c_str(), static_cast<long long>(restoreDelay_.count()), error.message.c_str());
+              id_.c_str(), static_cast<long long>(restoreDelay_.count()),
+              model::redactText(error.message).c_str());
   if (observer_.onError) observer_.onError(id_, "restore", error);
   restoreTimer_ = Source::timeout(
       context_.get(), restoreDelay_,

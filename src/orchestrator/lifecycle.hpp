@@ -37,6 +37,7 @@ class Lifecycle {
   // `kind` says what sort of thing it undoes, for whoever reports progress.
   void add(std::string what, Closer closer, std::string kind = {});
   bool empty() const noexcept { return closers_.empty(); }
+  std::size_t size() const noexcept { return closers_.size(); }
   // What is registered, in the order it was set up.
   std::vector<std::string> names() const;
 
