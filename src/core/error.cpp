@@ -9,6 +9,10 @@ Error Error::fromGError(const GError* error) {
   return Error{error->domain, error->code, error->message ? error->message : "", {}};
 }
 
+Error cancelledError() {
+  return Error{G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled", {}};
+}
+
 bool Error::isCancelled() const {
   return is(G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }

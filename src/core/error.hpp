@@ -40,6 +40,9 @@ struct Error {
   GError* toGError() const;
 };
 
+// G_IO_ERROR_CANCELLED: what an operation cancelled by its owner completes with (built here only).
+Error cancelledError();
+
 // Each area declares `GQuark errorDomainOf(ItsCodeEnum)` next to its code enum; makeError finds
 // it by argument-dependent lookup, so codes can never be paired with the wrong domain.
 template <typename Code>

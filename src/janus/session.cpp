@@ -23,10 +23,6 @@ GQuark janusPluginErrorDomain() {
 
 namespace {
 
-Error cancelled() {
-  return Error{G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled", {}};
-}
-
 const char* stringMember(JsonObject* object, const char* key) {
   JsonNode* node = object ? json_object_get_member(object, key) : nullptr;
   if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING) {
@@ -92,7 +88,11 @@ Result<std::unique_ptr<Session>> Session::create(GMainContext* context, SessionO
 }
 
 Session::Session(GMainContext* context, SessionOptions options)
-    : context_(GRef<GMainContext>::ref(context)), options_(std::move(options)), deferred_(context) {
+    : context_(GRef<GMainContext>::ref(context)),
+      options_(std::move(options)),
+      requests_(context, "Janus",
+                [](std::string message) { return makeError(JanusError::Timeout, message); }),
+      deferred_(context) {
   std::random_device random;
   char prefix[17];
   g_snprintf(prefix, sizeof prefix, "%08x%08x", random(), random());
@@ -116,9 +116,9 @@ Session::~Session() {
   for (const auto& weak : handles_) {
     if (auto handle = weak.lock()) handle->session_ = nullptr;
   }
-  failAll(cancelled());
+  requests_.failAll(cancelledError());
   if (connectDone_) {
-    take(connectDone_)(cancelled());
+    take(connectDone_)(cancelledError());
   }
   socket_.reset();
 }
@@ -133,12 +133,12 @@ void Session::removeListener(SessionListener* listener) {
 
 void Session::connect(Callback<void> done) {
   if (ready()) {
-    deferred_.post([done] { done(Result<void>()); }, [done] { done(cancelled()); });
+    deferred_.post([done] { done(Result<void>()); }, [done] { done(cancelledError()); });
     return;
   }
   if (connectDone_) {
     const Error busy = makeError(JanusError::NotConnected, "connect() is already in progress");
-    deferred_.post([done, busy] { done(busy); }, [done] { done(cancelled()); });
+    deferred_.post([done, busy] { done(busy); }, [done] { done(cancelledError()); });
     return;
   }
   connectDone_ = std::move(done);
@@ -149,7 +149,7 @@ void Session::destroy(Callback<void> done) {
   keepalive_.cancel();
   if (!ready()) {
     socket_->close();
-    deferred_.post([done] { done(Result<void>()); }, [done] { done(cancelled()); });
+    deferred_.post([done] { done(Result<void>()); }, [done] { done(cancelledError()); });
     return;
   }
   destroying_ = true;
@@ -177,14 +177,14 @@ void Session::request(std::string_view type, json::ObjectWriter fields, std::uin
   const bool needsSession = type != "create";
   std::optional<Error> refusal;
   if (destroying_ && type != "destroy") {
-    refusal = cancelled();
+    refusal = cancelledError();
   } else if (!socket_->isOpen()) {
     refusal = makeError(JanusError::NotConnected, "not connected to Janus at " + options_.url);
   } else if (needsSession && !ready()) {
     refusal = makeError(JanusError::NotConnected, "no Janus session (lost, not restored yet)");
   }
   if (refusal) {
-    deferred_.post([done, error = *refusal] { done(error); }, [done] { done(cancelled()); });
+    requests_.refuse(std::move(done), *refusal);
     return;
   }
 
@@ -197,46 +197,11 @@ void Session::request(std::string_view type, json::ObjectWriter fields, std::uin
   GRef<JsonNode> message = fields.node();
   if (logs(GST_LEVEL_DEBUG)) GST_DEBUG("-> %s", redactedText(message.get()).c_str());
   if (auto sent = socket_->send(json::toString(message.get())); !sent) {
-    deferred_.post([done, error = sent.error()] { done(error); }, [done] { done(cancelled()); });
+    requests_.refuse(std::move(done), sent.error());
     return;
   }
-
-  const Milliseconds limit = timeout.value_or(options_.requestTimeout);
-  Pending& pending = pending_[transaction];
-  pending.expect = expect;
-  pending.what = std::move(what);
-  pending.done = std::move(done);
-  pending.timer = Source::timeout(
-      context_.get(), limit,
-      [this, transaction, limit] {
-        auto it = pending_.find(transaction);
-        std::string text = "Janus did not answer " + it->second.what + " within " +
-                           std::to_string(limit.count()) + " ms";
-        if (lastMalformed_) text += " (it sent a malformed message: " + *lastMalformed_ + ")";
-        complete(transaction, makeError(JanusError::Timeout, text));
-        return false;
-      },
-      "su-janus-request-timeout");
-}
-
-void Session::complete(const std::string& transaction, Result<GRef<JsonNode>> result) {
-  auto it = pending_.find(transaction);
-  if (it == pending_.end()) return;
-  Pending pending = std::move(it->second);
-  pending_.erase(it);
-  pending.timer.cancel();
-  pending.done(std::move(result));
-}
-
-void Session::failAll(const Error& error) {
-  std::weak_ptr<bool> alive = alive_;
-  std::map<std::string, Pending> pending = std::move(pending_);
-  pending_.clear();
-  for (auto& [transaction, request] : pending) {
-    request.timer.cancel();
-    request.done(error);
-    if (alive.expired() && !error.isCancelled()) return;
-  }
+  requests_.add(transaction, std::move(what), expect, timeout.value_or(options_.requestTimeout),
+                std::move(done));
 }
 
 void Session::onSocketOpen() {
@@ -266,7 +231,7 @@ void Session::createSession() {
 
 void Session::sessionReady(std::uint64_t id) {
   sessionId_ = id;
-  lastMalformed_.reset();
+  requests_.clearMalformed();
   GST_INFO("Janus session %" G_GUINT64_FORMAT " on %s", id, options_.url.c_str());
   if (options_.keepaliveInterval.count() > 0) {
     keepalive_ = Source::timeout(
@@ -338,7 +303,7 @@ void Session::onSocketClosed(const Error& error) {
   const Error lost =
       makeError(JanusError::ConnectionLost, "connection to Janus lost: " + error.message);
   std::weak_ptr<bool> alive = alive_;
-  failAll(lost);
+  requests_.failAll(lost);
   if (alive.expired()) return;
   if (connectDone_) {
     take(connectDone_)(
@@ -355,7 +320,7 @@ void Session::sessionGone(const Error& reason) {
   keepalive_.cancel();
   sessionId_ = 0;
   std::weak_ptr<bool> alive = alive_;
-  failAll(reason);
+  requests_.failAll(reason);
   if (alive.expired()) return;
   listeners_.notify(alive_, [&](SessionListener& l) { l.onSessionLost(reason); });
   if (alive.expired()) return;
@@ -365,8 +330,9 @@ void Session::sessionGone(const Error& reason) {
 void Session::onSocketMessage(std::string_view text) {
   auto parsed = json::parse(text, {.maxBytes = options_.maxMessageSize, .maxDepth = 64});
   if (!parsed || !JSON_NODE_HOLDS_OBJECT(parsed->get())) {
-    lastMalformed_ = parsed ? std::string("not a JSON object") : parsed.error().message;
-    GST_WARNING("ignoring a malformed message from Janus: %s", lastMalformed_->c_str());
+    requests_.noteMalformed(parsed ? std::string("not a JSON object") : parsed.error().message);
+    GST_WARNING("ignoring a malformed message from Janus: %s",
+                requests_.lastMalformed()->c_str());
     return;
   }
   JsonNode* node = parsed->get();
@@ -374,34 +340,33 @@ void Session::onSocketMessage(std::string_view text) {
   JsonObject* message = json_node_get_object(node);
   const char* type = stringMember(message, "janus");
   if (!type) {
-    lastMalformed_ = "a message without \"janus\"";
+    requests_.noteMalformed("a message without \"janus\"");
     GST_WARNING("ignoring a message from Janus without \"janus\"");
     return;
   }
   const std::string kind = type;
   const char* transaction = stringMember(message, "transaction");
-  auto pending = transaction ? pending_.find(transaction) : pending_.end();
+  const Expect* expect = transaction ? requests_.tagOf(transaction) : nullptr;
 
-  if (pending != pending_.end()) {
-    const Expect expect = pending->second.expect;
+  if (expect) {
     if (kind == "error") {
       JsonObject* error = objectMember(message, "error");
       const int code = static_cast<int>(integerMember(error, "code").value_or(0));
       const char* reason = stringMember(error, "reason");
       Error failure{janusCoreErrorDomain(),
                     code,
-                    "Janus refused " + pending->second.what + ": " +
+                    "Janus refused " + *requests_.whatOf(transaction) + ": " +
                         (reason ? reason : "no reason given") + " (error " + std::to_string(code) +
                         ")",
                     {}};
       std::weak_ptr<bool> alive = alive_;
-      complete(transaction, failure);
+      requests_.complete(transaction, failure);
       if (!alive.expired() && code == kCoreSessionNotFound) sessionGone(failure);
       return;
     }
-    const bool done = kind == "success" || (kind == "ack" && expect == Expect::Ack) ||
-                      (kind == "event" && expect == Expect::PluginReply);
-    if (done) complete(transaction, GRef<JsonNode>::ref(node));
+    const bool done = kind == "success" || (kind == "ack" && *expect == Expect::Ack) ||
+                      (kind == "event" && *expect == Expect::PluginReply);
+    if (done) requests_.complete(transaction, GRef<JsonNode>::ref(node));
     return;  // an "ack" before an asynchronous plugin event: keep waiting
   }
 
@@ -483,7 +448,7 @@ bool Handle::failIfDetached(Callback<T>& done) {
       makeError(JanusError::NotConnected, session_ ? "the " + shortPluginName(plugin_) +
                                                          " handle is not attached (session lost?)"
                                                    : "the Janus session is gone");
-  deferred_.post([done, error] { done(error); }, [done] { done(cancelled()); });
+  deferred_.post([done, error] { done(error); }, [done] { done(cancelledError()); });
   return true;
 }
 

@@ -25,6 +25,7 @@
 #include "core/backoff.hpp"
 #include "core/callbacks.hpp"
 #include "core/main_context.hpp"
+#include "core/request_table.hpp"
 #include "janus/errors.hpp"
 #include "json/value.hpp"
 #include "json/writer.hpp"
@@ -106,21 +107,12 @@ class Session {
     Ack,          // "ack" (keepalive, trickle)
     PluginReply,  // "success" with plugindata, or "ack" then "event"
   };
-  struct Pending {
-    Expect expect;
-    std::string what;  // for messages: "create", "streaming info"...
-    Callback<GRef<JsonNode>> done;
-    Source timer;
-  };
-
   Session(GMainContext* context, SessionOptions options);
   // Sends a Janus request; `done` gets the whole reply message, or the error.
   void request(std::string_view type, json::ObjectWriter fields, std::uint64_t handleId,
                Expect expect, std::string what, std::optional<Milliseconds> timeout,
                Callback<GRef<JsonNode>> done);
   std::string nextTransaction();
-  void complete(const std::string& transaction, Result<GRef<JsonNode>> result);
-  void failAll(const Error& error);
 
   void onSocketOpen();
   void onSocketMessage(std::string_view text);
@@ -140,14 +132,14 @@ class Session {
   std::uint64_t sessionId_ = 0;
   bool destroying_ = false;
   std::optional<Callback<void>> connectDone_;
-  std::map<std::string, Pending> pending_;
+  // By transaction; `what` is "create", "streaming info"...
+  RequestTable<GRef<JsonNode>, Expect> requests_;
   std::vector<std::weak_ptr<Handle>> handles_;
   ListenerList<SessionListener> listeners_;
   Source keepalive_;
   Deferred deferred_;
   std::string transactionPrefix_;
   std::uint64_t transactionCounter_ = 0;
-  std::optional<std::string> lastMalformed_;  // explains timeouts after garbage from the server
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -171,7 +171,7 @@ void RoomWatcher::join(std::int64_t room, const std::optional<std::string>& pin,
       .set("pin", pin);
   std::weak_ptr<bool> alive = alive_;
   handle_->message(join.node(), [this, alive, done](Result<PluginReply> reply) {
-    if (alive.expired()) return done(Error{G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled", {}});
+    if (alive.expired()) return done(cancelledError());
     if (!reply) return done(reply.error());
     auto publishers = parsePublishers(reply->data);
     if (!publishers) return done(publishers.error());

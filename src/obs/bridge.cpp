@@ -16,10 +16,6 @@ namespace {
 constexpr const char* kStarted = "OBS_WEBSOCKET_OUTPUT_STARTED";
 constexpr const char* kStopped = "OBS_WEBSOCKET_OUTPUT_STOPPED";
 
-Error cancelled() {
-  return Error{G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled", {}};
-}
-
 bool isStatus(const Error& error, int code) {
   return error.is(obsRequestErrorDomain(), code);
 }
@@ -60,7 +56,7 @@ Bridge::~Bridge() {
   if (waiter_) {
     auto done = std::move(waiter_->done);
     waiter_.reset();
-    done(cancelled());
+    done(cancelledError());
   }
 }
 
@@ -74,7 +70,7 @@ void Bridge::configureCustomRtmp(std::string server, std::string key, Callback<v
       "SetStreamServiceSettings", json::Value::of(data.node()),
       [this, alive, server, key, done](Result<json::Value> set) {
         if (!set || alive.expired()) {
-          done(set ? Result<void>(cancelled()) : Result<void>(set.error()));
+          done(set ? Result<void>(cancelledError()) : Result<void>(set.error()));
           return;
         }
         client_.request(
@@ -115,7 +111,7 @@ void Bridge::connectAndStart(Callback<void> done) {
   std::weak_ptr<bool> alive = alive_;
   client_.connect([this, alive, done](Result<void> connected) {
     if (!connected || alive.expired()) {
-      done(connected ? Result<void>(cancelled()) : connected);
+      done(connected ? Result<void>(cancelledError()) : connected);
       return;
     }
     start(done);
@@ -165,7 +161,7 @@ void Bridge::await(std::string state, std::string what, Callback<void> done) {
   if (waiter_) {
     const Error busy =
         makeError(BridgeError::StateTimeout, "another start or stop is still waiting for OBS");
-    deferred_.post([done, busy] { done(busy); }, [done] { done(cancelled()); });
+    deferred_.post([done, busy] { done(busy); }, [done] { done(cancelledError()); });
     return;
   }
   waiter_.emplace();

@@ -34,10 +34,6 @@ enum Op {
 constexpr int kRpcVersion = 1;
 constexpr int kCloseAuthenticationFailed = 4009;
 
-Error cancelled() {
-  return Error{G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled", {}};
-}
-
 std::string sha256Base64(std::string_view text) {
   GChecksum* checksum = g_checksum_new(G_CHECKSUM_SHA256);
   g_checksum_update(checksum, reinterpret_cast<const guchar*>(text.data()),
@@ -144,14 +140,16 @@ Result<std::unique_ptr<Client>> Client::create(GMainContext* context, ClientOpti
 Client::Client(GMainContext* context, ClientOptions options)
     : context_(GRef<GMainContext>::ref(context)),
       options_(std::move(options)),
+      requests_(context, "OBS",
+                [](std::string message) { return makeError(ObsError::Timeout, message); }),
       deferred_(context) {}
 
 Client::~Client() {
   *alive_ = false;
   closed_ = true;
-  failAll(cancelled());
+  requests_.failAll(cancelledError());
   if (connectDone_) {
-    take(connectDone_)(cancelled());
+    take(connectDone_)(cancelledError());
   }
   socket_.reset();
 }
@@ -166,12 +164,12 @@ void Client::removeListener(Listener* listener) {
 
 void Client::connect(Callback<void> done) {
   if (identified_) {
-    deferred_.post([done] { done(Result<void>()); }, [done] { done(cancelled()); });
+    deferred_.post([done] { done(Result<void>()); }, [done] { done(cancelledError()); });
     return;
   }
   if (connectDone_) {
     const Error busy = makeError(ObsError::NotConnected, "connect() is already in progress");
-    deferred_.post([done, busy] { done(busy); }, [done] { done(cancelled()); });
+    deferred_.post([done, busy] { done(busy); }, [done] { done(cancelledError()); });
     return;
   }
   closed_ = false;
@@ -184,12 +182,12 @@ void Client::close() {
   identified_ = false;
   handshakeTimer_.cancel();
   socket_->close();
-  failAll(makeError(ObsError::NotConnected, "the connection to OBS was closed"));
+  requests_.failAll(makeError(ObsError::NotConnected, "the connection to OBS was closed"));
   if (connectDone_) {
     auto done = take(connectDone_);
     deferred_.post(
         [done] { done(makeError(ObsError::NotConnected, "the connection to OBS was closed")); },
-        [done] { done(cancelled()); });
+        [done] { done(cancelledError()); });
   }
 }
 
@@ -268,46 +266,14 @@ void Client::send(int op, json::ObjectWriter data, std::string what, Millisecond
     }
   }
   if (refusal) {
-    deferred_.post([done, error = *refusal] { done(error); }, [done] { done(cancelled()); });
+    requests_.refuse(std::move(done), *refusal);
     return;
   }
-  Pending& pending = pending_[id];
-  pending.what = what;
-  pending.done = std::move(done);
-  pending.timer = Source::timeout(
-      context_.get(), timeout,
-      [this, id, what, timeout] {
-        std::string text =
-            "OBS did not answer " + what + " within " + std::to_string(timeout.count()) + " ms";
-        if (lastMalformed_) text += " (it sent a malformed message: " + *lastMalformed_ + ")";
-        complete(id, makeError(ObsError::Timeout, text));
-        return false;
-      },
-      "su-obs-request-timeout");
-}
-
-void Client::complete(const std::string& id, Result<GRef<JsonNode>> result) {
-  auto it = pending_.find(id);
-  if (it == pending_.end()) return;
-  Pending pending = std::move(it->second);
-  pending_.erase(it);
-  pending.timer.cancel();
-  pending.done(std::move(result));
-}
-
-void Client::failAll(const Error& error) {
-  std::weak_ptr<bool> alive = alive_;
-  std::map<std::string, Pending> pending = std::move(pending_);
-  pending_.clear();
-  for (auto& [id, request] : pending) {
-    request.timer.cancel();
-    request.done(error);
-    if (alive.expired() && !error.isCancelled()) return;
-  }
+  requests_.add(id, std::move(what), {}, timeout, std::move(done));
 }
 
 void Client::onSocketOpen() {
-  lastMalformed_.reset();
+  requests_.clearMalformed();
   // The server speaks first (Hello); it must also finish identifying in time.
   handshakeTimer_ = Source::timeout(
       context_.get(), options_.connectTimeout,
@@ -348,8 +314,8 @@ void Client::onSocketMessage(std::string_view text) {
   const gint64 op = message ? message->integer("op").value_or(-1) : -1;
   auto d = message ? message->object("d") : std::nullopt;
   if (op < 0 || !d) {
-    lastMalformed_ = !parsed ? parsed.error().message : "a message without op and d";
-    GST_WARNING("ignoring a malformed message from OBS: %s", lastMalformed_->c_str());
+    requests_.noteMalformed(!parsed ? parsed.error().message : "a message without op and d");
+    GST_WARNING("ignoring a malformed message from OBS: %s", requests_.lastMalformed()->c_str());
     return;
   }
   GST_LOG("<- op %" G_GINT64_FORMAT, op);
@@ -363,7 +329,7 @@ void Client::onSocketMessage(std::string_view text) {
     case kEvent: {
       const auto type = d->string("eventType");
       if (!type) {
-        lastMalformed_ = "an event without eventType";
+        requests_.noteMalformed("an event without eventType");
         GST_WARNING("ignoring an event without eventType");
         return;
       }
@@ -375,16 +341,16 @@ void Client::onSocketMessage(std::string_view text) {
     case kRequestResponse:
     case kRequestBatchResponse: {
       const auto id = d->string("requestId");
-      if (!id || !pending_.contains(*id)) {
+      if (!id || !requests_.contains(*id)) {
         GST_WARNING("ignoring a response to an unknown request %s", id ? id->c_str() : "(none)");
         return;
       }
       JsonNode* node = json_object_get_member(json_node_get_object(parsed->get()), "d");
-      complete(*id, GRef<JsonNode>::ref(node));
+      requests_.complete(*id, GRef<JsonNode>::ref(node));
       return;
     }
     default:
-      lastMalformed_ = "unknown opcode " + std::to_string(op);
+      requests_.noteMalformed("unknown opcode " + std::to_string(op));
       GST_WARNING("ignoring a message with unknown opcode %" G_GINT64_FORMAT, op);
   }
 }
@@ -450,7 +416,7 @@ void Client::onSocketClosed(const Error& error) {
                                              closeCodeName(code) + ")");
   }
   std::weak_ptr<bool> alive = alive_;
-  failAll(makeError(ObsError::ConnectionLost, "connection to OBS lost: " + reason.message));
+  requests_.failAll(makeError(ObsError::ConnectionLost, "connection to OBS lost: " + reason.message));
   if (alive.expired()) return;
   if (fatal) {
     closed_ = true;

@@ -20,6 +20,7 @@
 #include "core/backoff.hpp"
 #include "core/callbacks.hpp"
 #include "core/main_context.hpp"
+#include "core/request_table.hpp"
 #include "json/reader.hpp"
 #include "json/value.hpp"
 #include "json/writer.hpp"
@@ -118,17 +119,9 @@ class Client {
   Client& operator=(const Client&) = delete;
 
  private:
-  struct Pending {
-    std::string what;                                  // "StartStream", "a batch of 3"
-    std::function<void(Result<GRef<JsonNode>>)> done;  // the whole "d" of the response
-    Source timer;
-  };
-
   Client(GMainContext* context, ClientOptions options);
   void send(int op, json::ObjectWriter data, std::string what, Milliseconds timeout,
             std::function<void(Result<GRef<JsonNode>>)> done);
-  void complete(const std::string& id, Result<GRef<JsonNode>> result);
-  void failAll(const Error& error);
   void handshakeFailed(Error error, bool fatal);
 
   void onSocketOpen();
@@ -140,7 +133,7 @@ class Client {
   GRef<GMainContext> context_;
   ClientOptions options_;
   std::unique_ptr<ws::Client> socket_;
-  std::map<std::string, Pending> pending_;
+  RequestTable<GRef<JsonNode>> requests_;  // by requestId; a response's whole "d"
   ListenerList<Listener> listeners_;
   std::optional<Callback<void>> connectDone_;
   Source handshakeTimer_;
@@ -149,7 +142,6 @@ class Client {
   bool everIdentified_ = false;
   bool closed_ = false;
   std::string obsWebSocketVersion_;
-  std::optional<std::string> lastMalformed_;
   std::uint64_t nextId_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

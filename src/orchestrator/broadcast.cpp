@@ -42,14 +42,14 @@ Broadcast::Broadcast(GMainContext* context, std::string id, model::BroadcastRequ
       backends_(backends),
       options_(options),
       observer_(observer),
-      deferred_(context) {
+      deferred_(context),
+      tasks_(context) {
   result_.request = request_;
   result_.broadcastId = id_;
   result_.state = model::RunState::Stopped;
 }
 
 Broadcast::~Broadcast() {
-  *alive_ = false;
   if (!lifecycle_.empty()) {
     GST_WARNING(
         "broadcast %s destroyed with %zu cleanup step(s) not done (not stopped, or "
@@ -86,6 +86,14 @@ void Broadcast::event(const std::string& name, json::Value data) {
   if (observer_.onEvent) observer_.onEvent(id_, name, data);
 }
 
+void Broadcast::reportErrors(const std::string& phase, const std::vector<Error>& errors) {
+  if (!observer_.onError) return;
+  for (const Error& error : errors)
+    observer_.onError(id_, phase, error);
+}
+
+// --- the start --------------------------------------------------------------------------------
+
 void Broadcast::start(std::function<void()> done) {
   startDone_ = std::move(done);
   startedUs_ = g_get_monotonic_time();
@@ -93,24 +101,49 @@ void Broadcast::start(std::function<void()> done) {
   setState(model::RunState::Starting);
   event("broadcast_starting",
         details(json::ObjectWriter().set("source_kind", model::nameOf(request_.sourceKind))));
-  // Each step is a no-op for the source kinds it does not concern.
-  provisionMountpoint([this] {
-    ensureRoom([this] {
-      watchRoom([this] {
-        awaitPublisher([this] {
-          startObs([this] { startRelay([this] { confirmMedia([this] { finishStart(); }); }); });
-        });
-      });
-    });
+  startTask_ = run();
+  startTask_.start(context_.get(), [this](Result<void>) {
+    if (auto finished = std::exchange(startDone_, nullptr)) finished();
   });
 }
 
-bool Broadcast::starting(const std::weak_ptr<bool>& alive) const {
-  return !alive.expired() && result_.state == model::RunState::Starting;
+Task<void> Broadcast::run() {
+  const Result<void> started = co_await startSteps();
+  if (!started) {
+    co_await failing(failedPhase_, started.error());
+    co_return {};
+  }
+  finishStart();
+  co_return {};
+}
+
+Task<void> Broadcast::startSteps() {
+  using Step = Task<void> (Broadcast::*)();
+  // A stop asked for meanwhile ends the start after the step in flight: what that step made in
+  // Janus is registered by then, and undone with the rest. The waits end at once.
+  for (Step step : {&Broadcast::provisionMountpoint, &Broadcast::ensureRoom, &Broadcast::watchRoom,
+                    &Broadcast::forwardPublisher, &Broadcast::startObs, &Broadcast::startRelay,
+                    &Broadcast::confirmMedia}) {
+    if (stopping_.fired()) co_return failure("start", stoppedWhileStarting());
+    const Result<void> done = co_await (this->*step)();
+    if (!done) co_return done;
+  }
+  co_return {};
+}
+
+Error Broadcast::failure(std::string phase, Error error) {
+  failedPhase_ =
+      error.is(errorDomainOf(BroadcastError::Stopped), static_cast<int>(BroadcastError::Stopped))
+          ? "start"
+          : std::move(phase);
+  return error;
+}
+
+Task<void> Broadcast::pause(Milliseconds interval) {
+  co_return co_await anyOf(delay(interval), failWhen<void>(stopping_, stoppedWhileStarting()));
 }
 
 void Broadcast::finishStart() {
-  stepTimer_.cancel();
   if (request_.sourceKind == model::SourceKind::FrontendOwned) {
     result_.note =
         "frontend_owned: nothing is relayed; the browser publishes by itself (to its VideoRoom, "
@@ -123,216 +156,170 @@ void Broadcast::finishStart() {
     observer_.onMetric("broadcast_start_ms", static_cast<double>(ms),
                        {{"source_kind", std::string(model::nameOf(request_.sourceKind))}});
   }
-  if (auto done = std::exchange(startDone_, nullptr)) done();
 }
 
-void Broadcast::fail(const std::string& phase, Error error) {
-  stepTimer_.cancel();
-  restoreTimer_.cancel();
-  relayRunning_.reset();
-  publisherAwaited_ = nullptr;
+// --- the end ----------------------------------------------------------------------------------
+
+Task<void> Broadcast::failing(std::string phase, Error error) {
+  stopping_.fire();
   error.message = model::redactText(error.message);
   GST_WARNING("broadcast %s: %s failed: %s", id_.c_str(), phase.c_str(), error.message.c_str());
   if (observer_.onError) observer_.onError(id_, phase, error);
   result_.error = model::ResultError::from(error);
   setState(model::RunState::Stopping);
-  undoAll([this](std::vector<Error> failures) {
-    for (const Error& failure : failures) {
-      if (observer_.onError) observer_.onError(id_, "cleanup", failure);
-    }
-    setState(model::RunState::Failed);
-    if (auto done = std::exchange(startDone_, nullptr)) done();
-  });
+  reportErrors("cleanup", errorsOf(co_await undoAll()));
+  setState(model::RunState::Failed);
+  co_return {};
 }
 
-void Broadcast::undoAll(std::function<void(std::vector<Error>)> done) {
-  std::weak_ptr<bool> alive = alive_;
-  lifecycle_.closeAll(
-      [this, alive, done](std::vector<Error> failures) {
-        if (alive.expired()) return;
-        if (!lifecycle_.empty()) {
-          event("cleanup_pending", details(json::ObjectWriter().set(
-                                       "steps", static_cast<std::int64_t>(lifecycle_.size()))));
-        }
-        done(std::move(failures));
-      },
-      [this, alive](const std::string& what, const std::string& kind, const Result<void>& outcome) {
-        if (!alive.expired() && outcome) {
+Task<std::vector<Error>> Broadcast::undoAll() {
+  auto failures = co_await lifecycle_.closeAll(
+      [this](const std::string& what, const std::string& kind, const Result<void>& outcome) {
+        if (outcome) {
           event(kind.empty() ? "janus_resource_closed" : kind,
                 details(json::ObjectWriter().set("what", what)));
         }
       },
       // Janus did not answer: what it holds is still there, undone when it is back (restore).
       janus::isUnreachable);
-}
-
-void Broadcast::retryCleanup() {
-  if (lifecycle_.empty() || cleaningUp_) return;
-  cleaningUp_ = true;
-  event("cleanup_retry");
-  undoAll([this](std::vector<Error> failures) {
-    cleaningUp_ = false;
-    for (const Error& failure : failures) {
-      if (observer_.onError) observer_.onError(id_, "cleanup", failure);
-    }
-    // Still unreachable: the next restore tries again. Refused for good: reported above.
-    if (!lifecycle_.empty() || !failures.empty()) return;
-    event("cleanup_completed");
-    // A stop's only error is its cleanup's, done now; a failed start keeps the reason it failed.
-    if (result_.state == model::RunState::Stopped) result_.error.reset();
-  });
+  if (!lifecycle_.empty()) {
+    event("cleanup_pending",
+          details(json::ObjectWriter().set("steps", static_cast<std::int64_t>(lifecycle_.size()))));
+  }
+  co_return errorsOf(std::move(failures));
 }
 
 void Broadcast::stop(std::function<void()> done) {
   if (result_.state == model::RunState::Starting) {
-    // Interrupt the start: its rollback is the stop.
+    // The start ends after the step in flight and undoes itself: that is the stop.
     auto startDone = std::exchange(startDone_, nullptr);
     startDone_ = [startDone, done] {
       if (startDone) startDone();
       done();
     };
-    fail("start", makeError(BroadcastError::Stopped, "stopped while starting"));
+    stopping_.fire();
     return;
   }
   if (!active()) {
     deferred_.post(done, done);  // nothing to undo; still answered on the next iteration
     return;
   }
-  restoreTimer_.cancel();
+  endTask_ = stopping(std::move(done));
+  endTask_.start(context_.get());
+}
+
+Task<void> Broadcast::stopping(std::function<void()> done) {
+  stopping_.fire();
   setState(model::RunState::Stopping);
   event("broadcast_stopping");
-  undoAll([this, done](std::vector<Error> failures) {
-    if (!failures.empty()) {
-      std::string message = std::to_string(failures.size()) + " cleanup step(s) failed:";
-      for (const Error& failure : failures) {
-        if (observer_.onError) observer_.onError(id_, "cleanup", failure);
-        message += " " + failure.message + ";";
-      }
-      if (!lifecycle_.empty()) {
-        message += " " + std::to_string(lifecycle_.size()) + " will be retried when Janus is back";
-      }
-      result_.error = model::ResultError::from(
-          Error{failures.front().domain, failures.front().code, message, {}});
+  const std::vector<Error> failures = errorsOf(co_await undoAll());
+  if (!failures.empty()) {
+    reportErrors("cleanup", failures);
+    std::string message = std::to_string(failures.size()) + " cleanup step(s) failed:";
+    for (const Error& failure : failures)
+      message += " " + failure.message + ";";
+    if (!lifecycle_.empty()) {
+      message += " " + std::to_string(lifecycle_.size()) + " will be retried when Janus is back";
     }
-    setState(model::RunState::Stopped);
-    event("broadcast_stopped");
-    done();
-  });
+    result_.error = model::ResultError::from(
+        Error{failures.front().domain, failures.front().code, message, {}});
+  }
+  setState(model::RunState::Stopped);
+  event("broadcast_stopped");
+  done();
+  co_return {};
 }
 
 // --- the mountpoint ---------------------------------------------------------------------------
 
-void Broadcast::provisionMountpoint(Next next) {
-  if (!request_.mountpointSpec) {
-    next();  // frontend_owned without one
-    return;
-  }
+Task<void> Broadcast::provisionMountpoint() {
+  if (!request_.mountpointSpec) co_return {};  // frontend_owned without one
   const model::MountPoint& spec = *request_.mountpointSpec;
   if (!request_.createMountpoint) {
     result_.mountpoint = model::MountPointSection{
         .id = spec.id.value_or(0), .created = false, .media = portsOfSpec(spec)};
-    next();
-    return;
+    co_return {};
   }
-  std::weak_ptr<bool> alive = alive_;
-  backends_.streaming.create(spec, [this, alive, next](Result<janus::MountPointCreated> created) {
-    if (!starting(alive)) {
-      // Interrupted meanwhile: whatever Janus created is this broadcast's to undo.
-      if (!alive.expired() && created && request_.ownedByApp) {
-        mountpointDestroyer(created->id)([](Result<void>) {});
-      }
-      return;
-    }
-    if (!created) {
-      fail("mountpoint", created.error());
-      return;
-    }
-    result_.mountpoint = model::MountPointSection{
-        .id = created->id, .created = true, .media = created->ports, .raw = created->raw};
-    event("mountpoint_created", details(json::ObjectWriter().set("id", created->id)));
-    if (request_.ownedByApp) {
-      lifecycle_.add("destroy mountpoint " + std::to_string(created->id),
-                     mountpointDestroyer(created->id));
-    }
-    next();
-  });
+  auto created = co_await call<janus::MountPointCreated>(
+      [&](auto done) { backends_.streaming.create(spec, std::move(done)); });
+  if (!created) co_return failure("mountpoint", created.error());
+  result_.mountpoint = model::MountPointSection{
+      .id = created->id, .created = true, .media = created->ports, .raw = created->raw};
+  event("mountpoint_created", details(json::ObjectWriter().set("id", created->id)));
+  if (request_.ownedByApp) {
+    lifecycle_.add("destroy mountpoint " + std::to_string(created->id),
+                   [this, id = created->id] { return destroyMountpoint(id); });
+  }
+  co_return {};
 }
 
-Lifecycle::Closer Broadcast::mountpointDestroyer(std::int64_t id) const {
-  janus::StreamingBackend& streaming = backends_.streaming;
-  const auto secret = request_.mountpointSpec->secret;
-  const bool permanent = request_.mountpointSpec->permanent.value_or(false);
-  return [&streaming, id, secret, permanent](Lifecycle::Done done) {
-    streaming.destroy(id, secret, permanent, [done](Result<janus::Removal> removed) {
-      done(removed ? Result<void>() : removed.error());
-    });
-  };
+Task<void> Broadcast::destroyMountpoint(std::int64_t id) {
+  const model::MountPoint& spec = *request_.mountpointSpec;
+  auto removed = co_await call<janus::Removal>([&](auto done) {
+    backends_.streaming.destroy(id, spec.secret, spec.permanent.value_or(false), std::move(done));
+  });
+  if (!removed) co_return removed.error();
+  co_return {};
 }
 
 // --- the relay --------------------------------------------------------------------------------
 
-void Broadcast::startRelay(Next next) {
-  if (!relayed(request_)) {
-    next();
-    return;
-  }
+Task<void> Broadcast::startRelay() {
+  if (!relayed(request_)) co_return {};
   auto plan =
       media::planOutput(*request_.mountpointSpec, result_.mountpoint->media, request_.host, id_);
-  if (!plan) {
-    fail("relay", plan.error());
-    return;
-  }
-  std::weak_ptr<bool> alive = alive_;
+  if (!plan) co_return failure("relay", plan.error());
   auto relay = backends_.relays.create(
       id_, request_, std::move(plan).value(),
-      [this, alive](model::RunState state, const std::optional<Error>& error) {
-        if (!alive.expired()) onRelayState(state, error);
+      [this](model::RunState state, const std::optional<Error>& error) {
+        onRelayState(state, error);
       });
-  if (!relay) {
-    fail("relay", relay.error());
-    return;
-  }
+  if (!relay) co_return failure("relay", relay.error());
   relay_ = std::move(relay).value();
   result_.relay = model::RelaySection{.kind = request_.effectiveRelayKind(),
                                       .state = model::RunState::Starting,
                                       .input = relay_->stats().source};
-  supervisor::Relay* raw = relay_.get();
-  lifecycle_.add(
-      "stop the relay",
-      [raw](Lifecycle::Done done) { raw->stop([done] { done(Result<void>()); }); },
-      "relay_stopped");
-  relayRunning_ = std::move(next);
-  stepTimer_ = Source::timeout(
-      context_.get(), options_.mediaTimeout,
-      [this] {
-        const auto lastError = relay_->stats().lastError;
-        fail("relay", makeError(BroadcastError::MediaTimeout,
-                                "the relay sent no media within " +
-                                    std::to_string(options_.mediaTimeout.count()) + " ms" +
-                                    (lastError ? " (last error: " + *lastError + ")" : "")));
-        return false;
-      },
-      "su-broadcast-relay-timeout");
+  lifecycle_.add("stop the relay", [this] { return stopRelay(); }, "relay_stopped");
   relay_->start();
   event("relay_started",
         details(json::ObjectWriter()
                     .set("relay_kind", model::nameOf(request_.effectiveRelayKind()))
                     .set("input", result_.relay->input.value_or(""))));
+  const Result<void> running = co_await anyOf(
+      relayRunning(), relayTimeout(), failWhen<void>(stopping_, stoppedWhileStarting()));
+  if (!running) co_return failure("relay", running.error());
+  co_return {};
+}
+
+Task<void> Broadcast::relayRunning() {
+  for (;;) {
+    if (relayReachedRunning_) co_return {};
+    if (relayFailure_) co_return *relayFailure_;
+    co_await relayChanged_.next();
+  }
+}
+
+Task<void> Broadcast::relayTimeout() {
+  co_await sleep(options_.mediaTimeout);
+  const auto lastError = relay_->stats().lastError;
+  co_return makeError(BroadcastError::MediaTimeout,
+                      "the relay sent no media within " +
+                          std::to_string(options_.mediaTimeout.count()) + " ms" +
+                          (lastError ? " (last error: " + *lastError + ")" : ""));
+}
+
+Task<void> Broadcast::stopRelay() {
+  co_return co_await call<void>(
+      [this](Callback<void> done) { relay_->stop([done] { done(Result<void>()); }); });
 }
 
 void Broadcast::onRelayState(model::RunState state, const std::optional<Error>& error) {
   if (result_.relay) result_.relay->state = state;
-  if (relayRunning_) {
-    if (state == model::RunState::Running) {
-      stepTimer_.cancel();
-      auto next = std::move(*relayRunning_);
-      relayRunning_.reset();
-      next();
-    } else if (state == model::RunState::Failed) {
-      fail("relay", error.value_or(makeError(BroadcastError::RelayFailed, "the relay failed")));
-    }
-    return;
+  if (state == model::RunState::Running) relayReachedRunning_ = true;
+  if (state == model::RunState::Failed) {
+    relayFailure_ = error.value_or(makeError(BroadcastError::RelayFailed, "the relay failed"));
   }
+  relayChanged_.notify();  // the start waits for it to run
   if (result_.state != model::RunState::Running && result_.state != model::RunState::Retrying) {
     return;
   }
@@ -344,21 +331,18 @@ void Broadcast::onRelayState(model::RunState state, const std::optional<Error>& 
   } else if (state == model::RunState::Running) {
     setState(model::RunState::Running);
   } else if (state == model::RunState::Failed) {
-    // Out of restarts: what the broadcast holds in Janus goes too (after this callback returns,
-    // as undoing stops the relay that is calling).
-    const Error failure =
-        error.value_or(makeError(BroadcastError::RelayFailed, "the relay failed for good"));
-    deferred_.post([this, failure] { fail("relay", failure); });
+    // Out of restarts: what the broadcast holds in Janus goes too (from the next iteration, as
+    // undoing stops the relay that is calling).
+    endTask_ = failing(
+        "relay", error.value_or(makeError(BroadcastError::RelayFailed, "the relay failed for good")));
+    endTask_.start(context_.get());
   }
 }
 
 // --- OBS ----------------------------------------------------------------------------------------
 
-void Broadcast::startObs(Next next) {
-  if (request_.sourceKind != model::SourceKind::Obs) {
-    next();
-    return;
-  }
+Task<void> Broadcast::startObs() {
+  if (request_.sourceKind != model::SourceKind::Obs) co_return {};
   const bool ipv6 = request_.obsHost.find(':') != std::string::npos;
   auto client = obs::Client::create(
       context_.get(),
@@ -367,112 +351,96 @@ void Broadcast::startObs(Next next) {
        .password = request_.obsPassword,
        .connectTimeout = options_.obsTimeout,
        .requestTimeout = options_.obsTimeout});
-  if (!client) {
-    fail("obs", client.error());
-    return;
-  }
+  if (!client) co_return failure("obs", client.error());
   obsClient_ = std::move(client).value();
   obsBridge_ = std::make_unique<obs::Bridge>(*obsClient_, options_.obsTimeout);
-  obs::Client* raw = obsClient_.get();
-  lifecycle_.add(
-      "disconnect from OBS",
-      [raw](Lifecycle::Done done) {
-        raw->close();
-        done(Result<void>());
-      },
-      "obs_disconnected");
+  lifecycle_.add("disconnect from OBS", [this] { return disconnectObs(); }, "obs_disconnected");
   result_.srs = model::SrsSection{.publishUrl = request_.srs->publishUrl()};
-  std::weak_ptr<bool> alive = alive_;
-  auto stillStarting = [this, alive] { return starting(alive); };
-  obsClient_->connect([this, stillStarting, next](Result<void> connected) {
-    if (!stillStarting()) return;
-    if (!connected) {
-      fail("obs", connected.error());
-      return;
-    }
-    obsBridge_->configureCustomRtmp(
-        request_.srs->serverUrl(), request_.srs->streamKey,
-        [this, stillStarting, next](Result<void> configured) {
-          if (!stillStarting()) return;
-          if (!configured) {
-            fail("obs", configured.error());
-            return;
-          }
-          obsBridge_->start([this, stillStarting, next](Result<void> started) {
-            if (!stillStarting()) return;
-            if (!started) {
-              fail("obs", started.error());
-              return;
-            }
-            obs::Bridge* bridge = obsBridge_.get();
-            lifecycle_.add(
-                "stop OBS streaming",
-                [bridge](Lifecycle::Done done) { bridge->stop(std::move(done)); }, "obs_stopped");
-            event("obs_streaming",
-                  details(json::ObjectWriter().set("server", request_.srs->serverUrl())));
-            next();
-          });
-        });
+  const Result<void> ready =
+      co_await anyOf(connectObs(), failWhen<void>(stopping_, stoppedWhileStarting()));
+  if (!ready) co_return failure("obs", ready.error());
+  // Not cut short by a stop: a stream OBS starts must be known, to be stopped with the rest.
+  const Result<void> started =
+      co_await call<void>([this](Callback<void> done) { obsBridge_->start(std::move(done)); });
+  if (!started) co_return failure("obs", started.error());
+  lifecycle_.add("stop OBS streaming", [this] { return stopObsStreaming(); }, "obs_stopped");
+  event("obs_streaming", details(json::ObjectWriter().set("server", request_.srs->serverUrl())));
+  co_return {};
+}
+
+Task<void> Broadcast::connectObs() {
+  const Result<void> connected =
+      co_await call<void>([this](Callback<void> done) { obsClient_->connect(std::move(done)); });
+  if (!connected) co_return connected;
+  co_return co_await call<void>([this](Callback<void> done) {
+    obsBridge_->configureCustomRtmp(request_.srs->serverUrl(), request_.srs->streamKey,
+                                    std::move(done));
   });
+}
+
+Task<void> Broadcast::disconnectObs() {
+  obsClient_->close();
+  co_return {};
+}
+
+Task<void> Broadcast::stopObsStreaming() {
+  co_return co_await call<void>(
+      [this](Callback<void> done) { obsBridge_->stop(std::move(done)); });
 }
 
 // --- Janus's word that media arrives ------------------------------------------------------------
 
-void Broadcast::confirmMedia(Next next) {
-  if (!result_.mountpoint || result_.mountpoint->id == 0 || !expectsMedia(request_)) {
-    next();
-    return;
-  }
-  const std::int64_t now = g_get_monotonic_time();
-  pollMedia(std::move(next), now, 0);
-}
-
-void Broadcast::pollMedia(Next next, std::int64_t startedUs, std::int64_t freshSinceUs) {
-  std::weak_ptr<bool> alive = alive_;
+Task<void> Broadcast::confirmMedia() {
+  if (!result_.mountpoint || result_.mountpoint->id == 0 || !expectsMedia(request_)) co_return {};
   const std::int64_t id = result_.mountpoint->id;
-  backends_.streaming.info(
-      id, request_.mountpointSpec->secret,
-      [this, alive, next, startedUs, freshSinceUs, id](Result<janus::MountPointInfo> info) {
-        if (!starting(alive)) return;
-        std::string ages;
-        bool fresh = static_cast<bool>(info);
-        if (info) {
-          for (const janus::MountPointMedia& media : info->media) {
-            if (media.type == model::MediaType::Data) continue;
-            ages += (ages.empty() ? "" : ", ") + media.mid + " " +
-                    (media.ageMs ? std::to_string(*media.ageMs) + " ms" : "none");
-            fresh = fresh && media.ageMs && *media.ageMs < options_.freshAge.count();
-          }
-        }
-        const std::int64_t now = g_get_monotonic_time();
-        const std::int64_t since = fresh ? (freshSinceUs ? freshSinceUs : now) : 0;
-        if (fresh && now - since >= options_.confirmFor.count() * 1000) {
-          event("media_confirmed", details(json::ObjectWriter().set("mountpoint", id)));
-          next();
-          return;
-        }
-        if (now - startedUs > options_.mediaTimeout.count() * 1000) {
-          fail("media",
-               makeError(
-                   BroadcastError::MediaTimeout,
-                   "Janus reports no fresh media on mountpoint " + std::to_string(id) + " within " +
-                       std::to_string(options_.mediaTimeout.count()) + " ms" +
-                       (info ? " (age_ms: " + ages + ")" : " (" + info.error().message + ")")));
-          return;
-        }
-        stepTimer_ = Source::timeout(
-            context_.get(), options_.pollInterval,
-            [this, next, startedUs, since] {
-              pollMedia(next, startedUs, since);
-              return false;
-            },
-            "su-broadcast-media-poll");
-      });
+  const std::int64_t firstAskedUs = g_get_monotonic_time();
+  std::int64_t freshSinceUs = 0;
+  for (;;) {
+    const std::int64_t askedUs = g_get_monotonic_time();
+    auto info = co_await call<janus::MountPointInfo>([&](auto done) {
+      backends_.streaming.info(id, request_.mountpointSpec->secret, std::move(done));
+    });
+    // Janus counts age_ms from the mountpoint's creation until a packet arrives: only a packet
+    // that came after the first question counts (its age is shorter than the time since).
+    const std::int64_t sinceFirstMs = (askedUs - firstAskedUs) / 1000;
+    std::string ages;
+    bool fresh = static_cast<bool>(info);
+    if (info) {
+      for (const janus::MountPointMedia& media : info->media) {
+        if (media.type == model::MediaType::Data) continue;
+        ages += (ages.empty() ? "" : ", ") + media.mid + " " +
+                (media.ageMs ? std::to_string(*media.ageMs) + " ms" : "none");
+        fresh = fresh && media.ageMs && *media.ageMs < options_.freshAge.count() &&
+                *media.ageMs < sinceFirstMs;
+      }
+    }
+    const std::int64_t now = g_get_monotonic_time();
+    freshSinceUs = fresh ? (freshSinceUs ? freshSinceUs : now) : 0;
+    if (fresh && now - freshSinceUs >= options_.confirmFor.count() * 1000) {
+      event("media_confirmed", details(json::ObjectWriter().set("mountpoint", id)));
+      co_return {};
+    }
+    if (now - firstAskedUs > options_.mediaTimeout.count() * 1000) {
+      co_return failure(
+          "media",
+          makeError(BroadcastError::MediaTimeout,
+                    "Janus reports no fresh media on mountpoint " + std::to_string(id) +
+                        " within " + std::to_string(options_.mediaTimeout.count()) + " ms" +
+                        (info ? " (age_ms: " + ages + ")" : " (" + info.error().message + ")")));
+    }
+    if (auto waited = co_await pause(options_.pollInterval); !waited) {
+      co_return failure("start", waited.error());
+    }
+  }
 }
 
 // --- health -----------------------------------------------------------------------------------
 
 void Broadcast::health(std::function<void(HealthReport)> done) {
+  tasks_.spawn(reportHealth(std::move(done)));
+}
+
+Task<void> Broadcast::reportHealth(std::function<void(HealthReport)> done) {
   HealthReport report;
   if (relay_) {
     report.relay = relay_->stats();
@@ -480,19 +448,10 @@ void Broadcast::health(std::function<void(HealthReport)> done) {
   }
   report.health.checkedAtMs = g_get_real_time() / 1000;
   if (obsBridge_ && active()) {
-    // OBS first, then Janus: one answer with both.
-    std::weak_ptr<bool> alive = alive_;
-    obsBridge_->status([this, alive, done, report](Result<obs::StreamStatus> status) mutable {
-      if (alive.expired()) return;
-      report.health.obsStreaming = status && status->active;
-      janusHealth(std::move(report), std::move(done));
-    });
-    return;
+    auto status = co_await call<obs::StreamStatus>(
+        [this](Callback<obs::StreamStatus> answer) { obsBridge_->status(std::move(answer)); });
+    report.health.obsStreaming = status && status->active;
   }
-  janusHealth(std::move(report), std::move(done));
-}
-
-void Broadcast::janusHealth(HealthReport report, std::function<void(HealthReport)> done) {
   if (fromRoom(request_)) report.health.forwarding = forwardLive_;
   const bool relayOk = (!relay_ || report.relay->state == model::RunState::Running) &&
                        report.health.obsStreaming.value_or(true) &&
@@ -500,28 +459,26 @@ void Broadcast::janusHealth(HealthReport report, std::function<void(HealthReport
   const bool running = result_.state == model::RunState::Running;
   if (!result_.mountpoint || result_.mountpoint->id == 0 || !active()) {
     report.health.healthy = running && relayOk;
-    deferred_.post([done, report] { done(report); }, [done, report] { done(report); });
-    return;
+    done(report);
+    co_return {};
   }
-  std::weak_ptr<bool> alive = alive_;
-  backends_.streaming.info(
-      result_.mountpoint->id, request_.mountpointSpec->secret,
-      [this, alive, done, report, running, relayOk](Result<janus::MountPointInfo> info) mutable {
-        if (alive.expired()) return;
-        bool fresh = static_cast<bool>(info);
-        if (!info) report.health.janusError = model::redactText(info.error().message);
-        if (info) {
-          for (const janus::MountPointMedia& media : info->media) {
-            if (media.type == model::MediaType::Data) continue;
-            const bool mediaFresh = media.ageMs && *media.ageMs < options_.freshAge.count();
-            report.health.media.push_back(
-                {.mid = media.mid, .ageMs = media.ageMs, .fresh = mediaFresh});
-            fresh = fresh && mediaFresh;
-          }
-        }
-        report.health.healthy = running && relayOk && (fresh || !expectsMedia(request_));
-        done(report);
-      });
+  auto info = co_await call<janus::MountPointInfo>([this](Callback<janus::MountPointInfo> answer) {
+    backends_.streaming.info(result_.mountpoint->id, request_.mountpointSpec->secret,
+                             std::move(answer));
+  });
+  bool fresh = static_cast<bool>(info);
+  if (!info) report.health.janusError = model::redactText(info.error().message);
+  if (info) {
+    for (const janus::MountPointMedia& media : info->media) {
+      if (media.type == model::MediaType::Data) continue;
+      const bool mediaFresh = media.ageMs && *media.ageMs < options_.freshAge.count();
+      report.health.media.push_back({.mid = media.mid, .ageMs = media.ageMs, .fresh = mediaFresh});
+      fresh = fresh && mediaFresh;
+    }
+  }
+  report.health.healthy = running && relayOk && (fresh || !expectsMedia(request_));
+  done(report);
+  co_return {};
 }
 
 }  // namespace su::orchestrator

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "core/main_context.hpp"
+#include "core/task.hpp"
 #include "janus/streaming.hpp"
 #include "janus/videoroom.hpp"
 #include "model/broadcast_result.hpp"
@@ -82,55 +83,75 @@ class Broadcast {
   // Starting, running or retrying: holding resources.
   bool active() const noexcept;
   // Stopped or failed, with cleanup steps Janus was not there for: undone at the next restore().
-  bool cleanupPending() const noexcept { return !active() && (!lifecycle_.empty() || cleaningUp_); }
+  bool cleanupPending() const noexcept {
+    return !active() && (!lifecycle_.empty() || cleanupTask_.busy());
+  }
 
   Broadcast(const Broadcast&) = delete;
   Broadcast& operator=(const Broadcast&) = delete;
 
  private:
-  using Next = std::function<void()>;
+  // --- the start (broadcast.cpp): one coroutine, its steps in order --------------------------
+  Task<void> run();         // the steps, then running; or the failure, undone
+  Task<void> startSteps();  // each a no-op for the source kinds it does not concern
+  Task<void> provisionMountpoint();
+  Task<void> ensureRoom();        // broadcast_room.cpp
+  Task<void> watchRoom();         // broadcast_room.cpp
+  Task<void> forwardPublisher();  // broadcast_room.cpp
+  Task<void> startObs();
+  Task<void> startRelay();
+  Task<void> confirmMedia();
+  void finishStart();
+  // A step's error, noting the phase it failed in (a stop's is "start") for the report.
+  Error failure(std::string phase, Error error);
+  // Waits `interval` unless the broadcast is stopped meanwhile (an error then).
+  Task<void> pause(Milliseconds interval);
+  Task<void> relayRunning();
+  Task<void> relayTimeout();
+  Task<void> connectObs();
 
+  // --- the end: a stop, or a failure undone ---------------------------------------------------
+  Task<void> stopping(std::function<void()> done);
+  Task<void> failing(std::string phase, Error error);
+  // Runs every closer (reporting each as an event); the ones Janus was unreachable for stay
+  // registered (cleanup_pending).
+  Task<std::vector<Error>> undoAll();
   void setState(model::RunState state);
   void event(const std::string& name, json::Value details = {});
-  // A step failed: undo everything, then report the broadcast failed.
-  void fail(const std::string& phase, Error error);
-  // Runs every closer (reporting each as an event), then `done` with what failed; the ones
-  // Janus was unreachable for stay registered (cleanup_pending).
-  void undoAll(std::function<void(std::vector<Error>)> done);
-  void retryCleanup();
-  void finishStart();
+  void reportErrors(const std::string& phase, const std::vector<Error>& errors);
 
-  // Still the start this callback belongs to (not destroyed, stopped or failed meanwhile).
-  bool starting(const std::weak_ptr<bool>& alive) const;
+  // --- the closers: what this broadcast set up, undone with the secrets it was created with ---
+  Task<void> destroyMountpoint(std::int64_t id);
+  Task<void> destroyRoom();
+  Task<void> leaveRoom();
+  Task<void> stopForwarders();
+  Task<void> stopRelay();
+  Task<void> disconnectObs();
+  Task<void> stopObsStreaming();
 
-  void provisionMountpoint(Next next);
-  // Destroy what this broadcast created, with the secret and permanence it was created with:
-  // the lifecycle's closers, and the undo of a late success after a stop.
-  Lifecycle::Closer mountpointDestroyer(std::int64_t id) const;
-  Lifecycle::Closer roomDestroyer() const;
-  void ensureRoom(Next next);
-  void watchRoom(Next next);
-  void awaitPublisher(Next next);
-  void forward(const janus::RoomPublisher& publisher, std::function<void(Result<void>)> done);
-  void stopForwarders(Lifecycle::Done done);
+  // --- the room and its publisher (broadcast_room.cpp) ----------------------------------------
+  Task<janus::RoomPublisher> publisherAppears();
+  Task<janus::RoomPublisher> publisherTimeout();
+  std::optional<janus::RoomPublisher> wantedPublisher() const;
+  Task<void> forward(janus::RoomPublisher publisher);
+  Task<void> reforward(janus::RoomPublisher publisher);
   void onPublished(const janus::RoomPublisher& publisher);
   void onUnpublished(std::int64_t publisherId);
+  void adoptWatcher(std::unique_ptr<janus::RoomWatcher> watcher);
   bool wanted(const janus::RoomPublisher& publisher) const;
   std::string publisherName() const;
   std::int64_t roomId() const;
   janus::RoomAccess roomAccess() const;
-  void startRelay(Next next);
+
   void onRelayState(model::RunState state, const std::optional<Error>& error);
-  void startObs(Next next);
-  void confirmMedia(Next next);
-  void pollMedia(Next next, std::int64_t startedUs, std::int64_t freshSinceUs);
-  void janusHealth(HealthReport report, std::function<void(HealthReport)> done);
-  void adoptWatcher(std::unique_ptr<janus::RoomWatcher> watcher);
-  void runRestore();
-  void restoreMountpoint(Next next);
-  void restoreRoom(Next next);
-  // A restore step failed: the broadcast stays retrying, says why, and tries again later.
-  void restoreFailed(const Error& error);
+  Task<void> reportHealth(std::function<void(HealthReport)> done);
+
+  // --- after Janus came back (broadcast_restore.cpp) -------------------------------------------
+  Task<void> restoring();  // restoreSteps until they succeed, with a growing pause between
+  Task<void> restoreSteps();
+  Task<void> restoreMountpoint();
+  Task<void> restoreRoom();
+  Task<void> retryCleanup();
 
   GRef<GMainContext> context_;
   std::string id_;
@@ -141,22 +162,26 @@ class Broadcast {
   mutable model::BroadcastResult result_;
   Lifecycle lifecycle_;
   std::unique_ptr<supervisor::Relay> relay_;
+  bool relayReachedRunning_ = false;    // since this broadcast started it
+  std::optional<Error> relayFailure_;   // the relay failed for good
+  Condition relayChanged_;
   std::unique_ptr<obs::Client> obsClient_;
   std::unique_ptr<obs::Bridge> obsBridge_;
-  std::optional<Next> relayRunning_;  // set while the start waits for the relay to run
   std::unique_ptr<janus::RoomWatcher> watcher_;
-  // Set while the start waits for the publisher: what to do once it publishes.
-  std::function<void(const janus::RoomPublisher&)> publisherAwaited_;
-  bool forwardLive_ = false;   // result_.forward's forwarders exist in Janus
-  bool reforwarding_ = false;  // a forward after a republish is in flight
-  bool cleaningUp_ = false;    // a retried cleanup is in flight
-  Source stepTimer_;
-  Source restoreTimer_;           // the next restore attempt, after one failed
-  Milliseconds restoreDelay_{0};  // before that attempt; grows with each failure
-  Deferred deferred_;
+  Condition publishersChanged_;
+  bool forwardLive_ = false;  // result_.forward's forwarders exist in Janus
+  Trigger stopping_;          // a stop, or a failure being undone: waits end
+  std::string failedPhase_;
   std::function<void()> startDone_;
   std::int64_t startedUs_ = 0;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Deferred deferred_;
+  // Last: cancelled first when the broadcast goes, while everything they use is still there.
+  Task<void> startTask_;
+  Task<void> endTask_;      // the stop, or the undoing of a failure
+  Task<void> restoreTask_;
+  Task<void> cleanupTask_;  // kept cleanup, run again when Janus is back
+  Task<void> reforwardTask_;
+  TaskGroup tasks_;         // health checks, the undoing of late successes
 };
 
 }  // namespace su::orchestrator

@@ -2,7 +2,8 @@
 // have restarted and forgotten the mountpoint, the room and the forwarders. The relay keeps
 // sending to the same ports, so a mountpoint recreated with its id and ports is fed again at
 // once; a room flow gets its room and watcher back and forwards the publisher when it
-// publishes again (its WebRTC session died with Janus too).
+// publishes again (its WebRTC session died with Janus too). A stopped or failed broadcast whose
+// cleanup could not reach Janus runs that cleanup instead.
 #include <algorithm>
 
 #include "core/log.hpp"
@@ -18,149 +19,131 @@ namespace su::orchestrator {
 
 void Broadcast::restore() {
   if (cleanupPending()) {
-    retryCleanup();
+    if (!cleanupTask_.busy()) {
+      cleanupTask_ = retryCleanup();
+      cleanupTask_.start(context_.get());
+    }
     return;
   }
   if (result_.state != model::RunState::Running && result_.state != model::RunState::Retrying) {
     return;  // a start in progress fails (and undoes itself) on its own lost requests
   }
-  restoreTimer_.cancel();  // Janus is back again: start over, without waiting
-  restoreDelay_ = Milliseconds{0};
   event("janus_restored");
   setState(model::RunState::Retrying);
-  runRestore();
+  // Replaces a restore that waits to try again: Janus is back again, start over at once. (Its
+  // requests went with the connection, so none of them can still succeed unseen.)
+  restoreTask_ = restoring();
+  restoreTask_.start(context_.get());
 }
 
-void Broadcast::runRestore() {
-  restoreMountpoint([this] {
-    restoreRoom([this] {
-      restoreDelay_ = Milliseconds{0};
-      // A room flow runs again once its publisher is forwarded again (onPublished).
-      if (!fromRoom(request_) && result_.state == model::RunState::Retrying &&
-          (!relay_ || relay_->state() == model::RunState::Running)) {
-        setState(model::RunState::Running);
-      }
-    });
-  });
+Task<void> Broadcast::restoring() {
+  Milliseconds wait{0};
+  for (;;) {
+    const Result<void> restored = co_await restoreSteps();
+    if (restored || !active()) co_return {};
+    wait = wait.count() == 0 ? options_.restoreRetry : std::min(wait * 2, options_.restoreRetryMax);
+    GST_WARNING("broadcast %s: restoring after Janus came back failed (again in %lld ms): %s",
+                id_.c_str(), static_cast<long long>(wait.count()),
+                model::redactText(restored.error().message).c_str());
+    if (observer_.onError) observer_.onError(id_, "restore", restored.error());
+    if (!co_await pause(wait) || result_.state != model::RunState::Retrying) co_return {};
+    event("restore_retry");
+  }
 }
 
-void Broadcast::restoreFailed(const Error& error) {
-  restoreDelay_ = restoreDelay_.count() == 0
-                      ? options_.restoreRetry
-                      : std::min(restoreDelay_ * 2, options_.restoreRetryMax);
-  GST_WARNING("broadcast %s: restoring after Janus came back failed (again in %lld ms): %s",
-              id_.c_str(), static_cast<long long>(restoreDelay_.count()),
-              model::redactText(error.message).c_str());
-  if (observer_.onError) observer_.onError(id_, "restore", error);
-  restoreTimer_ = Source::timeout(
-      context_.get(), restoreDelay_,
-      [this] {
-        if (result_.state == model::RunState::Retrying) {
-          event("restore_retry");
-          runRestore();
-        }
-        return false;
-      },
-      "su-broadcast-restore-retry");
+Task<void> Broadcast::restoreSteps() {
+  if (auto mountpoint = co_await restoreMountpoint(); !mountpoint) co_return mountpoint;
+  if (auto room = co_await restoreRoom(); !room) co_return room;
+  // A room flow runs again once its publisher is forwarded again (onPublished).
+  if (!fromRoom(request_) && result_.state == model::RunState::Retrying &&
+      (!relay_ || relay_->state() == model::RunState::Running)) {
+    setState(model::RunState::Running);
+  }
+  co_return {};
 }
 
-void Broadcast::restoreMountpoint(Next next) {
+Task<void> Broadcast::restoreMountpoint() {
   if (!result_.mountpoint || !result_.mountpoint->created || result_.mountpoint->id == 0) {
-    next();  // someone else's mountpoint, or none
-    return;
+    co_return {};  // someone else's mountpoint, or none
   }
   const std::int64_t id = result_.mountpoint->id;
-  std::weak_ptr<bool> alive = alive_;
-  backends_.streaming.info(
-      id, request_.mountpointSpec->secret,
-      [this, alive, id, next](Result<janus::MountPointInfo> info) {
-        if (alive.expired() || !active()) return;
-        if (info) {
-          next();  // Janus kept it: only the connection was lost
-          return;
-        }
-        if (!janus::isPluginError(info.error(), janus::kStreamingNoSuchMountpoint)) {
-          restoreFailed(info.error());
-          return;
-        }
-        // The same mountpoint again: its id, and the ports Janus gave it the first time.
-        model::MountPoint spec = *request_.mountpointSpec;
-        spec.id = id;
-        for (model::MediaTrack& media : spec.media) {
-          for (const model::MountPointPort& port : result_.mountpoint->media) {
-            if (!media.mid || port.mid != *media.mid) continue;
-            media.port = port.port;
-            media.rtcpPort = port.rtcpPort;
-            media.port2 = port.port2;
-            media.port3 = port.port3;
-          }
-        }
-        backends_.streaming.create(
-            spec, [this, alive, id, next](Result<janus::MountPointCreated> created) {
-              if (alive.expired()) return;
-              if (!active()) {
-                // Stopped meanwhile, its cleanup done: this one is left to undo.
-                if (created && request_.ownedByApp) mountpointDestroyer(id)([](Result<void>) {});
-                return;
-              }
-              if (!created) {
-                restoreFailed(created.error());
-                return;
-              }
-              result_.mountpoint->raw = created->raw;
-              event("mountpoint_recreated", details(json::ObjectWriter().set("id", id)));
-              next();
-            });
+  auto info = co_await call<janus::MountPointInfo>([&](Callback<janus::MountPointInfo> done) {
+    backends_.streaming.info(id, request_.mountpointSpec->secret, std::move(done));
+  });
+  if (!active()) co_return cancelledError();
+  if (info) co_return {};  // Janus kept it: only the connection was lost
+  if (!janus::isPluginError(info.error(), janus::kStreamingNoSuchMountpoint)) {
+    co_return info.error();
+  }
+  // The same mountpoint again: its id, and the ports Janus gave it the first time.
+  model::MountPoint spec = *request_.mountpointSpec;
+  spec.id = id;
+  for (model::MediaTrack& media : spec.media) {
+    for (const model::MountPointPort& port : result_.mountpoint->media) {
+      if (!media.mid || port.mid != *media.mid) continue;
+      media.port = port.port;
+      media.rtcpPort = port.rtcpPort;
+      media.port2 = port.port2;
+      media.port3 = port.port3;
+    }
+  }
+  auto created = co_await call<janus::MountPointCreated>(
+      [&](Callback<janus::MountPointCreated> done) {
+        backends_.streaming.create(spec, std::move(done));
       });
+  if (!active()) {
+    // Stopped meanwhile, its cleanup done: this one is left to undo.
+    if (created && request_.ownedByApp) tasks_.spawn(destroyMountpoint(id));
+    co_return cancelledError();
+  }
+  if (!created) co_return created.error();
+  result_.mountpoint->raw = created->raw;
+  event("mountpoint_recreated", details(json::ObjectWriter().set("id", id)));
+  co_return {};
 }
 
-void Broadcast::restoreRoom(Next next) {
-  if (!fromRoom(request_) || !result_.room) {
-    next();
-    return;
-  }
+Task<void> Broadcast::restoreRoom() {
+  if (!fromRoom(request_) || !result_.room) co_return {};
   forwardLive_ = false;  // forwarders do not survive Janus, nor does the publisher's session
   const std::int64_t room = roomId();
-  const auto pin = request_.roomSpec ? request_.roomSpec->pin : std::nullopt;
-  std::weak_ptr<bool> alive = alive_;
-  auto rewatch = [this, alive, room, pin, next] {
-    backends_.videoroom->watch(
-        room, pin, [this, alive, next](Result<std::unique_ptr<janus::RoomWatcher>> watcher) {
-          if (alive.expired() || !active()) return;
-          if (!watcher) {
-            restoreFailed(watcher.error());
-            return;
-          }
-          adoptWatcher(std::move(watcher).value());
-          event("room_watched_again", details(json::ObjectWriter().set("room", roomId())));
-          for (const janus::RoomPublisher& publisher : watcher_->publishers())
-            onPublished(publisher);
-          next();
-        });
-  };
-  if (!request_.roomSpec) {
-    rewatch();  // a room that is not ours comes back (or not) without us
-    return;
+  if (request_.roomSpec) {  // a room that is not ours comes back (or not) without us
+    auto ensured = co_await call<janus::RoomEnsured>([&](Callback<janus::RoomEnsured> done) {
+      backends_.videoroom->ensure(*request_.roomSpec, std::move(done));
+    });
+    if (!active()) {
+      // Stopped meanwhile, its cleanup done: a room made now is left to undo.
+      if (ensured && ensured->created && result_.room->created && request_.ownedByApp) {
+        tasks_.spawn(destroyRoom());
+      }
+      co_return cancelledError();
+    }
+    if (!ensured) co_return ensured.error();
+    if (ensured->created) event("room_recreated", details(json::ObjectWriter().set("room", room)));
   }
-  backends_.videoroom->ensure(
-      *request_.roomSpec, [this, alive, room, rewatch](Result<janus::RoomEnsured> ensured) {
-        if (alive.expired()) return;
-        if (!active()) {
-          // Stopped meanwhile, its cleanup done: a room made now is left to undo.
-          if (ensured && ensured->created && result_.room->created && request_.ownedByApp) {
-            roomDestroyer()([](Result<void>) {});
-          }
-          return;
-        }
-        if (!ensured) {
-          restoreFailed(ensured.error());
-          return;
-        }
-        if (ensured->created) {
-          event("room_recreated", details(json::ObjectWriter().set("room", room)));
-        }
-        rewatch();
+  auto watcher = co_await call<std::unique_ptr<janus::RoomWatcher>>(
+      [&](Callback<std::unique_ptr<janus::RoomWatcher>> done) {
+        backends_.videoroom->watch(room, request_.roomSpec ? request_.roomSpec->pin : std::nullopt,
+                                   std::move(done));
       });
+  if (!active()) co_return cancelledError();
+  if (!watcher) co_return watcher.error();
+  adoptWatcher(std::move(watcher).value());
+  event("room_watched_again", details(json::ObjectWriter().set("room", room)));
+  for (const janus::RoomPublisher& publisher : watcher_->publishers())
+    onPublished(publisher);
+  co_return {};
+}
+
+Task<void> Broadcast::retryCleanup() {
+  event("cleanup_retry");
+  const std::vector<Error> failures = errorsOf(co_await undoAll());
+  reportErrors("cleanup", failures);
+  // Still unreachable: the next restore tries again. Refused for good: reported above.
+  if (!lifecycle_.empty() || !failures.empty()) co_return {};
+  event("cleanup_completed");
+  // A stop's only error is its cleanup's, done now; a failed start keeps the reason it failed.
+  if (result_.state == model::RunState::Stopped) result_.error.reset();
+  co_return {};
 }
 
 }  // namespace su::orchestrator

@@ -4,11 +4,16 @@
 #include "json/value.hpp"
 #include "json/writer.hpp"
 #include "model/broadcast_request.hpp"
+#include "orchestrator/errors.hpp"
 
 namespace su::orchestrator {
 
 inline json::Value details(const json::ObjectWriter& writer) {
   return json::Value::of(writer.node());
+}
+
+inline Error stoppedWhileStarting() {
+  return makeError(BroadcastError::Stopped, "stopped while starting");
 }
 
 inline bool relayed(const model::BroadcastRequest& request) {

@@ -1,7 +1,5 @@
 #include "orchestrator/lifecycle.hpp"
 
-#include <memory>
-
 namespace su::orchestrator {
 
 void Lifecycle::add(std::string what, Closer closer, std::string kind) {
@@ -15,53 +13,26 @@ std::vector<std::string> Lifecycle::names() const {
   return names;
 }
 
-struct Lifecycle::Closing {
-  std::vector<Entry> remaining;  // the next is at the back
-  std::vector<Entry> kept;       // the last added first
+Task<std::vector<Error>> Lifecycle::closeAll(Progress progress, Keep keep) {
+  std::vector<Entry> remaining = std::exchange(closers_, {});
+  std::vector<Entry> kept;  // the last added first
   std::vector<Error> failures;
-  std::function<void(std::vector<Error>)> done;
-  Progress progress;
-  Keep keep;
-  Lifecycle* owner;
-  std::weak_ptr<bool> ownerAlive;
-};
-
-void Lifecycle::closeNext(std::shared_ptr<Closing> closing) {
-  if (closing->remaining.empty()) {
-    if (!closing->kept.empty() && !closing->ownerAlive.expired()) {
-      std::vector<Entry>& closers = closing->owner->closers_;
-      closers.insert(closers.begin(), std::make_move_iterator(closing->kept.rbegin()),
-                     std::make_move_iterator(closing->kept.rend()));
-    }
-    auto done = std::move(closing->done);
-    done(std::move(closing->failures));
-    return;
-  }
-  auto entry = std::make_shared<Entry>(std::move(closing->remaining.back()));
-  closing->remaining.pop_back();
-  entry->closer([closing, entry](Result<void> outcome) {
+  while (!remaining.empty()) {
+    const Entry entry = std::move(remaining.back());
+    remaining.pop_back();
+    const Result<void> outcome = co_await entry.closer();
     if (!outcome) {
-      if (closing->keep && closing->keep(outcome.error())) closing->kept.push_back(*entry);
+      if (keep && keep(outcome.error())) kept.push_back(entry);
       Error failure = outcome.error();
-      failure.message = entry->what + ": " + failure.message;
-      closing->failures.push_back(std::move(failure));
+      failure.message = entry.what + ": " + failure.message;
+      failures.push_back(std::move(failure));
     }
-    if (closing->progress) closing->progress(entry->what, entry->kind, outcome);
-    closeNext(closing);
-  });
-}
-
-void Lifecycle::closeAll(std::function<void(std::vector<Error>)> done, Progress progress,
-                         Keep keep) {
-  auto closing = std::make_shared<Closing>();
-  closing->remaining = std::move(closers_);
-  closers_.clear();
-  closing->done = std::move(done);
-  closing->progress = std::move(progress);
-  closing->keep = std::move(keep);
-  closing->owner = this;
-  closing->ownerAlive = alive_;
-  closeNext(std::move(closing));
+    if (progress) progress(entry.what, entry.kind, outcome);
+  }
+  // Before whatever was added meanwhile: they were set up first.
+  closers_.insert(closers_.begin(), std::make_move_iterator(kept.rbegin()),
+                  std::make_move_iterator(kept.rend()));
+  co_return failures;
 }
 
 }  // namespace su::orchestrator

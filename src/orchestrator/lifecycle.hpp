@@ -5,25 +5,25 @@
 #pragma once
 
 #include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "core/result.hpp"
+#include "core/task.hpp"
 
 namespace su::orchestrator {
 
 class Lifecycle {
  public:
-  using Done = std::function<void(Result<void>)>;
-  // Undoes one thing; calls `done` exactly once, on the control context.
-  using Closer = std::function<void(Done done)>;
-  // Told about each closer as it finishes, with the kind it was added with.
+  // Undoes one thing. Build the task from a member coroutine that takes what it needs by value
+  // (`[this, id] { return destroyMountpoint(id); }`): a lambda that is itself a coroutine would
+  // leave its captures behind when it is moved.
+  using Closer = std::function<Task<void>()>;
   struct Entry {
     std::string what;
     Closer closer;
-    std::string kind;
+    std::string kind;  // what sort of thing it undoes, for whoever reports progress
   };
+  // Told about each closer as it finishes, with the kind it was added with.
   using Progress = std::function<void(const std::string& what, const std::string& kind,
                                       const Result<void>& outcome)>;
   // Whether a closer that failed with this error is kept, to run again at the next closeAll.
@@ -32,27 +32,25 @@ class Lifecycle {
   Lifecycle() = default;
   Lifecycle(const Lifecycle&) = delete;
   Lifecycle& operator=(const Lifecycle&) = delete;
-  ~Lifecycle() { *alive_ = false; }
 
-  // `kind` says what sort of thing it undoes, for whoever reports progress.
   void add(std::string what, Closer closer, std::string kind = {});
   bool empty() const noexcept { return closers_.empty(); }
   std::size_t size() const noexcept { return closers_.size(); }
   // What is registered, in the order it was set up.
   std::vector<std::string> names() const;
 
-  // Runs and forgets every closer, the last added first. `done` gets one error per closer that
-  // failed, each message prefixed with what it was closing (none: everything closed); the ones
-  // `keep` accepts are registered again, in their order, before `done` is called.
-  void closeAll(std::function<void(std::vector<Error>)> done, Progress progress = {},
-                Keep keep = {});
+  // Runs and forgets every closer, the last added first. The result has one error per closer
+  // that failed, each message prefixed with what it was closing (none: everything closed); the
+  // ones `keep` accepts are registered again, in their order, before it is given.
+  Task<std::vector<Error>> closeAll(Progress progress = {}, Keep keep = {});
 
  private:
-  struct Closing;
-  static void closeNext(std::shared_ptr<Closing> closing);
-
   std::vector<Entry> closers_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
+
+// What a closeAll() reported; an error of its own (it had none to give) counts as one more.
+inline std::vector<Error> errorsOf(Result<std::vector<Error>> closed) {
+  return closed ? std::move(closed).value() : std::vector<Error>{closed.error()};
+}
 
 }  // namespace su::orchestrator

@@ -49,7 +49,7 @@ void BroadcastOrchestrator::start(model::BroadcastRequest request,
       const model::BroadcastResult current = entry.broadcast->result();
       deferred_.post([done, current] { done(current); },
                      [done] {
-                       done(Error{G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled", {}});
+                       done(cancelledError());
                      });
     }
     return;

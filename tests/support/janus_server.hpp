@@ -25,6 +25,8 @@ class JanusServer {
 
   std::string url() const;
   std::uint16_t port() const noexcept { return wsPort_; }
+  // Its configs_folder: where the plugins save permanent mountpoints and rooms.
+  const std::string& configDir() const noexcept { return process_.dir(); }
   const std::string& streamingAdminKey() const noexcept { return streamingAdminKey_; }
   const std::string& videoRoomAdminKey() const noexcept { return videoRoomAdminKey_; }
 
