@@ -507,6 +507,8 @@ class TaskGroup {
 
   void spawn(Task<void> task);
   std::size_t size() const noexcept { return tasks_.size(); }
+  // Cancels every task still running (as the group's end does).
+  void cancelAll() noexcept { tasks_.clear(); }
 
  private:
   GRef<GMainContext> context_;

@@ -201,7 +201,8 @@ void Broadcast::stop(std::function<void()> done) {
     return;
   }
   if (!active()) {
-    deferred_.post(done, done);  // nothing to undo; still answered on the next iteration
+    // Nothing to undo; still answered on the next iteration (not at all if this goes first).
+    deferred_.post(std::move(done));
     return;
   }
   endTask_ = stopping(std::move(done));

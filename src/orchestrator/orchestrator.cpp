@@ -25,7 +25,6 @@ BroadcastOrchestrator::~BroadcastOrchestrator() {
   stopAll([&] { stopped = true; });
   while (!stopped)
     g_main_context_iteration(context_.get(), TRUE);
-  *alive_ = false;
 }
 
 std::string BroadcastOrchestrator::newId() const {
@@ -61,9 +60,8 @@ void BroadcastOrchestrator::start(model::BroadcastRequest request,
   entry.broadcast = std::make_unique<Broadcast>(context_.get(), id, std::move(request), backends_,
                                                 options_, observer_);
   entry.waiting.push_back(std::move(done));
-  std::weak_ptr<bool> alive = alive_;
-  entry.broadcast->start([this, alive, id] {
-    if (alive.expired()) return;
+  // The broadcast holds this callback: it cannot outlive the orchestrator that owns both.
+  entry.broadcast->start([this, id] {
     auto it = broadcasts_.find(id);
     if (it == broadcasts_.end()) return;
     const model::BroadcastResult result = it->second.broadcast->result();
@@ -91,9 +89,7 @@ void BroadcastOrchestrator::stop(const std::string& id, Callback<model::Broadcas
     return;
   }
   Broadcast* broadcast = it->second.broadcast.get();
-  std::weak_ptr<bool> alive = alive_;
-  broadcast->stop([this, alive, broadcast, done] {
-    if (alive.expired()) return;
+  broadcast->stop([this, broadcast, done] {
     done(broadcast->result());
     metricRunning();
   });

@@ -64,7 +64,6 @@ class BroadcastOrchestrator {
   // Broadcasts whose id was started again while their cleanup waited for Janus.
   std::vector<std::unique_ptr<Broadcast>> leftovers_;
   Deferred deferred_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 enum class OrchestratorError { UnknownBroadcast = 1 };

@@ -18,10 +18,12 @@ BroadcastService::BroadcastService(GMainContext* context, ServiceOptions options
     : context_(GRef<GMainContext>::ref(context)),
       options_(std::move(options)),
       observer_(std::move(observer)),
-      deferred_(context) {}
+      deferred_(context),
+      tasks_(context) {}
 
 BroadcastService::~BroadcastService() {
-  *alive_ = false;
+  connect_.reset();
+  tasks_.cancelAll();
   orchestrator_.reset();  // stops every broadcast while Janus is still there
   relays_.reset();
   if (connection_) connection_->session().removeListener(&janusWatch_);
@@ -37,26 +39,26 @@ void BroadcastService::JanusWatch::onSessionRestored() {
 }
 
 void BroadcastService::connect(Callback<void> done) {
+  connect_ = connecting();
+  connect_.start(context_.get(), std::move(done));
+}
+
+Task<void> BroadcastService::connecting() {
   auto connection = JanusConnection::create(context_.get(), options_.janus);
-  if (!connection) {
-    deferred_.post([done, error = connection.error()] { done(error); });
-    return;
-  }
+  if (!connection) co_return connection.error();
   connection_ = std::move(connection).value();
   connection_->session().addListener(&janusWatch_);
-  std::weak_ptr<bool> alive = alive_;
-  connection_->connect([this, alive, done](Result<void> connected) {
-    if (alive.expired()) return;
-    if (!connected) return done(connected.error());
-    relays_ = std::make_unique<orchestrator::DefaultRelayFactory>(context_.get(), options_.relay);
-    orchestrator_ = std::make_unique<orchestrator::BroadcastOrchestrator>(
-        context_.get(),
-        orchestrator::Backends{.streaming = connection_->streaming(),
-                               .videoroom = &connection_->videoroom(),
-                               .relays = *relays_},
-        options_.broadcast, observer_);
-    done(Result<void>());
-  });
+  const Result<void> connected = co_await call<void>(
+      [this](Callback<void> done) { connection_->connect(std::move(done)); });
+  if (!connected) co_return connected;
+  relays_ = std::make_unique<orchestrator::DefaultRelayFactory>(context_.get(), options_.relay);
+  orchestrator_ = std::make_unique<orchestrator::BroadcastOrchestrator>(
+      context_.get(),
+      orchestrator::Backends{.streaming = connection_->streaming(),
+                             .videoroom = &connection_->videoroom(),
+                             .relays = *relays_},
+      options_.broadcast, observer_);
+  co_return {};
 }
 
 void BroadcastService::start(std::string_view json, Callback<model::BroadcastResult> done) {
@@ -116,18 +118,23 @@ void BroadcastService::healthReport(std::function<void(orchestrator::AggregateHe
 }
 
 void BroadcastService::health(std::function<void(json::Value)> done) {
-  std::weak_ptr<bool> alive = alive_;
-  healthReport([this, alive, done](orchestrator::AggregateHealth health) {
-    if (alive.expired()) return;
-    if (!orchestrator_) {
-      done(json::Value::of(json::ObjectWriter()
-                               .set("healthy", false)
-                               .set("error", "not connected to Janus")
-                               .node()));
-      return;
-    }
-    done(healthToJson(health, *orchestrator_));
-  });
+  tasks_.spawn(reportHealth(std::move(done)));
+}
+
+Task<void> BroadcastService::reportHealth(std::function<void(json::Value)> done) {
+  auto health = co_await call<orchestrator::AggregateHealth>(
+      [this](Callback<orchestrator::AggregateHealth> answer) {
+        healthReport([answer](orchestrator::AggregateHealth report) { answer(std::move(report)); });
+      });
+  if (!health || !orchestrator_) {
+    done(json::Value::of(json::ObjectWriter()
+                             .set("healthy", false)
+                             .set("error", "not connected to Janus")
+                             .node()));
+    co_return {};
+  }
+  done(healthToJson(*health, *orchestrator_));
+  co_return {};
 }
 
 namespace {

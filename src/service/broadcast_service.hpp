@@ -52,6 +52,9 @@ class BroadcastService {
 
  private:
   // Tells the orchestrator when Janus is back after the session was lost.
+  Task<void> connecting();
+  Task<void> reportHealth(std::function<void(json::Value)> done);
+
   class JanusWatch final : public janus::SessionListener {
    public:
     explicit JanusWatch(BroadcastService& service) : service_(service) {}
@@ -68,9 +71,10 @@ class BroadcastService {
   std::unique_ptr<JanusConnection> connection_;
   JanusWatch janusWatch_{*this};
   std::unique_ptr<orchestrator::DefaultRelayFactory> relays_;
-  std::unique_ptr<orchestrator::BroadcastOrchestrator> orchestrator_;  // last: goes first
+  std::unique_ptr<orchestrator::BroadcastOrchestrator> orchestrator_;
   Deferred deferred_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Task<void> connect_;
+  TaskGroup tasks_;  // health reports
 };
 
 // The aggregate health as JSON: per broadcast its state, source kind, Janus age_ms per media,

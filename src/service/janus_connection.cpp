@@ -12,32 +12,34 @@ Result<std::unique_ptr<JanusConnection>> JanusConnection::create(GMainContext* c
 }
 
 JanusConnection::~JanusConnection() {
-  *alive_ = false;
+  connect_.reset();
   // The clients' handles detach before the session goes.
   videoroom_.reset();
   streaming_.reset();
 }
 
 void JanusConnection::connect(Callback<void> done) {
-  std::weak_ptr<bool> alive = alive_;
-  session_->connect([this, alive, done](Result<void> connected) {
-    if (alive.expired()) return;
-    if (!connected) return done(connected.error());
-    janus::StreamingClient::attach(
-        *session_, [this, alive, done](Result<std::unique_ptr<janus::StreamingClient>> streaming) {
-          if (alive.expired()) return;
-          if (!streaming) return done(streaming.error());
-          streaming_ = std::move(streaming).value();
-          janus::VideoRoomClient::attach(
-              *session_,
-              [this, alive, done](Result<std::unique_ptr<janus::VideoRoomClient>> videoroom) {
-                if (alive.expired()) return;
-                if (!videoroom) return done(videoroom.error());
-                videoroom_ = std::move(videoroom).value();
-                done(Result<void>());
-              });
-        });
-  });
+  connect_ = connecting();
+  connect_.start(session_->context(), std::move(done));
+}
+
+Task<void> JanusConnection::connecting() {
+  const Result<void> connected =
+      co_await call<void>([this](Callback<void> done) { session_->connect(std::move(done)); });
+  if (!connected) co_return connected;
+  auto streaming = co_await call<std::unique_ptr<janus::StreamingClient>>(
+      [this](Callback<std::unique_ptr<janus::StreamingClient>> done) {
+        janus::StreamingClient::attach(*session_, std::move(done));
+      });
+  if (!streaming) co_return streaming.error();
+  streaming_ = std::move(streaming).value();
+  auto videoroom = co_await call<std::unique_ptr<janus::VideoRoomClient>>(
+      [this](Callback<std::unique_ptr<janus::VideoRoomClient>> done) {
+        janus::VideoRoomClient::attach(*session_, std::move(done));
+      });
+  if (!videoroom) co_return videoroom.error();
+  videoroom_ = std::move(videoroom).value();
+  co_return {};
 }
 
 }  // namespace su::service

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "core/task.hpp"
 #include "janus/session.hpp"
 #include "janus/streaming.hpp"
 #include "janus/videoroom.hpp"
@@ -32,12 +33,13 @@ class JanusConnection {
  private:
   JanusConnection(std::unique_ptr<janus::Session> session, std::string url)
       : session_(std::move(session)), url_(std::move(url)) {}
+  Task<void> connecting();
 
   std::unique_ptr<janus::Session> session_;
   std::string url_;
   std::unique_ptr<janus::StreamingClient> streaming_;
   std::unique_ptr<janus::VideoRoomClient> videoroom_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Task<void> connect_;
 };
 
 }  // namespace su::service
