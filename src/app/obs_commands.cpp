@@ -6,6 +6,7 @@
 #include "app/arguments.hpp"
 #include "app/command_output.hpp"
 #include "app/exit_codes.hpp"
+#include "core/uri.hpp"
 #include "json/writer.hpp"
 #include "obs/bridge.hpp"
 
@@ -56,10 +57,7 @@ Result<obs::ClientOptions> clientOptions(const Arguments& arguments, Millisecond
     }
     timeout = Milliseconds(ms);
   }
-  const bool bracket = host.find(':') != std::string::npos;  // an IPv6 literal
-  return obs::ClientOptions{.url = std::string(arguments.has("secure") ? "wss://" : "ws://") +
-                                   (bracket ? "[" : "") + host + (bracket ? "]" : "") + ":" +
-                                   std::to_string(port),
+  return obs::ClientOptions{.url = uri::build(arguments.has("secure") ? "wss" : "ws", host, port),
                             .password = arguments.value("password", "SU_OBS_PASSWORD"),
                             .connectTimeout = timeout,
                             .requestTimeout = timeout,

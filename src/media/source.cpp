@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "core/uri.hpp"
 #include "media/output.hpp"
 #include "model/redaction.hpp"
 
@@ -189,14 +190,14 @@ std::string describeSource(const SourceSpec& source) {
       Overloaded{
           [](const TestPatternSource&) { return std::string("test pattern"); },
           [](const RtmpSource& s) {
-            // The last path segment of an RTMP URL is the stream key: a credential.
-            const std::string url = model::redactText(s.url);
-            const std::size_t slash = url.rfind('/');
-            const std::size_t scheme = url.find("://");
-            if (slash == std::string::npos || scheme == std::string::npos || slash < scheme + 3) {
-              return url;
-            }
-            return url.substr(0, slash + 1) + std::string(model::kRedacted);
+            // The last path segment of an RTMP URL is the stream key, and a query may carry a
+            // token: credentials.
+            auto parts = uri::split(s.url);
+            if (!parts || uri::lastSegment(*parts).empty()) return model::redactText(s.url);
+            parts->path = parts->path.substr(0, parts->path.rfind('/') + 1) +
+                          std::string(model::kRedacted);
+            if (parts->query) parts->query = std::string(model::kRedacted);
+            return model::redactText(uri::join(*parts));
           },
           [](const RtspSource& s) { return model::redactText(s.camera.url); },
           [](const UriSource& s) { return model::redactText(s.uri); },

@@ -1,5 +1,6 @@
 #include "model/rtsp_camera.hpp"
 
+#include "core/uri.hpp"
 #include "json/writer.hpp"
 #include "model/rules.hpp"
 
@@ -19,11 +20,8 @@ RtspCameraConfig RtspCameraConfig::read(json::ObjectReader& reader) {
 void RtspCameraConfig::validate(const std::string& path, json::Diagnostics& diagnostics) const {
   auto at = [&](std::string_view key) { return json::childPath(path, key); };
   checkUrl(diagnostics, at("url"), url, {"rtsp", "rtsps", "rtspt"});
-  const std::size_t scheme = url.find("://");
-  const std::size_t atSign = url.find('@');
-  const bool urlHasCredentials = scheme != std::string::npos && atSign != std::string::npos &&
-                                 atSign < url.find('/', scheme + 3);
-  if (urlHasCredentials && (username || password)) {
+  const auto parts = uri::split(url);
+  if (parts && parts->user && (username || password)) {
     diagnostics.error(at("username"), "the url already carries credentials: give them once");
   }
   checkNotEmpty(diagnostics, at("username"), username);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/uri.hpp"
 #include "json/writer.hpp"
 #include "model/rules.hpp"
 
@@ -27,17 +28,22 @@ struct SplitUrl {
   std::string key;
 };
 
-// rtmp://host:1935/live/key -> {rtmp://host:1935, live, key}; the app may have several levels.
+// rtmp://host:1935/live/key -> {rtmp://host:1935, live, key}; the app may have several levels,
+// and a query belongs to the key (SRS reads tokens from it).
 std::optional<SplitUrl> splitPublishUrl(std::string_view url) {
-  const std::size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::nullopt;
-  const std::size_t pathStart = url.find('/', scheme + 3);
-  if (pathStart == std::string_view::npos) return std::nullopt;
-  const std::string_view path = trimSlashes(url.substr(pathStart), true);
+  auto parts = uri::split(url);
+  if (!parts || parts->host.empty()) return std::nullopt;
+  const std::string_view path = trimSlashes(parts->path, true);
   const std::size_t lastSlash = path.rfind('/');
   if (lastSlash == std::string_view::npos || lastSlash == 0) return std::nullopt;
-  return SplitUrl{std::string(url.substr(0, pathStart)), std::string(path.substr(0, lastSlash)),
-                  std::string(path.substr(lastSlash + 1))};
+  SplitUrl split{.app = std::string(path.substr(0, lastSlash)),
+                 .key = std::string(path.substr(lastSlash + 1))};
+  if (parts->query) split.key += "?" + *parts->query;
+  parts->path.clear();
+  parts->query.reset();
+  parts->fragment.reset();
+  split.base = uri::join(*parts);
+  return split;
 }
 
 }  // namespace
@@ -81,8 +87,7 @@ SrsIngestSpec SrsIngestSpec::read(json::ObjectReader& reader) {
 void SrsIngestSpec::validate(const std::string& path, json::Diagnostics& diagnostics) const {
   const std::string urlPath = json::childPath(path, "rtmp_url");
   checkUrl(diagnostics, urlPath, rtmpUrl, {"rtmp", "rtmps"});
-  const std::size_t scheme = rtmpUrl.find("://");
-  if (scheme != std::string::npos && rtmpUrl.find('/', scheme + 3) != std::string::npos) {
+  if (auto parts = uri::split(rtmpUrl); parts && !trimSlashes(parts->path, true).empty()) {
     diagnostics.error(urlPath, "must be scheme://host[:port] without a path (the path is app)");
   }
   if (app.empty() || hasSpace(app)) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/log.hpp"
+#include "core/uri.hpp"
 #include "janus/errors.hpp"
 #include "json/writer.hpp"
 #include "model/redaction.hpp"
@@ -344,11 +345,9 @@ void Broadcast::onRelayState(model::RunState state, const std::optional<Error>& 
 
 Task<void> Broadcast::startObs() {
   if (request_.sourceKind != model::SourceKind::Obs) co_return {};
-  const bool ipv6 = request_.obsHost.find(':') != std::string::npos;
   auto client = obs::Client::create(
       context_.get(),
-      {.url = std::string(request_.obsSecure ? "wss://" : "ws://") + (ipv6 ? "[" : "") +
-              request_.obsHost + (ipv6 ? "]" : "") + ":" + std::to_string(request_.obsPort),
+      {.url = uri::build(request_.obsSecure ? "wss" : "ws", request_.obsHost, request_.obsPort),
        .password = request_.obsPassword,
        .connectTimeout = options_.obsTimeout,
        .requestTimeout = options_.obsTimeout});

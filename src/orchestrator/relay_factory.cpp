@@ -1,5 +1,6 @@
 #include "orchestrator/relay_factory.hpp"
 
+#include "core/uri.hpp"
 #include "supervisor/ffmpeg_relay.hpp"
 
 namespace su::orchestrator {
@@ -19,15 +20,8 @@ Error noSource(const model::BroadcastRequest& request, const char* what) {
 
 // ffmpeg takes RTSP credentials in the URL (masked again wherever it is shown).
 std::string withCredentials(const model::RtspCameraConfig& camera) {
-  const std::size_t scheme = camera.url.find("://");
-  if (!camera.username || scheme == std::string::npos) return camera.url;
-  auto escape = [](const std::string& text) {
-    auto escaped = GUnique<char>::adopt(g_uri_escape_string(text.c_str(), nullptr, FALSE));
-    return std::string(escaped.get());
-  };
-  std::string credentials = escape(*camera.username);
-  if (camera.password) credentials += ":" + escape(*camera.password);
-  return camera.url.substr(0, scheme + 3) + credentials + "@" + camera.url.substr(scheme + 3);
+  if (!camera.username) return camera.url;
+  return uri::withUser(camera.url, *camera.username, camera.password);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "core/log.hpp"
+#include "core/uri.hpp"
 #include "model/redaction.hpp"
 
 #define GST_CAT_DEFAULT su::log::supervisor
@@ -54,15 +55,15 @@ std::vector<std::string> codecArguments(const media::OutputTrack& track) {
   return {};
 }
 
-// The last path segment of an RTMP URL is its stream key: a credential.
+// The last path segment of an RTMP URL is its stream key, and its query may carry a token:
+// credentials.
 std::vector<std::string> secretsOf(const FfmpegInput& input) {
-  if (input.url.rfind("rtmp", 0) != 0) return {};
-  const std::size_t slash = input.url.rfind('/');
-  const std::size_t scheme = input.url.find("://");
-  if (slash == std::string::npos || scheme == std::string::npos || slash < scheme + 3) return {};
-  std::string key = input.url.substr(slash + 1);
-  if (key.empty()) return {};
-  return {std::move(key)};
+  const auto parts = uri::split(input.url);
+  if (!parts || parts->scheme.rfind("rtmp", 0) != 0) return {};
+  std::vector<std::string> secrets;
+  if (std::string key = uri::lastSegment(*parts); !key.empty()) secrets.push_back(std::move(key));
+  if (parts->query && !parts->query->empty()) secrets.push_back(*parts->query);
+  return secrets;
 }
 
 std::string joined(const std::vector<std::string>& argv) {
