@@ -1,5 +1,7 @@
 #include "media/output.hpp"
 
+#include <gst/pbutils/pbutils.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -66,24 +68,28 @@ const Codec* findCodec(std::string_view name) {
   return it == kCodecs.end() ? nullptr : it;
 }
 
-// H.264 profiles as GStreamer names them, from an AVCDecoderConfigurationRecord.
+// GStreamer's name for an H.264 profile (pbutils), from the three bytes an SPS, an
+// AVCDecoderConfigurationRecord and a profile-level-id share: profile_idc, the constraint flags,
+// level_idc.
+std::optional<std::string> h264Profile(const guint8 (&idc)[3]) {
+  const char* profile = gst_codec_utils_h264_get_profile(idc, sizeof idc);
+  return profile ? std::optional<std::string>(profile) : std::nullopt;
+}
+
 std::optional<std::string> profileFromCodecData(const GstStructure* structure) {
   const GValue* value = gst_structure_get_value(structure, "codec_data");
   if (!value || !GST_VALUE_HOLDS_BUFFER(value)) return std::nullopt;
-  GstBuffer* buffer = gst_value_get_buffer(value);
-  guint8 record[4] = {};
-  if (gst_buffer_extract(buffer, 0, record, sizeof record) < sizeof record) return std::nullopt;
-  switch (record[1]) {
-    case 66:
-      return (record[2] & 0x40) ? "constrained-baseline" : "baseline";
-    case 77:
-      return "main";
-    case 100:
-      return "high";
-    default:
-      return "other";
+  guint8 record[4] = {};  // configurationVersion, then the three bytes
+  if (gst_buffer_extract(gst_value_get_buffer(value), 0, record, sizeof record) < sizeof record) {
+    return std::nullopt;
   }
+  return h264Profile({record[1], record[2], record[3]});
 }
+
+// Each profile decodes the streams of the ones before it (the High subsets go with High).
+constexpr std::array<std::string_view, 7> kProfileChain{
+    "constrained-baseline", "baseline", "main", "high", "high-10", "high-4:2:2", "high-4:4:4"};
+constexpr std::array<std::string_view, 2> kHighSubsets{"progressive-high", "constrained-high"};
 
 // The H.264 profiles (as GStreamer names them) that decode where the mountpoint's fmtp promises
 // its profile-level-id; none when it promises nothing we know.
@@ -91,13 +97,22 @@ std::optional<std::vector<std::string_view>> allowedProfiles(
     const std::optional<std::string>& fmtp) {
   if (!fmtp) return std::nullopt;
   const std::size_t at = fmtp->find("profile-level-id=");
-  if (at == std::string::npos) return std::nullopt;
-  const std::string hex = fmtp->substr(at + 17, 2);
-  const long profileIdc = std::strtol(hex.c_str(), nullptr, 16);
-  std::vector<std::string_view> fits{"constrained-baseline", "baseline"};
-  if (profileIdc == 0x4d) fits.push_back("main");
-  if (profileIdc == 0x64) fits.insert(fits.end(), {"main", "high"});
-  if (profileIdc != 0x42 && profileIdc != 0x4d && profileIdc != 0x64) return std::nullopt;
+  if (at == std::string::npos || fmtp->size() < at + 17 + 6) return std::nullopt;
+  guint8 idc[3] = {};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const int high = g_ascii_xdigit_value((*fmtp)[at + 17 + 2 * i]);
+    const int low = g_ascii_xdigit_value((*fmtp)[at + 17 + 2 * i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    idc[i] = static_cast<guint8>(high * 16 + low);
+  }
+  const auto promised = h264Profile(idc);
+  const auto* last = promised ? std::find(kProfileChain.begin(), kProfileChain.end(), *promised)
+                              : kProfileChain.end();
+  if (last == kProfileChain.end()) return std::nullopt;
+  std::vector<std::string_view> fits(kProfileChain.begin(), last + 1);
+  if (last - kProfileChain.begin() >= 3) {
+    fits.insert(fits.end(), kHighSubsets.begin(), kHighSubsets.end());
+  }
   return fits;
 }
 

@@ -94,6 +94,31 @@ TEST(PassThrough, ProfileFromAnAvcDecoderConfigurationRecord) {
   };
   EXPECT_TRUE(canPassThrough(withRecord(66, 0xc0).get(), baseline, {}));
   EXPECT_FALSE(canPassThrough(withRecord(100, 0).get(), baseline, {}));
+
+  // The profiles beyond High read as themselves (pbutils), each fitting a promise of itself or
+  // more, and none fitting a High promise.
+  OutputTrack high{.mid = "v", .codec = "h264", .fmtp = "profile-level-id=640028"};
+  OutputTrack high10{.mid = "v", .codec = "h264", .fmtp = "profile-level-id=6e0028"};
+  OutputTrack high422{.mid = "v", .codec = "h264", .fmtp = "profile-level-id=7a0028"};
+  OutputTrack high444{.mid = "v", .codec = "h264", .fmtp = "profile-level-id=f40028"};
+  EXPECT_FALSE(canPassThrough(withRecord(110, 0).get(), high, {})) << "High 10 is not High";
+  EXPECT_TRUE(canPassThrough(withRecord(110, 0).get(), high10, {}));
+  EXPECT_FALSE(canPassThrough(withRecord(122, 0).get(), high10, {})) << "4:2:2 is not High 10";
+  EXPECT_TRUE(canPassThrough(withRecord(122, 0).get(), high422, {}));
+  EXPECT_FALSE(canPassThrough(withRecord(244, 0).get(), high422, {}));
+  EXPECT_TRUE(canPassThrough(withRecord(244, 0).get(), high444, {}));
+  EXPECT_TRUE(canPassThrough(withRecord(100, 0).get(), high444, {}));
+  EXPECT_TRUE(canPassThrough(withRecord(100, 0x08).get(), high, {})) << "progressive High";
+}
+
+TEST(PassThrough, TheCapsABranchAcceptsFollowTheFmtpsProfile) {
+  OutputTrack high10{.mid = "v", .codec = "h264", .fmtp = "profile-level-id=6e0028"};
+  const auto accepted = acceptedCaps(high10, {});
+  // The first structure is what passes through; the rest is decoded and encoded again.
+  auto passed = GRef<GstCaps>::adopt(gst_caps_copy_nth(accepted.get(), 0));
+  EXPECT_TRUE(gst_caps_can_intersect(passed.get(), caps("video/x-h264,profile=high-10").get()));
+  EXPECT_TRUE(gst_caps_can_intersect(passed.get(), caps("video/x-h264,profile=main").get()));
+  EXPECT_FALSE(gst_caps_can_intersect(passed.get(), caps("video/x-h264,profile=high-4:4:4").get()));
 }
 
 TEST(PassThrough, AudioOtherThanTheMediaCodecIsTranscoded) {
