@@ -1,5 +1,7 @@
-// Command-line arguments of a subcommand: positionals and `--name value` / `--name=value`
-// options from a fixed list, so that a typo is an error rather than a silent positional.
+// Command-line arguments of a subcommand, parsed by a GOptionContext: positionals and
+// `--name value` / `--name=value` options from a fixed list (a typo is an error, not a silent
+// positional), -h/--help, and GStreamer's own options (--gst-debug=su*:5, --gst-debug-level,
+// --gst-plugin-path..., listed by --help-gst) as in gst-launch-1.0.
 #pragma once
 
 #include <map>
@@ -28,6 +30,7 @@ class Arguments {
   // The option's value, else the environment variable's (for secrets kept out of `ps`).
   std::optional<std::string> value(const std::string& name,
                                    const char* environment = nullptr) const;
+  // -h or --help; or --help-gst, which has printed GStreamer's options already.
   bool help() const noexcept { return help_; }
 
  private:

@@ -31,8 +31,12 @@ constexpr const char* kUsage =
     "  -h, --help        this help (COMMAND --help for a command's own)\n"
     "  --version         the version\n"
     "\n"
-    "Logging: GST_DEBUG=su*:5 (categories su, su-janus, su-obs, su-media, su-supervisor,\n"
-    "su-queue, su-orchestrator).\n";
+    "Every command also takes GStreamer's options, as gst-launch-1.0 does: --gst-debug=su*:5,\n"
+    "--gst-debug-level=N, --gst-debug-no-color, --gst-plugin-path=DIR... (COMMAND --help-gst\n"
+    "lists them).\n"
+    "\n"
+    "Logging: --gst-debug=su*:5 or GST_DEBUG=su*:5 (categories su, su-janus, su-obs, su-media,\n"
+    "su-supervisor, su-queue, su-orchestrator).\n";
 
 }  // namespace
 

@@ -58,6 +58,34 @@ TEST(CliValidate, UsageErrors) {
   ProcessRun help = runCli({"validate", "--help"});
   EXPECT_EQ(help.status, 0);
   EXPECT_NE(help.out.find("--as KIND"), std::string::npos);
+  ProcessRun missing = runCli({"validate", "a.json", "--as"});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_EQ(firstLine(missing.err), "error: missing argument for --as");
+}
+
+// Every command takes GStreamer's options, as gst-launch-1.0 does, and options in both forms
+// and anywhere among the positionals.
+TEST(CliOptions, GStreamerOptionsAndBothOptionForms) {
+  const std::string request = R"({"source_kind":"frontend_owned"})";
+  ProcessRun spaced = runCli({"validate", "--as", "request", "-"}, request);
+  ProcessRun joined = runCli({"validate", "-", "--as=request"}, request);
+  EXPECT_EQ(spaced.status, 0) << spaced.err;
+  EXPECT_EQ(joined.status, 0) << joined.err;
+  EXPECT_EQ(spaced.out, joined.out);
+
+  // --gst-debug turns on our categories from the command line (no GST_DEBUG needed): the
+  // WebSocket client's attempt is logged.
+  ProcessRun logged = runCli({"mountpoint", "list", "--gst-debug=su*:6", "--gst-debug-no-color",
+                              "--janus-url", "ws://127.0.0.1:1", "--timeout", "2000"});
+  EXPECT_EQ(logged.status, 1) << "nothing listens there";
+  EXPECT_NE(logged.err.find("connecting to ws://127.0.0.1:1"), std::string::npos) << logged.err;
+  ProcessRun quiet = runCli({"mountpoint", "list", "--janus-url", "ws://127.0.0.1:1"});
+  EXPECT_EQ(quiet.err.find("connecting to"), std::string::npos) << quiet.err;
+
+  ProcessRun gstHelp = runCli({"run", "--help-gst"});
+  EXPECT_EQ(gstHelp.status, 0);
+  EXPECT_NE(gstHelp.out.find("--gst-debug-level"), std::string::npos);
+  EXPECT_EQ(runCli({"watch", "--gst-bogus", "1"}).status, 2);
 }
 
 TEST(CliValidate, EveryExamplePrintsItsNormalizedRedactedForm) {
