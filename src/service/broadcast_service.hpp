@@ -45,6 +45,9 @@ class BroadcastService {
 
   // After connect() succeeded.
   orchestrator::BroadcastOrchestrator* orchestrator() noexcept { return orchestrator_.get(); }
+  const orchestrator::BroadcastOrchestrator* orchestrator() const noexcept {
+    return orchestrator_.get();
+  }
   JanusConnection* janus() noexcept { return connection_.get(); }
 
   BroadcastService(const BroadcastService&) = delete;
