@@ -1,11 +1,13 @@
 #include "janus_sink.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/gref.hpp"
@@ -79,16 +81,37 @@ GQuark errorDomainOf(JanusSinkError) {
 
 }  // namespace
 
+namespace {
+
+// Where the element is with its mountpoint.
+enum class Phase {
+  Idle,          // NULL
+  Provisioning,  // NULL -> READY returned; a thread of its own is asking Janus
+  Ready,         // the mountpoint is there, and a branch is planned per media
+  Failed,        // the error is posted
+};
+
+// Everything janussink keeps, in one place (as libcamerasrc keeps its state): set by the
+// application (properties, state changes), the provisioning thread and the streaming threads
+// (caps), always under `lock`. Nothing that can call back into the application (bus messages,
+// bin signals) runs under it.
+struct JanusSinkState {
+  std::mutex lock;
+  std::condition_variable phaseChanged;
+  Settings settings;
+  std::vector<Input> inputs;
+  std::vector<su::media::OutputTrack> tracks;  // known once provisioned
+  std::vector<std::unique_ptr<su::media::TrackCounters>> counters;
+  std::optional<std::int64_t> owned;  // a mountpoint this element created
+  Phase phase = Phase::Idle;
+  bool stopping = false;  // PAUSED -> READY: streaming threads stop waiting for the mountpoint
+};
+
+}  // namespace
+
 struct _SuJanusSink {
   GstBin parent;
-  // Guards everything here: properties are set from any thread, caps arrive on streaming
-  // threads, state changes come from the application.
-  std::mutex* lock;
-  Settings* settings;
-  std::vector<Input>* inputs;
-  std::vector<su::media::OutputTrack>* tracks;  // known from NULL -> READY on
-  std::vector<std::unique_ptr<su::media::TrackCounters>>* counters;
-  std::optional<std::int64_t>* owned;  // a mountpoint this element created
+  JanusSinkState* state;
 };
 
 G_DEFINE_TYPE(SuJanusSink, su_janus_sink, GST_TYPE_BIN)
@@ -250,10 +273,15 @@ Result<void> checkPads(const std::vector<Input>& inputs,
   return {};
 }
 
-// NULL -> READY: creates the mountpoint or reads the existing one, and plans a branch per media.
-// A mountpoint created here and then found unusable is destroyed before returning the error.
-Result<Provisioned> provision(const Settings& settings, const std::vector<Input>& inputs,
-                              const std::string& name) {
+// What NULL -> READY checks without asking Janus: the mountpoint to create or use, and where
+// RTP goes.
+struct Plan {
+  su::model::MountPoint mountpoint;
+  std::string host;
+};
+
+Result<Plan> planMountpoint(const Settings& settings, const std::vector<Input>& inputs,
+                            const std::string& name) {
   auto mountpoint = mountPointFor(settings, inputs, name);
   if (!mountpoint) return mountpoint.error();
   const std::string host = settings.rtpHost.empty() ? hostOf(settings.janusUrl) : settings.rtpHost;
@@ -261,6 +289,15 @@ Result<Provisioned> provision(const Settings& settings, const std::vector<Input>
     return su::makeError(JanusSinkError::Settings,
                          "janus-url " + settings.janusUrl + " names no host; set rtp-host");
   }
+  return Plan{std::move(mountpoint).value(), host};
+}
+
+// On the provisioning thread: creates the mountpoint or reads the existing one, and plans a
+// branch per media. A mountpoint created here and then found unusable is destroyed before
+// returning the error. Every request is bounded by the timeout property.
+Result<Provisioned> provision(const Settings& settings, const std::vector<Input>& inputs,
+                              const std::string& name, Plan plan) {
+  const std::string& host = plan.host;
   const su::Milliseconds timeout(settings.timeoutMs);
   auto session = su::janus::BlockingSession::open(
       {.url = settings.janusUrl, .connectTimeout = timeout, .requestTimeout = timeout});
@@ -273,7 +310,7 @@ Result<Provisioned> provision(const Settings& settings, const std::vector<Input>
   auto streaming = (*session)->attach<su::janus::StreamingClient>();
   if (!streaming) return streaming.error();
 
-  Provisioned result{.mountpoint = std::move(mountpoint).value()};
+  Provisioned result{.mountpoint = std::move(plan.mountpoint)};
   std::vector<su::model::MountPointPort> ports;
   if (settings.createMountpoint) {
     auto created = (*session)->wait<su::janus::MountPointCreated>(
@@ -333,22 +370,31 @@ Result<void> destroyMountpoint(const Settings& settings, std::int64_t id) {
 }
 
 Input* inputOf(SuJanusSink* self, GstPad* pad) {
-  auto& inputs = *self->inputs;
+  auto& inputs = self->state->inputs;
   const auto it =
       std::find_if(inputs.begin(), inputs.end(), [&](const Input& in) { return in.pad == pad; });
   return it == inputs.end() ? nullptr : &*it;
 }
 
 std::optional<std::size_t> trackOf(SuJanusSink* self, const Input& input) {
-  const auto& tracks = *self->tracks;
+  const auto& tracks = self->state->tracks;
   for (std::size_t i = 0; i < tracks.size(); ++i) {
     if (tracks[i].type == input.type && tracks[i].sourceIndex == input.index) return i;
   }
   return std::nullopt;
 }
 
-// On a pad's first caps (a streaming thread): its branch, chosen from the caps, becomes the
-// pad's target. Later caps go to the same branch.
+// A streaming thread's wait for the provisioning thread (bounded: each of its requests has the
+// timeout property). False when there is no mountpoint to feed: the error is posted, or the
+// element is stopping.
+bool awaitMountpoint(JanusSinkState& state, std::unique_lock<std::mutex>& lock) {
+  state.phaseChanged.wait(lock,
+                          [&] { return state.phase != Phase::Provisioning || state.stopping; });
+  return state.phase == Phase::Ready && !state.stopping;
+}
+
+// On a pad's first caps (a streaming thread): once the mountpoint is known, its branch, chosen
+// from the caps, becomes the pad's target. Later caps go to the same branch.
 GstPadProbeReturn onInputEvent(GstPad* pad, GstPadProbeInfo* info, gpointer data) noexcept {
   GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
   if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
@@ -362,13 +408,14 @@ GstPadProbeReturn onInputEvent(GstPad* pad, GstPadProbeInfo* info, gpointer data
   su::media::TrackCounters* counters = nullptr;
   su::media::VideoEncoding video;
   {
-    std::lock_guard lock(*self->lock);
+    std::unique_lock lock(self->state->lock);
+    if (!awaitMountpoint(*self->state, lock)) return GST_PAD_PROBE_DROP;
     Input* input = inputOf(self, pad);
     if (!input || input->branch) return GST_PAD_PROBE_OK;
     if (const auto track = trackOf(self, *input)) {
-      output = (*self->tracks)[*track];
-      counters = (*self->counters)[*track].get();
-      video = self->settings->video;
+      output = self->state->tracks[*track];
+      counters = self->state->counters[*track].get();
+      video = self->state->settings.video;
     }
   }
   if (!counters) {
@@ -389,7 +436,7 @@ GstPadProbeReturn onInputEvent(GstPad* pad, GstPadProbeInfo* info, gpointer data
   gst_ghost_pad_set_target(GST_GHOST_PAD(pad), sink.get());
   gst_element_sync_state_with_parent(element);
   {
-    std::lock_guard lock(*self->lock);
+    std::lock_guard lock(self->state->lock);
     if (Input* input = inputOf(self, pad)) input->branch = element;
   }
   auto description = su::GUnique<char>::adopt(gst_caps_to_string(caps));
@@ -409,11 +456,12 @@ gboolean onInputQuery(GstPad* pad, GstObject* parent, GstQuery* query) noexcept 
   if (type == GST_QUERY_CAPS || type == GST_QUERY_ACCEPT_CAPS) {
     GRef<GstCaps> accepted;
     {
-      std::lock_guard lock(*self->lock);
+      std::unique_lock lock(self->state->lock);
+      if (self->state->phase == Phase::Provisioning) awaitMountpoint(*self->state, lock);
       Input* input = inputOf(self, pad);
       if (input && !input->branch) {
         const auto track = trackOf(self, *input);
-        accepted = track ? su::media::acceptedCaps((*self->tracks)[*track], self->settings->video)
+        accepted = track ? su::media::acceptedCaps(self->state->tracks[*track], self->state->settings.video)
                          : su::media::branchCaps(input->type);
       }
     }
@@ -444,9 +492,9 @@ GstPad* requestNewPad(GstElement* element, GstPadTemplate* templ, const gchar* n
   const MediaType type = video ? MediaType::Video : MediaType::Audio;
   GstPad* pad = nullptr;
   {
-    std::lock_guard lock(*self->lock);
+    std::lock_guard lock(self->state->lock);
     auto taken = [&](int index) {
-      return std::any_of(self->inputs->begin(), self->inputs->end(),
+      return std::any_of(self->state->inputs.begin(), self->state->inputs.end(),
                          [&](const Input& in) { return in.type == type && in.index == index; });
     };
     int index = 0;
@@ -468,7 +516,7 @@ GstPad* requestNewPad(GstElement* element, GstPadTemplate* templ, const gchar* n
       return nullptr;
     }
     Input input{.pad = nullptr, .type = type, .index = index};
-    if (!self->tracks->empty() && !trackOf(self, input)) {
+    if (!self->state->tracks.empty() && !trackOf(self, input)) {
       GST_WARNING_OBJECT(self, "pad %s: the mountpoint has no %s media taking stream %d",
                          padName.c_str(), video ? "video" : "audio", index);
       return nullptr;
@@ -477,7 +525,7 @@ GstPad* requestNewPad(GstElement* element, GstPadTemplate* templ, const gchar* n
     gst_pad_set_query_function(pad, onInputQuery);
     gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, onInputEvent, self, nullptr);
     input.pad = pad;
-    self->inputs->push_back(input);
+    self->state->inputs.push_back(input);
   }
   gst_element_add_pad(element, pad);
   return pad;
@@ -494,8 +542,8 @@ void releasePad(GstElement* element, GstPad* pad) noexcept {
   auto* self = SU_JANUS_SINK(element);
   GstElement* branch = nullptr;
   {
-    std::lock_guard lock(*self->lock);
-    auto& inputs = *self->inputs;
+    std::lock_guard lock(self->state->lock);
+    auto& inputs = self->state->inputs;
     const auto it =
         std::find_if(inputs.begin(), inputs.end(), [&](const Input& in) { return in.pad == pad; });
     if (it == inputs.end()) return;
@@ -506,20 +554,26 @@ void releasePad(GstElement* element, GstPad* pad) noexcept {
   gst_element_remove_pad(element, pad);
 }
 
-// READY -> NULL, or a failed NULL -> READY: the branches go, and so does what the element
-// created in Janus, unless destroy-on-stop is off.
+// READY -> NULL, or a failed NULL -> READY: once the provisioning thread is done, the branches
+// go, and so does what the element created in Janus, unless destroy-on-stop is off (this waits
+// for Janus, bounded by the timeout property: the mountpoint is gone when the state is NULL).
 void unprovision(SuJanusSink* self) {
+  JanusSinkState& state = *self->state;
   std::vector<std::pair<GstPad*, GstElement*>> branches;
   Settings settings;
   std::optional<std::int64_t> owned;
   {
-    std::lock_guard lock(*self->lock);
-    for (Input& input : *self->inputs) {
+    std::unique_lock lock(state.lock);
+    state.stopping = true;
+    state.phaseChanged.notify_all();
+    state.phaseChanged.wait(lock, [&] { return state.phase != Phase::Provisioning; });
+    for (Input& input : state.inputs) {
       if (input.branch) branches.emplace_back(input.pad, std::exchange(input.branch, nullptr));
     }
-    settings = *self->settings;
-    owned = std::exchange(*self->owned, std::nullopt);
-    self->tracks->clear();
+    settings = state.settings;
+    owned = std::exchange(state.owned, std::nullopt);
+    state.tracks.clear();
+    state.phase = Phase::Idle;
   }
   for (auto [pad, branch] : branches)
     removeBranch(self, pad, branch);
@@ -534,35 +588,79 @@ void unprovision(SuJanusSink* self) {
   GST_INFO_OBJECT(self, "destroyed mountpoint %" G_GINT64_FORMAT, *owned);
 }
 
+// The provisioning thread's answer: the mountpoint and its branches' plan, or the error.
+void finishProvisioning(SuJanusSink* self, Result<Provisioned> provisioned,
+                        const Settings& settings) {
+  JanusSinkState& state = *self->state;
+  // The error first: streaming threads let go once told, and what they post then (not-linked)
+  // must not come before the reason.
+  if (!provisioned) postError(self, provisioned.error(), {settings.adminKey, settings.secret});
+  {
+    std::lock_guard lock(state.lock);
+    if (provisioned) {
+      state.tracks = provisioned->tracks;
+      state.counters.clear();
+      for (std::size_t i = 0; i < state.tracks.size(); ++i) {
+        state.counters.push_back(std::make_unique<su::media::TrackCounters>());
+      }
+      state.owned = provisioned->owned;
+      state.settings.mountpointId = *provisioned->mountpoint.id;
+    }
+    state.phase = provisioned ? Phase::Ready : Phase::Failed;
+  }
+  state.phaseChanged.notify_all();
+  if (!provisioned) return;
+  GST_INFO_OBJECT(self, "mountpoint %" G_GINT64_FORMAT " %s, %zu media",
+                  *provisioned->mountpoint.id, provisioned->owned ? "created" : "found",
+                  provisioned->tracks.size());
+  g_object_notify(G_OBJECT(self), "mountpoint-id");
+}
+
+// NULL -> READY: what needs no network is checked here (a problem fails the state change, with
+// its error posted); Janus is asked on a thread of the element's own, like rtmp2sink connects,
+// so that the application never waits for it. Its errors are posted when they come; streaming
+// threads wait for its answer before their first caps.
+bool startProvisioning(SuJanusSink* self) {
+  JanusSinkState& state = *self->state;
+  Settings settings;
+  std::vector<Input> inputs;
+  {
+    std::lock_guard lock(state.lock);
+    settings = state.settings;
+    inputs = state.inputs;
+  }
+  const std::string name = elementName(self);
+  auto plan = planMountpoint(settings, inputs, name);
+  if (!plan) {
+    postError(self, plan.error(), {settings.adminKey, settings.secret});
+    return false;
+  }
+  {
+    std::lock_guard lock(state.lock);
+    state.phase = Phase::Provisioning;
+    state.stopping = false;
+  }
+  // The thread holds the element until it is done; READY -> NULL waits for it.
+  gst_object_ref(self);
+  std::thread([self, settings, inputs, name, plan = std::move(plan).value()]() mutable {
+    finishProvisioning(self, provision(settings, inputs, name, std::move(plan)), settings);
+    gst_object_unref(self);
+  }).detach();
+  return true;
+}
+
 GstStateChangeReturn changeState(GstElement* element, GstStateChange transition) noexcept {
   auto* self = SU_JANUS_SINK(element);
-  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
-    Settings settings;
-    std::vector<Input> inputs;
-    {
-      std::lock_guard lock(*self->lock);
-      settings = *self->settings;
-      inputs = *self->inputs;
-    }
-    auto provisioned = provision(settings, inputs, elementName(self));
-    if (!provisioned) {
-      postError(self, provisioned.error(), {settings.adminKey, settings.secret});
-      return GST_STATE_CHANGE_FAILURE;
-    }
-    {
-      std::lock_guard lock(*self->lock);
-      *self->tracks = provisioned->tracks;
-      self->counters->clear();
-      for (std::size_t i = 0; i < self->tracks->size(); ++i) {
-        self->counters->push_back(std::make_unique<su::media::TrackCounters>());
-      }
-      *self->owned = provisioned->owned;
-      self->settings->mountpointId = *provisioned->mountpoint.id;
-    }
-    GST_INFO_OBJECT(self, "mountpoint %" G_GINT64_FORMAT " %s, %zu media",
-                    *provisioned->mountpoint.id, provisioned->owned ? "created" : "found",
-                    provisioned->tracks.size());
-    g_object_notify(G_OBJECT(self), "mountpoint-id");
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY && !startProvisioning(self)) {
+    return GST_STATE_CHANGE_FAILURE;
+  }
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED ||
+      transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    // Stopping, streaming threads waiting for the mountpoint let go, so that their pads can
+    // deactivate; starting again, they wait again.
+    std::lock_guard lock(self->state->lock);
+    self->state->stopping = transition == GST_STATE_CHANGE_PAUSED_TO_READY;
+    self->state->phaseChanged.notify_all();
   }
   const GstStateChangeReturn result =
       GST_ELEMENT_CLASS(su_janus_sink_parent_class)->change_state(element, transition);
@@ -574,13 +672,13 @@ GstStateChangeReturn changeState(GstElement* element, GstStateChange transition)
 }
 
 GstStructure* statsOf(SuJanusSink* self) {
-  std::lock_guard lock(*self->lock);
+  std::lock_guard lock(self->state->lock);
   GValue media = G_VALUE_INIT;
-  gst_value_array_init(&media, self->tracks->size());
+  gst_value_array_init(&media, self->state->tracks.size());
   const std::int64_t now = g_get_monotonic_time();
-  for (std::size_t i = 0; i < self->tracks->size(); ++i) {
-    const su::media::OutputTrack& track = (*self->tracks)[i];
-    const su::media::TrackCounters& counters = *(*self->counters)[i];
+  for (std::size_t i = 0; i < self->state->tracks.size(); ++i) {
+    const su::media::OutputTrack& track = self->state->tracks[i];
+    const su::media::TrackCounters& counters = *self->state->counters[i];
     const std::int64_t last = counters.lastPacketUs.load(std::memory_order_relaxed);
     GstStructure* entry = gst_structure_new(
         "media", "mid", G_TYPE_STRING, track.mid.c_str(), "type", G_TYPE_STRING,
@@ -597,15 +695,15 @@ GstStructure* statsOf(SuJanusSink* self) {
   }
   GstStructure* stats =
       gst_structure_new("janussink-stats", "mountpoint-id", G_TYPE_INT64,
-                        static_cast<gint64>(self->settings->mountpointId), nullptr);
+                        static_cast<gint64>(self->state->settings.mountpointId), nullptr);
   gst_structure_take_value(stats, "media", &media);
   return stats;
 }
 
 void setProperty(GObject* object, guint id, const GValue* value, GParamSpec* spec) noexcept {
   auto* self = SU_JANUS_SINK(object);
-  std::lock_guard lock(*self->lock);
-  Settings& settings = *self->settings;
+  std::lock_guard lock(self->state->lock);
+  Settings& settings = self->state->settings;
   auto text = [&] {
     return std::string(g_value_get_string(value) ? g_value_get_string(value) : "");
   };
@@ -670,8 +768,8 @@ void getProperty(GObject* object, guint id, GValue* value, GParamSpec* spec) noe
     g_value_take_boxed(value, statsOf(self));
     return;
   }
-  std::lock_guard lock(*self->lock);
-  const Settings& settings = *self->settings;
+  std::lock_guard lock(self->state->lock);
+  const Settings& settings = self->state->settings;
   switch (id) {
     case PROP_JANUS_URL:
       g_value_set_string(value, settings.janusUrl.c_str());
@@ -718,24 +816,14 @@ void getProperty(GObject* object, guint id, GValue* value, GParamSpec* spec) noe
 
 void finalize(GObject* object) noexcept {
   auto* self = SU_JANUS_SINK(object);
-  delete self->owned;
-  delete self->counters;
-  delete self->tracks;
-  delete self->inputs;
-  delete self->settings;
-  delete self->lock;
+  delete self->state;
   G_OBJECT_CLASS(su_janus_sink_parent_class)->finalize(object);
 }
 
 }  // namespace
 
 static void su_janus_sink_init(SuJanusSink* self) {
-  self->lock = new std::mutex;
-  self->settings = new Settings;
-  self->inputs = new std::vector<Input>;
-  self->tracks = new std::vector<su::media::OutputTrack>;
-  self->counters = new std::vector<std::unique_ptr<su::media::TrackCounters>>;
-  self->owned = new std::optional<std::int64_t>;
+  self->state = new JanusSinkState;
   // A sink, even before its first branch (with its udpsink) exists.
   GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SINK);
 }

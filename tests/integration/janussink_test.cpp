@@ -51,7 +51,9 @@ class JanusSinkTest : public test::JanusStreamingTest {
 
   std::optional<PostedError> postedError() {
     auto bus = GRef<GstBus>::adopt(gst_element_get_bus(pipeline.get()));
-    GstMessage* message = gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR);
+    return parsed(gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR));
+  }
+  static std::optional<PostedError> parsed(GstMessage* message) {
     if (!message) return std::nullopt;
     GError* error = nullptr;
     gchar* details = nullptr;
@@ -63,11 +65,25 @@ class JanusSinkTest : public test::JanusStreamingTest {
     return posted;
   }
 
-  // Plays the pipeline expecting its start to fail: the error posted, and the pipeline back in
-  // NULL.
-  PostedError failedStart() {
-    EXPECT_EQ(play(), GST_STATE_CHANGE_FAILURE);
-    auto error = postedError();
+  // The first error on the bus, waiting up to `timeout` for it.
+  std::optional<PostedError> awaitError(std::chrono::milliseconds timeout) {
+    auto bus = GRef<GstBus>::adopt(gst_element_get_bus(pipeline.get()));
+    return parsed(gst_bus_timed_pop_filtered(
+        bus.get(), static_cast<GstClockTime>(timeout.count() * timeScale()) * GST_MSECOND,
+        GST_MESSAGE_ERROR));
+  }
+
+  // Plays the pipeline expecting its start to fail, and the pipeline back in NULL: what needs
+  // no Janus fails the state change itself (`atOnce`); what Janus refuses is posted when it
+  // answers, after the state change returned.
+  PostedError failedStart(bool atOnce = false) {
+    const GstStateChangeReturn played = play();
+    if (atOnce) {
+      EXPECT_EQ(played, GST_STATE_CHANGE_FAILURE);
+    } else {
+      EXPECT_NE(played, GST_STATE_CHANGE_FAILURE) << "Janus is asked in the background";
+    }
+    auto error = awaitError(std::chrono::seconds(20));
     EXPECT_TRUE(error) << "no error posted";
     gst_element_set_state(pipeline.get(), GST_STATE_NULL);
     return error.value_or(PostedError{});
@@ -248,7 +264,7 @@ TEST_F(JanusSinkTest, FailuresAreClearKeepSecretsAndLeaveNothingInJanus) {
          "janussink name=js {janus} create-mountpoint=true "
          "mountpoint-spec=\"{\\\"media\\\":[{\\\"type\\\":\\\"video\\\",\\\"port\\\":"
          "\\\"5004\\\"}],\\\"secret\\\":\\\"spec-secret-6\\\"}\"");
-  error = failedStart();
+  error = failedStart(true);
   EXPECT_EQ(error.code, GST_RESOURCE_ERROR_SETTINGS);
   EXPECT_EQ(error.message.rfind("invalid mountpoint-spec: ", 0), 0u) << error.message;
   EXPECT_NE(error.details.find("media[0].port"), std::string::npos) << error.details;
@@ -262,7 +278,7 @@ TEST_F(JanusSinkTest, FailuresAreClearKeepSecretsAndLeaveNothingInJanus) {
   launch(encoder +
          "janussink name=js {janus} {key} create-mountpoint=true mountpoint-id=9406 "
          "video-codec=av1");
-  error = failedStart();
+  error = failedStart(true);
   EXPECT_EQ(error.code, GST_RESOURCE_ERROR_SETTINGS);
   EXPECT_EQ(
       error.message.rfind("codec av1 cannot be sent to Janus by janussink (it sends h264, ", 0), 0u)
@@ -271,12 +287,38 @@ TEST_F(JanusSinkTest, FailuresAreClearKeepSecretsAndLeaveNothingInJanus) {
 
   // Nothing to feed.
   launch(encoder + "janussink name=js {janus}");
-  error = failedStart();
+  error = failedStart(true);
   EXPECT_EQ(error.message, "mountpoint-id is required unless create-mountpoint is set");
 
   auto list = wait<std::vector<janus::MountPointInfo>>([&](auto done) { streaming->list(done); });
   ASSERT_TRUE(list.ok());
   EXPECT_TRUE(list->empty()) << list->size() << " mountpoints left in Janus";
+}
+
+// The application's thread never waits for Janus: against a server that takes the connection
+// and never answers, starting returns at once and the error comes when the timeout does.
+TEST_F(JanusSinkTest, StartingNeverWaitsForJanus) {
+  GSocketListener* silent = g_socket_listener_new();
+  const guint16 port = g_socket_listener_add_any_inet_port(silent, nullptr, nullptr);
+  ASSERT_NE(port, 0);
+  const long timeoutMs = 5000 * timeScale();
+  launch("videotestsrc is-live=true ! x264enc tune=zerolatency ! janussink name=js "
+         "janus-url=ws://127.0.0.1:" +
+         std::to_string(port) + " create-mountpoint=true timeout=" + std::to_string(timeoutMs));
+  const std::int64_t before = g_get_monotonic_time();
+  const GstStateChangeReturn played = play();
+  const std::int64_t tookMs = (g_get_monotonic_time() - before) / 1000;
+  EXPECT_NE(played, GST_STATE_CHANGE_FAILURE);
+  EXPECT_LT(tookMs, timeoutMs / 2) << "the state change waited for Janus";
+  const auto error = awaitError(std::chrono::milliseconds(timeoutMs * 3 / timeScale()));
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code, GST_RESOURCE_ERROR_OPEN_WRITE);
+  EXPECT_EQ(error->message.rfind("cannot reach Janus at ws://127.0.0.1:" + std::to_string(port), 0),
+            0u)
+      << error->message;
+  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  g_socket_listener_close(silent);
+  g_object_unref(silent);
 }
 
 }  // namespace
