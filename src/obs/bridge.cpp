@@ -1,5 +1,7 @@
 #include "obs/bridge.hpp"
 
+#include <algorithm>
+
 #include "core/log.hpp"
 #include "model/redaction.hpp"
 
@@ -46,105 +48,82 @@ Result<StreamStatus> parseStreamStatus(const json::Value& data) {
 }
 
 Bridge::Bridge(Client& client, Milliseconds stateTimeout)
-    : client_(client), stateTimeout_(stateTimeout), deferred_(client.context()) {
+    : client_(client), stateTimeout_(stateTimeout), tasks_(client.context()) {
   client_.addListener(this);
 }
 
 Bridge::~Bridge() {
-  *alive_ = false;
+  tasks_.cancelAll();
   client_.removeListener(this);
-  if (waiter_) {
-    auto done = std::move(waiter_->done);
-    waiter_.reset();
-    done(cancelledError());
-  }
+}
+
+void Bridge::run(Task<void> task, Callback<void> done) {
+  tasks_.spawn(answering(std::move(task), std::move(done)));
+}
+
+Task<void> Bridge::answering(Task<void> task, Callback<void> done) {
+  done(co_await std::move(task));
+  co_return {};
 }
 
 void Bridge::configureCustomRtmp(std::string server, std::string key, Callback<void> done) {
+  run(configuring(std::move(server), std::move(key)), std::move(done));
+}
+
+Task<void> Bridge::configuring(std::string server, std::string key) {
   json::ObjectWriter custom;
   custom.set("server", server).set("key", key).set("use_auth", false);
   json::ObjectWriter data;
   data.set("streamServiceType", "rtmp_custom").set("streamServiceSettings", std::move(custom));
-  std::weak_ptr<bool> alive = alive_;
-  client_.request(
-      "SetStreamServiceSettings", json::Value::of(data.node()),
-      [this, alive, server, key, done](Result<json::Value> set) {
-        if (!set || alive.expired()) {
-          done(set ? Result<void>(cancelledError()) : Result<void>(set.error()));
-          return;
-        }
-        client_.request(
-            "GetStreamServiceSettings", {}, [server, key, done](Result<json::Value> read) {
-              if (!read) {
-                done(read.error());
-                return;
-              }
-              json::Diagnostics problems;
-              auto reader = json::ObjectReader::fromNode(read->node(), "responseData", problems);
-              std::optional<std::string> type, readServer, readKey;
-              if (reader) {
-                type = reader->string("streamServiceType");
-                if (auto settings = reader->object("streamServiceSettings")) {
-                  readServer = settings->string("server");
-                  readKey = settings->string("key");
-                }
-              }
-              if (type != "rtmp_custom" || readServer != server || readKey != key) {
-                done(makeError(BridgeError::SettingsNotApplied,
-                               "OBS did not apply the stream settings: it reports " +
-                                   type.value_or("no service") + " to " +
-                                   model::redactText(readServer.value_or("no server"), {key}) +
-                                   (readKey == key ? "" : ", with another stream key")));
-                return;
-              }
-              GST_INFO("OBS streams to %s (custom RTMP)", model::redactText(server, {key}).c_str());
-              done(Result<void>());
-            });
-      });
+  const auto set = co_await call<json::Value>([&](Callback<json::Value> answer) {
+    client_.request("SetStreamServiceSettings", json::Value::of(data.node()), std::move(answer));
+  });
+  if (!set) co_return set.error();
+  // Read back: OBS has been known to accept settings it did not apply.
+  const auto read = co_await call<json::Value>([&](Callback<json::Value> answer) {
+    client_.request("GetStreamServiceSettings", {}, std::move(answer));
+  });
+  if (!read) co_return read.error();
+  json::Diagnostics problems;
+  auto reader = json::ObjectReader::fromNode(read->node(), "responseData", problems);
+  std::optional<std::string> type, readServer, readKey;
+  if (reader) {
+    type = reader->string("streamServiceType");
+    if (auto settings = reader->object("streamServiceSettings")) {
+      readServer = settings->string("server");
+      readKey = settings->string("key");
+    }
+  }
+  if (type != "rtmp_custom" || readServer != server || readKey != key) {
+    co_return makeError(BridgeError::SettingsNotApplied,
+                        "OBS did not apply the stream settings: it reports " +
+                            type.value_or("no service") + " to " +
+                            model::redactText(readServer.value_or("no server"), {key}) +
+                            (readKey == key ? "" : ", with another stream key"));
+  }
+  GST_INFO("OBS streams to %s (custom RTMP)", model::redactText(server, {key}).c_str());
+  co_return {};
 }
 
 void Bridge::connectAndStart(Callback<void> done) {
-  if (client_.identified()) {
-    start(std::move(done));
-    return;
+  run(connectingAndStarting(), std::move(done));
+}
+
+Task<void> Bridge::connectingAndStarting() {
+  if (!client_.identified()) {
+    const Result<void> connected =
+        co_await call<void>([this](Callback<void> answer) { client_.connect(std::move(answer)); });
+    if (!connected) co_return connected;
   }
-  std::weak_ptr<bool> alive = alive_;
-  client_.connect([this, alive, done](Result<void> connected) {
-    if (!connected || alive.expired()) {
-      done(connected ? Result<void>(cancelledError()) : connected);
-      return;
-    }
-    start(done);
-  });
+  co_return co_await changingState("StartStream", kStatusOutputRunning, kStarted, "started");
 }
 
 void Bridge::start(Callback<void> done) {
-  await(kStarted, "started", std::move(done));
-  if (!waiter_) return;  // refused
-  std::weak_ptr<bool> alive = alive_;
-  client_.request("StartStream", {}, [this, alive](Result<json::Value> started) {
-    if (alive.expired() || !waiter_ || waiter_->state != kStarted) return;
-    if (!started && isStatus(started.error(), kStatusOutputRunning)) {
-      confirmState();  // already streaming
-    } else if (!started) {
-      finishWaiter(started.error());
-    }
-    // Accepted: StreamStateChanged finishes it.
-  });
+  run(changingState("StartStream", kStatusOutputRunning, kStarted, "started"), std::move(done));
 }
 
 void Bridge::stop(Callback<void> done) {
-  await(kStopped, "stopped", std::move(done));
-  if (!waiter_) return;
-  std::weak_ptr<bool> alive = alive_;
-  client_.request("StopStream", {}, [this, alive](Result<json::Value> stopped) {
-    if (alive.expired() || !waiter_ || waiter_->state != kStopped) return;
-    if (!stopped && isStatus(stopped.error(), kStatusOutputNotRunning)) {
-      confirmState();  // not streaming anyway
-    } else if (!stopped) {
-      finishWaiter(stopped.error());
-    }
-  });
+  run(changingState("StopStream", kStatusOutputNotRunning, kStopped, "stopped"), std::move(done));
 }
 
 void Bridge::status(Callback<StreamStatus> done) {
@@ -157,76 +136,75 @@ void Bridge::status(Callback<StreamStatus> done) {
   });
 }
 
-void Bridge::await(std::string state, std::string what, Callback<void> done) {
-  if (waiter_) {
-    const Error busy =
-        makeError(BridgeError::StateTimeout, "another start or stop is still waiting for OBS");
-    deferred_.post([done, busy] { done(busy); }, [done] { done(cancelledError()); });
-    return;
+Task<void> Bridge::changingState(std::string request, int alreadyThere, std::string state,
+                                 std::string what) {
+  if (changing_) {
+    co_return makeError(BridgeError::StateTimeout,
+                        "another start or stop is still waiting for OBS");
   }
-  waiter_.emplace();
-  waiter_->state = std::move(state);
-  waiter_->done = std::move(done);
-  waiter_->timer = Source::timeout(
-      client_.context(), stateTimeout_,
-      [this, what] {
-        finishWaiter(makeError(BridgeError::StateTimeout,
-                               "OBS's stream was not " + what + " within " +
-                                   std::to_string(stateTimeout_.count()) + " ms"));
-        return false;
-      },
-      "su-obs-bridge-state-timeout");
+  changing_ = true;
+  seen_.clear();
+  lost_.reset();
+  const Result<void> reached =
+      co_await anyOf(reaching(std::move(request), alreadyThere, state), stateTimeout(what));
+  changing_ = false;
+  co_return reached;
 }
 
-void Bridge::finishWaiter(Result<void> result) {
-  if (!waiter_) return;
-  auto done = std::move(waiter_->done);
-  waiter_.reset();  // cancels the timer
-  done(std::move(result));
-}
-
-void Bridge::confirmState() {
-  if (!waiter_) return;
-  waiter_->confirming = true;
-  const bool wantActive = waiter_->state == kStarted;
-  std::weak_ptr<bool> alive = alive_;
-  status([this, alive, wantActive](Result<StreamStatus> current) {
-    if (alive.expired() || !waiter_) return;
-    if (!current) {
-      finishWaiter(current.error());
-    } else if (current->active == wantActive) {
-      finishWaiter(Result<void>());
-    } else {
-      // Asked again shortly; the waiter's own timer still bounds the whole wait.
-      waiter_->retry = Source::timeout(
-          client_.context(), Milliseconds(100),
-          [this] {
-            confirmState();
-            return false;
-          },
-          "su-obs-bridge-confirm");
+Task<void> Bridge::reaching(std::string request, int alreadyThere, std::string state) {
+  const auto asked = co_await call<json::Value>(
+      [&](Callback<json::Value> answer) { client_.request(request, {}, std::move(answer)); });
+  if (!asked && !isStatus(asked.error(), alreadyThere)) co_return asked.error();
+  if (asked) {
+    // Accepted: OBS announces the state when it gets there.
+    while (std::find(seen_.begin(), seen_.end(), state) == seen_.end()) {
+      if (lost_) co_return *lost_;
+      if (stoppedWhileStarting(state)) break;
+      co_await changed_.next();
     }
-  });
+  }
+  // Done once GetStreamStatus agrees, which lags the announcement by a moment when stopping.
+  // Asked again every 100 ms; the state timeout bounds it all.
+  for (;;) {
+    if (stoppedWhileStarting(state)) {
+      co_return makeError(BridgeError::StartFailed,
+                          "OBS stopped the stream while starting it (is the RTMP server "
+                          "reachable, and the stream key accepted?)");
+    }
+    const auto current = co_await call<StreamStatus>(
+        [this](Callback<StreamStatus> answer) { status(std::move(answer)); });
+    if (!current) co_return current.error();
+    if (current->active == (state == kStarted)) co_return {};
+    co_await sleep(Milliseconds(100));
+  }
+}
+
+bool Bridge::stoppedWhileStarting(const std::string& state) const {
+  return state == kStarted && !seen_.empty() && seen_.back() == kStopped;
+}
+
+Task<void> Bridge::stateTimeout(std::string what) {
+  co_await sleep(stateTimeout_);
+  co_return makeError(BridgeError::StateTimeout, "OBS's stream was not " + what + " within " +
+                                                     std::to_string(stateTimeout_.count()) +
+                                                     " ms");
 }
 
 void Bridge::onEvent(const Event& event) {
-  if (event.type != "StreamStateChanged" || !waiter_) return;
+  if (event.type != "StreamStateChanged" || !changing_) return;
   json::Diagnostics problems;
   auto reader = json::ObjectReader::fromNode(event.data.node(), "eventData", problems);
   const auto state = reader ? reader->string("outputState") : std::nullopt;
   if (!state) return;
   GST_DEBUG("OBS stream state %s", state->c_str());
-  if (*state == waiter_->state) {
-    if (!waiter_->confirming) confirmState();
-  } else if (waiter_->state == kStarted && *state == kStopped) {
-    finishWaiter(makeError(BridgeError::StartFailed,
-                           "OBS stopped the stream while starting it (is the RTMP server "
-                           "reachable, and the stream key accepted?)"));
-  }
+  seen_.push_back(*state);
+  changed_.notify();
 }
 
 void Bridge::onConnectionLost(const Error& reason) {
-  finishWaiter(reason);
+  if (!changing_) return;
+  lost_ = reason;
+  changed_.notify();
 }
 
 }  // namespace su::obs

@@ -13,7 +13,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "core/task.hpp"
 #include "obs/client.hpp"
 
 namespace su::obs {
@@ -40,7 +42,7 @@ class Bridge final : private Listener {
  public:
   // `client` must outlive the bridge. `stateTimeout` bounds the wait for started / stopped.
   explicit Bridge(Client& client, Milliseconds stateTimeout = Milliseconds(20000));
-  ~Bridge() override;  // what is pending completes with G_IO_ERROR_CANCELLED
+  ~Bridge() override;  // what is pending is dropped: its callback is never called
 
   void configureCustomRtmp(std::string server, std::string key, Callback<void> done);
   // Connects the client if it is not, then starts streaming.
@@ -53,27 +55,29 @@ class Bridge final : private Listener {
   Bridge& operator=(const Bridge&) = delete;
 
  private:
-  // An operation waiting for the stream to reach `state` (an OBS_WEBSOCKET_OUTPUT_* name).
-  struct Waiter {
-    std::string state;
-    Callback<void> done;
-    Source timer;
-    bool confirming = false;  // the state was reached: waiting for GetStreamStatus to agree
-    Source retry;
-  };
   void onEvent(const Event& event) override;
   void onConnectionLost(const Error& reason) override;
-  void await(std::string state, std::string what, Callback<void> done);
-  void finishWaiter(Result<void> result);
-  // The awaited state was announced (or OBS said it is there already): done once
-  // GetStreamStatus agrees, which lags the event by a moment when stopping.
-  void confirmState();
+  // Runs `task` for a caller: `done` gets its result.
+  void run(Task<void> task, Callback<void> done);
+  Task<void> answering(Task<void> task, Callback<void> done);
+  Task<void> configuring(std::string server, std::string key);
+  Task<void> connectingAndStarting();
+  // Sends `request` and waits until the stream is in `state` (an OBS_WEBSOCKET_OUTPUT_* name),
+  // within the state timeout; `alreadyThere` is OBS's status for "it is already".
+  Task<void> changingState(std::string request, int alreadyThere, std::string state,
+                           std::string what);
+  Task<void> reaching(std::string request, int alreadyThere, std::string state);
+  Task<void> stateTimeout(std::string what);
+  // The stream stopped after a start was asked for: it cannot start (the server is gone...).
+  bool stoppedWhileStarting(const std::string& state) const;
 
   Client& client_;
   Milliseconds stateTimeout_;
-  std::optional<Waiter> waiter_;  // one at a time: start and stop are not concurrent
-  Deferred deferred_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  bool changing_ = false;           // one start or stop at a time
+  std::vector<std::string> seen_;   // StreamStateChanged states since it began, oldest first
+  std::optional<Error> lost_;       // the connection went meanwhile
+  Condition changed_;
+  TaskGroup tasks_;
 };
 
 // The status from a GetStreamStatus responseData.
