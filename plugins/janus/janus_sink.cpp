@@ -1,3 +1,7 @@
+// The janussink element: request pads, the branch each pad's caps choose, state changes (with
+// provisioning on a thread of its own: janus_sink_provision.cpp), statistics and properties.
+// About 700 lines, kept together on purpose: they are one GObject class, whose pads, state and
+// properties all go through the one JanusSinkState below.
 #include "janus_sink.hpp"
 
 #include <algorithm>
