@@ -13,6 +13,7 @@
 #include "app/input.hpp"
 #include "app/janus_access.hpp"
 #include "app/status_board.hpp"
+#include "core/task.hpp"
 #include "json/parse.hpp"
 #include "json/value.hpp"
 #include "model/decode.hpp"
@@ -118,6 +119,182 @@ std::string eventLine(const std::string& name, const json::Value& details) {
   return name + " " + json::Value::of(model::redacted(details.node())).toString();
 }
 
+// One `run`, as a coroutine on the command's context: connect (starting a Janus of our own
+// for the demo if none answers), start the broadcast, show its status until Ctrl-C or a failure
+// for good, stop it, and wait for a cleanup Janus was not there for.
+struct Run {
+  GMainContext* context;
+  StatusBoard& board;
+  std::string url;
+  std::optional<model::BroadcastRequest> request;
+  bool localJanusAllowed = true;
+  std::optional<std::string> adminKey;  // the demo's, for a Janus not started here
+  Milliseconds statusEvery{1000};
+  Milliseconds cleanupWait{30000};
+
+  std::unique_ptr<service::LocalJanus> localJanus;  // outlives the service that uses it
+  std::unique_ptr<service::BroadcastService> service;
+  std::optional<std::string> id;
+  bool stopAsked = false;
+  int signals = 0;
+  Trigger ended;      // stopped, or failed for good
+  Condition changed;  // anything the observer heard
+
+  Task<int> steps();
+  Task<void> connect();
+  // After a stop or a failed start: when Janus could not be reached to undo everything, waits
+  // for it to come back (the session reconnects by itself, and the orchestrator then finishes
+  // the cleanup). False if it gave up.
+  Task<bool> cleanupDone();
+  Task<bool> cleanupGivenUp();
+  Task<bool> awaitCleanup();
+  void signalled();
+  void showStatus();
+};
+
+void Run::signalled() {
+  if (++signals > 1) {
+    if (localJanus) {
+      std::fputs("\nquitting at once, with the Janus started here\n", stderr);
+      localJanus.reset();  // its own session: it would outlive us
+    } else {
+      std::fputs("\nquitting at once: Janus keeps what this broadcast set up\n", stderr);
+    }
+    _exit(130);
+  }
+  stopAsked = true;
+  board.say("stopping (Ctrl-C again quits at once, without cleaning up)");
+  if (!id || !service->orchestrator()) {
+    ended.fire();
+    return;
+  }
+  service->stop(*id, [this](Result<model::BroadcastResult>) { ended.fire(); });
+}
+
+Task<void> Run::connect() {
+  co_return co_await call<void>(
+      [this](Callback<void> done) { service->connect(std::move(done)); });
+}
+
+Task<bool> Run::cleanupDone() {
+  while (service->orchestrator()->cleanupPending(*id))
+    co_await changed.next();
+  co_return true;
+}
+
+Task<bool> Run::cleanupGivenUp() {
+  co_await sleep(cleanupWait);
+  co_return false;
+}
+
+Task<bool> Run::awaitCleanup() {
+  if (!service->orchestrator()->cleanupPending(*id)) co_return true;
+  const auto ms = cleanupWait.count();
+  board.say("Janus cannot be reached to finish the cleanup: waiting up to " +
+            (ms % 1000 ? std::to_string(ms) + " ms" : std::to_string(ms / 1000) + " s") +
+            " for it to come back (Ctrl-C again quits at once)");
+  co_return co_await anyOf(cleanupDone(), cleanupGivenUp());
+}
+
+void Run::showStatus() {
+  service->healthReport([this](orchestrator::AggregateHealth health) {
+    for (const auto& [broadcast, report] : health.broadcasts) {
+      if (broadcast != *id) continue;
+      if (auto result = service->orchestrator()->result(broadcast)) {
+        board.show(StatusBoard::render(*result, report));
+      }
+    }
+  });
+}
+
+Task<int> Run::steps() {
+  Result<void> connected = co_await connect();
+  const auto port = loopbackPort(url);
+  if (!connected && !request && !stopAsked && port && localJanusAllowed) {
+    board.say("no Janus answers at " + url + " (" + connected.error().message +
+              "): starting one from " + service::janusTemplatesDir());
+    auto started = service::LocalJanus::start({.wsPort = *port});
+    if (!started) co_return fail(kExitFailure, "cannot start Janus: " + started.error().message);
+    localJanus = std::move(started).value();
+    board.say("Janus started on " + url + " (log: " + localJanus->logPath() + ")");
+    connected = co_await connect();
+  }
+  if (!connected) {
+    co_return fail(kExitFailure, "cannot reach Janus at " + url + ": " +
+                                     connected.error().message +
+                                     " (start Janus, or give --janus-url)");
+  }
+  if (stopAsked) co_return kExitOk;
+
+  if (!request) {
+    request = demoRequest(localJanus ? std::optional(localJanus->config().streamingAdminKey)
+                                     : adminKey);
+  }
+  if (!request->broadcastId) {
+    auto uuid = GUnique<char>::adopt(g_uuid_string_random());
+    request->broadcastId = "run-" + std::string(uuid.get()).substr(0, 8);
+  }
+  id = request->broadcastId;
+  board.say("starting " + std::string(model::nameOf(request->sourceKind)) + " broadcast " + *id +
+            " on " + url);
+  const auto started = co_await call<model::BroadcastResult>(
+      [this](Callback<model::BroadcastResult> done) {
+        service->start(std::move(*request), std::move(done));
+      });
+  if (!started) co_return fail(kExitFailure, started.error().message);
+  if (started->state != model::RunState::Running) {
+    if (stopAsked) {
+      co_await ended.wait();
+      const Result<bool> undone = co_await awaitCleanup();
+      if (!undone || !*undone) {
+        co_return fail(kExitFailure,
+                       "stopped before it ran; gave up waiting for Janus: it keeps what the "
+                       "broadcast had set up");
+      }
+      board.say("stopped before it ran; Janus is as it was");
+      co_return kExitOk;
+    }
+    const Result<bool> undone = co_await awaitCleanup();
+    co_return fail(kExitFailure,
+                   "the broadcast did not start: " +
+                       (started->error ? started->error->message : std::string("unknown error")) +
+                       (undone && *undone
+                            ? " (everything it had set up was undone)"
+                            : " (Janus keeps what it had set up: it could not be reached)"));
+  }
+  board.say("running: " + describe(*started, url));
+  if (started->mountpoint) {
+    board.say("watch it: streaming-utils watch " + std::to_string(started->mountpoint->id) +
+              " --janus-url " + url + " (--display for a window), or any Janus Streaming " +
+              "viewer. Ctrl-C stops the broadcast.");
+  }
+  if (started->note) board.say(*started->note);
+
+  Source status = Source::timeout(
+      context, statusEvery,
+      [this] {
+        showStatus();
+        return true;
+      },
+      "su-run-status");
+  co_await ended.wait();
+  status.cancel();
+  board.clear();
+  const Result<bool> undone = co_await awaitCleanup();
+  int exitStatus = kExitOk;
+  if (auto result = service->orchestrator()->result(*id); result && result->error) {
+    board.say(std::string(stopAsked ? "stopped with errors: " : "failed: ") +
+              result->error->message);
+    exitStatus = kExitFailure;
+  } else {
+    board.say("stopped; Janus is as it was");
+  }
+  if (!undone || !*undone) {
+    board.say("gave up waiting for Janus: it keeps what this broadcast set up");
+  }
+  co_return exitStatus;
+}
+
 }  // namespace
 
 int runRun(int argc, char** argv) {
@@ -169,160 +346,47 @@ int runRun(int argc, char** argv) {
 
   BlockingContext context;
   StatusBoard board(terminal);
-  std::unique_ptr<service::LocalJanus> localJanus;  // outlives the service that uses it
-  std::optional<std::string> id;
-  bool stopRequested = false;
-  bool finished = false;
-  int signals = 0;
-
+  Run run{.context = context.get(),
+          .board = board,
+          .url = url,
+          .request = std::move(request),
+          .localJanusAllowed = !arguments->has("no-local-janus"),
+          .adminKey = arguments->value("admin-key", "SU_JANUS_ADMIN_KEY"),
+          .statusEvery = statusEvery,
+          .cleanupWait = cleanupWait};
   orchestrator::Observer observer;
   observer.onState = [&](const std::string& broadcast, model::RunState state) {
     board.say(broadcast + ": " + std::string(model::nameOf(state)));
-    if (state == model::RunState::Failed && !stopRequested) finished = true;  // for good
+    if (state == model::RunState::Failed && !run.stopAsked) run.ended.fire();  // for good
+    run.changed.notify();
   };
   observer.onEvent = [&](const std::string& broadcast, const std::string& name,
                          const json::Value& details) {
     board.say(broadcast + ": " + eventLine(name, details));
+    run.changed.notify();
   };
   observer.onError = [&](const std::string& broadcast, const std::string& phase,
                          const Error& error) {
     board.say(broadcast + ": error in " + phase + ": " + error.message);
   };
-  auto service = std::make_unique<service::BroadcastService>(context.get(), options, observer);
-
+  run.service = std::make_unique<service::BroadcastService>(context.get(), options, observer);
   auto onSignal = [&] {
-    if (++signals > 1) {
-      if (localJanus) {
-        std::fputs("\nquitting at once, with the Janus started here\n", stderr);
-        localJanus.reset();  // its own session: it would outlive us
-      } else {
-        std::fputs("\nquitting at once: Janus keeps what this broadcast set up\n", stderr);
-      }
-      _exit(130);
-    }
-    stopRequested = true;
-    board.say("stopping (Ctrl-C again quits at once, without cleaning up)");
-    if (id && service->orchestrator()) {
-      service->stop(*id, [&](Result<model::BroadcastResult>) { finished = true; });
-    } else {
-      finished = true;
-    }
+    run.signalled();
     return true;
   };
   Source sigint = Source::unixSignal(context.get(), SIGINT, onSignal);
   Source sigterm = Source::unixSignal(context.get(), SIGTERM, onSignal);
 
-  auto connect = [&] { return context.wait<void>([&](auto done) { service->connect(done); }); };
-  auto connected = connect();
-  const auto port = loopbackPort(url);
-  if (!connected && !request && !stopRequested && port && !arguments->has("no-local-janus")) {
-    board.say("no Janus answers at " + url + " (" + connected.error().message +
-              "): starting one from " + service::janusTemplatesDir());
-    auto started = service::LocalJanus::start({.wsPort = *port});
-    if (!started) return fail(kExitFailure, "cannot start Janus: " + started.error().message);
-    localJanus = std::move(started).value();
-    board.say("Janus started on " + url + " (log: " + localJanus->logPath() + ")");
-    connected = connect();
-  }
-  if (!connected) {
-    return fail(kExitFailure, "cannot reach Janus at " + url + ": " + connected.error().message +
-                                  " (start Janus, or give --janus-url)");
-  }
-  if (stopRequested) return kExitOk;
-
-  if (!request) {
-    request = demoRequest(localJanus ? std::optional(localJanus->config().streamingAdminKey)
-                                     : arguments->value("admin-key", "SU_JANUS_ADMIN_KEY"));
-  }
-  if (!request->broadcastId) {
-    auto uuid = GUnique<char>::adopt(g_uuid_string_random());
-    request->broadcastId = "run-" + std::string(uuid.get()).substr(0, 8);
-  }
-  id = request->broadcastId;
-  // After a stop or a failed start: when Janus could not be reached to undo everything, waits
-  // for it to come back (the session reconnects by itself, and the orchestrator then finishes
-  // the cleanup). False if it gave up.
-  auto awaitCleanup = [&] {
-    if (!service->orchestrator()->cleanupPending(*id)) return true;
-    const auto ms = cleanupWait.count();
-    board.say("Janus cannot be reached to finish the cleanup: waiting up to " +
-              (ms % 1000 ? std::to_string(ms) + " ms" : std::to_string(ms / 1000) + " s") +
-              " for it to come back (Ctrl-C again quits at once)");
-    bool gaveUp = false;
-    Source deadline = Source::timeout(context.get(), cleanupWait, [&] {
-      gaveUp = true;
-      return false;
-    });
-    while (!gaveUp && service->orchestrator()->cleanupPending(*id))
-      g_main_context_iteration(context.get(), TRUE);
-    return !gaveUp;
-  };
-  board.say("starting " + std::string(model::nameOf(request->sourceKind)) + " broadcast " + *id +
-            " on " + url);
-  auto started = context.wait<model::BroadcastResult>(
-      [&](auto done) { service->start(std::move(*request), done); });
-  if (!started) return fail(kExitFailure, started.error().message);
-  if (started->state != model::RunState::Running) {
-    if (stopRequested) {
-      while (!finished)
-        g_main_context_iteration(context.get(), TRUE);
-      if (!awaitCleanup()) {
-        return fail(kExitFailure,
-                    "stopped before it ran; gave up waiting for Janus: it keeps what the "
-                    "broadcast had set up");
-      }
-      board.say("stopped before it ran; Janus is as it was");
-      return kExitOk;
-    }
-    const bool undone = awaitCleanup();
-    return fail(kExitFailure,
-                "the broadcast did not start: " +
-                    (started->error ? started->error->message : std::string("unknown error")) +
-                    (undone ? " (everything it had set up was undone)"
-                            : " (Janus keeps what it had set up: it could not be reached)"));
-  }
-  board.say("running: " + describe(*started, url));
-  if (started->mountpoint) {
-    board.say("watch it: streaming-utils watch " + std::to_string(started->mountpoint->id) +
-              " --janus-url " + url + " (--display for a window), or any Janus Streaming " +
-              "viewer. Ctrl-C stops the broadcast.");
-  }
-  if (started->note) board.say(*started->note);
-
-  Source status = Source::timeout(
-      context.get(), statusEvery,
-      [&] {
-        service->healthReport([&](orchestrator::AggregateHealth health) {
-          for (const auto& [broadcast, report] : health.broadcasts) {
-            if (broadcast != *id) continue;
-            if (auto result = service->orchestrator()->result(broadcast)) {
-              board.show(StatusBoard::render(*result, report));
-            }
-          }
-        });
-        return true;
-      },
-      "su-run-status");
-  while (!finished)
-    g_main_context_iteration(context.get(), TRUE);
-  status.cancel();
-  board.clear();
-  const bool gaveUp = !awaitCleanup();
-  int exitStatus = kExitOk;
-  if (auto result = service->orchestrator()->result(*id); result && result->error) {
-    board.say(std::string(stopRequested ? "stopped with errors: " : "failed: ") +
-              result->error->message);
-    exitStatus = kExitFailure;
-  } else {
-    board.say("stopped; Janus is as it was");
-  }
-  if (gaveUp) board.say("gave up waiting for Janus: it keeps what this broadcast set up");
-  service.reset();
-  if (localJanus) {
-    localJanus.reset();
+  Task<int> steps = run.steps();
+  const Result<int> status =
+      context.wait<int>([&](Callback<int> done) { steps.start(context.get(), std::move(done)); });
+  // The service (stopping what is left) before the Janus it uses.
+  run.service.reset();
+  if (run.localJanus) {
+    run.localJanus.reset();
     board.say("Janus stopped");
   }
-  return exitStatus;
+  return status ? *status : fail(kExitFailure, status.error().message);
 }
 
 }  // namespace su::app
