@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
-#include "janus/blocking_session.hpp"
+#include "core/main_context.hpp"
+#include "core/task.hpp"
+#include "janus/session.hpp"
 #include "janus/streaming.hpp"
 #include "model/decode.hpp"
 
@@ -141,77 +143,135 @@ Result<Plan> planMountpoint(const Settings& settings, const std::vector<Input>& 
   return Plan{std::move(mountpoint).value(), host};
 }
 
-Result<Provisioned> provision(const Settings& settings, const std::vector<Input>& inputs,
-                              const std::string& name, Plan plan) {
-  const std::string& host = plan.host;
-  const su::Milliseconds timeout(settings.timeoutMs);
-  auto session = su::janus::BlockingSession::open(
-      {.url = settings.janusUrl, .connectTimeout = timeout, .requestTimeout = timeout});
-  if (!session) {
-    return su::Error{session.error().domain,
-                     session.error().code,
-                     "cannot reach Janus at " + settings.janusUrl + ": " + session.error().message,
-                     {}};
-  }
-  auto streaming = (*session)->attach<su::janus::StreamingClient>();
-  if (!streaming) return streaming.error();
+namespace {
 
+// A Janus session of the provisioning thread's, with the Streaming plugin attached: no
+// keepalives, no reconnecting — it lives for a few requests.
+struct JanusLink {
+  std::unique_ptr<janus::Session> session;
+  std::unique_ptr<janus::StreamingClient> streaming;  // detaches before the session goes
+};
+
+Task<JanusLink> link(GMainContext* context, const Settings& settings) {
+  const Milliseconds timeout(settings.timeoutMs);
+  auto session = janus::Session::create(context, {.url = settings.janusUrl,
+                                                  .connectTimeout = timeout,
+                                                  .requestTimeout = timeout,
+                                                  .keepaliveInterval = Milliseconds(0),
+                                                  .reconnect = false});
+  if (!session) co_return session.error();
+  JanusLink janus{std::move(session).value(), nullptr};
+  const Result<void> connected = co_await call<void>(
+      [&](Callback<void> done) { janus.session->connect(std::move(done)); });
+  if (!connected) {
+    co_return Error{connected.error().domain,
+                    connected.error().code,
+                    "cannot reach Janus at " + settings.janusUrl + ": " + connected.error().message,
+                    {}};
+  }
+  auto streaming = co_await call<std::unique_ptr<janus::StreamingClient>>(
+      [&](Callback<std::unique_ptr<janus::StreamingClient>> done) {
+        janus::StreamingClient::attach(*janus.session, std::move(done));
+      });
+  if (!streaming) co_return streaming.error();
+  janus.streaming = std::move(streaming).value();
+  co_return std::move(janus);
+}
+
+// Ends the session in Janus rather than letting it time out.
+Task<void> unlink(JanusLink& janus) {
+  janus.streaming.reset();
+  co_return co_await call<void>(
+      [&](Callback<void> done) { janus.session->destroy(std::move(done)); });
+}
+
+Task<Provisioned> provisioningWith(JanusLink& janus, const Settings& settings,
+                                   const std::vector<Input>& inputs, const std::string& name,
+                                   Plan plan) {
   Provisioned result{.mountpoint = std::move(plan.mountpoint)};
-  std::vector<su::model::MountPointPort> ports;
+  std::vector<model::MountPointPort> ports;
   if (settings.createMountpoint) {
-    auto created = (*session)->wait<su::janus::MountPointCreated>(
-        [&](auto done) { (*streaming)->create(result.mountpoint, done); });
+    auto created = co_await call<janus::MountPointCreated>(
+        [&](Callback<janus::MountPointCreated> done) {
+          janus.streaming->create(result.mountpoint, std::move(done));
+        });
     if (!created) {
-      return su::Error{created.error().domain, created.error().code,
-                       "Janus did not create the mountpoint: " + created.error().message,
-                       created.error().fields};
+      co_return Error{created.error().domain, created.error().code,
+                      "Janus did not create the mountpoint: " + created.error().message,
+                      created.error().fields};
     }
     result.owned = result.mountpoint.id = created->id;
     ports = created->ports;
   } else {
     const auto id = *result.mountpoint.id;
-    auto info = (*session)->wait<su::janus::MountPointInfo>(
-        [&](auto done) { (*streaming)->info(id, result.mountpoint.secret, done); });
+    auto info = co_await call<janus::MountPointInfo>([&](Callback<janus::MountPointInfo> done) {
+      janus.streaming->info(id, result.mountpoint.secret, std::move(done));
+    });
     if (!info) {
-      return su::Error{info.error().domain,
-                       info.error().code,
-                       "cannot read mountpoint " + std::to_string(id) + ": " + info.error().message,
-                       {}};
+      co_return Error{info.error().domain,
+                      info.error().code,
+                      "cannot read mountpoint " + std::to_string(id) + ": " + info.error().message,
+                      {}};
     }
     takeMediaFrom(*info, result.mountpoint, settings.mountpointSpec.empty(), ports);
     if (ports.empty()) {
-      return su::makeError(JanusSinkError::Settings, "Janus tells the ports of mountpoint " +
-                                                         std::to_string(id) +
-                                                         " only to its owner: set secret");
+      co_return makeError(JanusSinkError::Settings, "Janus tells the ports of mountpoint " +
+                                                        std::to_string(id) +
+                                                        " only to its owner: set secret");
     }
   }
-  auto tracks = su::media::planOutput(result.mountpoint, ports, host, name);
-  Result<void> padsFit = tracks ? checkPads(inputs, *tracks) : Result<void>(tracks.error());
+  auto tracks = media::planOutput(result.mountpoint, ports, plan.host, name);
+  const Result<void> padsFit =
+      tracks ? checkPads(inputs, *tracks) : Result<void>(tracks.error());
   if (!padsFit) {
     if (result.owned) {
-      static_cast<void>((*session)->wait<su::janus::Removal>([&](auto done) {
-        (*streaming)->destroy(*result.owned, result.mountpoint.secret, false, done);
+      static_cast<void>(co_await call<janus::Removal>([&](Callback<janus::Removal> done) {
+        janus.streaming->destroy(*result.owned, result.mountpoint.secret, false, std::move(done));
       }));
     }
-    return padsFit.error();
+    co_return padsFit.error();
   }
   result.tracks = std::move(tracks).value();
-  return result;
+  co_return result;
+}
+
+Task<Provisioned> provisioning(GMainContext* context, Settings settings, std::vector<Input> inputs,
+                               std::string name, Plan plan) {
+  auto linked = co_await link(context, settings);
+  if (!linked) co_return linked.error();
+  auto provisioned = co_await provisioningWith(*linked, settings, inputs, name, std::move(plan));
+  co_await unlink(*linked);
+  co_return provisioned;
+}
+
+Task<void> destroying(GMainContext* context, Settings settings, std::int64_t id) {
+  auto linked = co_await link(context, settings);
+  if (!linked) co_return linked.error();
+  const std::optional<std::string> secret =
+      settings.secret.empty() ? std::nullopt : std::optional(settings.secret);
+  auto removed = co_await call<janus::Removal>([&](Callback<janus::Removal> done) {
+    linked->streaming->destroy(id, secret, false, std::move(done));
+  });
+  co_await unlink(*linked);
+  if (!removed) co_return removed.error();
+  co_return {};
+}
+
+}  // namespace
+
+Result<Provisioned> provision(const Settings& settings, const std::vector<Input>& inputs,
+                              const std::string& name, Plan plan) {
+  BlockingContext context;
+  Task<Provisioned> task = provisioning(context.get(), settings, inputs, name, std::move(plan));
+  return context.wait<Provisioned>(
+      [&](Callback<Provisioned> done) { task.start(context.get(), std::move(done)); });
 }
 
 Result<void> destroyMountpoint(const Settings& settings, std::int64_t id) {
-  const su::Milliseconds timeout(settings.timeoutMs);
-  auto session = su::janus::BlockingSession::open(
-      {.url = settings.janusUrl, .connectTimeout = timeout, .requestTimeout = timeout});
-  if (!session) return session.error();
-  auto streaming = (*session)->attach<su::janus::StreamingClient>();
-  if (!streaming) return streaming.error();
-  const std::optional<std::string> secret =
-      settings.secret.empty() ? std::nullopt : std::optional(settings.secret);
-  auto removed = (*session)->wait<su::janus::Removal>(
-      [&](auto done) { (*streaming)->destroy(id, secret, false, done); });
-  if (!removed) return removed.error();
-  return {};
+  BlockingContext context;
+  Task<void> task = destroying(context.get(), settings, id);
+  return context.wait<void>(
+      [&](Callback<void> done) { task.start(context.get(), std::move(done)); });
 }
 
 }  // namespace su::janussink
