@@ -320,63 +320,45 @@ CallbackAwaiter<T> call(typename CallbackAwaiter<T>::Start start,
 // `co_await gio<T>(start, finish)`: a GIO-style asynchronous call. `start(cancellable, callback,
 // data)` begins it, `finish(result, &error)` collects it (a null GError means success). The
 // call's GCancellable is cancelled when the awaiting task goes first.
+using GioStart = std::function<void(GCancellable*, GAsyncReadyCallback, gpointer)>;
 template <typename T>
-class [[nodiscard]] GioAwaiter {
- public:
-  using Start = std::function<void(GCancellable*, GAsyncReadyCallback, gpointer)>;
-  using Finish = std::function<T(GAsyncResult*, GError**)>;
-  GioAwaiter(Start start, Finish finish) : start_(std::move(start)), finish_(std::move(finish)) {}
-  GioAwaiter(GioAwaiter&&) = default;
-  ~GioAwaiter() {
-    if (state_) state_->awaiter = nullptr;
-  }
+using GioFinish = std::function<T(GAsyncResult*, GError**)>;
 
-  bool await_ready() const noexcept { return false; }
-  template <typename Promise>
-  void await_suspend(std::coroutine_handle<Promise> handle) {
-    resumer_.bind(handle);
-    state_ = std::make_shared<State>();
-    state_->awaiter = this;
-    state_->finish = finish_;
-    // GIO always calls back, cancelled or not: the state outlives this awaitable until then.
-    start_(cancellable_.get(), &GioAwaiter::ready, new std::shared_ptr<State>(state_));
-  }
-  Result<T> await_resume() { return std::move(*state_->result); }
+namespace task_detail {
+template <typename T>
+struct GioCall {
+  GioFinish<T> finish;
+  Callback<T> done;
 
- private:
-  struct State {
-    GioAwaiter* awaiter = nullptr;
-    Finish finish;
-    std::optional<Result<T>> result;
-  };
+  // GIO always calls back, cancelled or not: this lives until then.
   static void ready(GObject*, GAsyncResult* async, gpointer data) noexcept {
-    std::unique_ptr<std::shared_ptr<State>> held(static_cast<std::shared_ptr<State>*>(data));
-    State& state = **held;
-    if (!state.awaiter) return;  // cancelled: the awaiting task is gone
+    std::unique_ptr<GioCall> call(static_cast<GioCall*>(data));
     GError* error = nullptr;
     try {
-      T value = state.finish(async, &error);
+      T value = call->finish(async, &error);
       if (error) {
-        state.result.emplace(Error::fromGError(error));
+        call->done(Error::fromGError(error));
         g_error_free(error);
       } else {
-        state.result.emplace(std::move(value));
+        call->done(std::move(value));
       }
     } catch (...) {
       if (error) g_error_free(error);
-      state.result.emplace(task_detail::fromException());
+      call->done(fromException());
     }
-    state.awaiter->resumer_.resumeNow();
   }
-  Start start_;
-  Finish finish_;
-  Cancellable cancellable_;
-  std::shared_ptr<State> state_;
-  task_detail::Resumer resumer_;
 };
+}  // namespace task_detail
+
 template <typename T>
-GioAwaiter<T> gio(typename GioAwaiter<T>::Start start, typename GioAwaiter<T>::Finish finish) {
-  return GioAwaiter<T>(std::move(start), std::move(finish));
+CallbackAwaiter<T> gio(GioStart start, GioFinish<T> finish) {
+  auto cancellable = std::make_shared<Cancellable>();
+  return call<T>(
+      [start = std::move(start), finish = std::move(finish), cancellable](Callback<T> done) {
+        start(cancellable->get(), &task_detail::GioCall<T>::ready,
+              new task_detail::GioCall<T>{finish, std::move(done)});
+      },
+      [cancellable] { cancellable->cancel(); });
 }
 
 // Something that changes, for tasks waiting for a condition on it: notify() wakes every task
