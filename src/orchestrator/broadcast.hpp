@@ -64,11 +64,15 @@ class Broadcast {
  public:
   Broadcast(GMainContext* context, std::string id, model::BroadcastRequest request,
             Backends backends, BroadcastOptions options, const Observer& observer);
-  ~Broadcast();  // abandons whatever is still set up: stop() first
+  // Abandons whatever is still set up (stop() first); no callback of its is called after.
+  ~Broadcast();
 
-  // Runs the steps; `done` once it is running or has failed (and undone what it did).
+  // Runs the steps (from the context's next iteration); `done` once it is running or has
+  // failed, and undone what it did.
   void start(std::function<void()> done);
-  // Undoes everything it set up; `done` once stopped. Stopping a start in progress interrupts it.
+  // Undoes everything it set up; `done` once stopped. A start in progress ends its waits at
+  // once, lets a Janus request in flight finish (what it made is undone with the rest) and
+  // fails with phase "start": its rollback is the stop.
   void stop(std::function<void()> done);
   void health(std::function<void(HealthReport)> done);
   // Janus came back after the session was lost (it may have restarted and forgotten
