@@ -176,16 +176,16 @@ TEST_F(TaskTest, DestroyingATaskBeforeItStartsRunsNothing) {
 TEST_F(TaskTest, DestroyedSleepingTaskLeavesNoTimerBehind) {
   bool woke = false;
   auto body = [&]() -> Task<void> {
-    co_await sleep(20ms);
+    co_await sleep(Milliseconds(200 * timeScale()));
     woke = true;
     co_return {};
   };
   {
     Task<void> task = body();
     task.start(context());
-    runFor(5ms);
+    runFor(10ms);  // started, sleeping (runFor scales with valgrind, the sleep too)
   }
-  runFor(60ms);
+  runFor(400ms);
   EXPECT_FALSE(woke);
 }
 
