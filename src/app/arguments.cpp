@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "core/init.hpp"
+
 namespace su::app {
 
 GQuark errorDomainOf(ArgumentError) {
@@ -75,6 +77,12 @@ Result<Arguments> Arguments::parse(int argc, char** argv, const std::vector<Opti
     return makeError(ArgumentError::Usage, message);
   }
 
+  // GStreamer is initialised by its option group as the command line is parsed, so that
+  // --gst-plugin-path and the like take effect; then our own debug categories.
+  if (auto initialised = su::init(); !initialised) {
+    freeStrings();
+    return initialised.error();
+  }
   Arguments result;
   result.help_ = help || helpGst;
   if (helpGst) {

@@ -8,7 +8,6 @@
 #include "app/run_command.hpp"
 #include "app/validate_command.hpp"
 #include "app/watch_command.hpp"
-#include "core/init.hpp"
 #include "su_config.h"
 
 namespace {
@@ -54,10 +53,7 @@ int main(int argc, char** argv) {
     std::printf("streaming-utils %s\n", SU_VERSION);
     return su::app::kExitOk;
   }
-  if (auto initialised = su::init(); !initialised) {
-    std::fprintf(stderr, "error: %s\n", initialised.error().message.c_str());
-    return su::app::kExitFailure;
-  }
+  // Each command parses its options first (GStreamer's among them), then initialises.
   if (std::strcmp(command, "run") == 0) return su::app::runRun(argc - 2, argv + 2);
   if (std::strcmp(command, "validate") == 0) return su::app::runValidate(argc - 2, argv + 2);
   if (std::strcmp(command, "mountpoint") == 0) return su::app::runMountpoint(argc - 2, argv + 2);
