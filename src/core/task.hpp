@@ -163,8 +163,6 @@ class [[nodiscard]] Task {
         "su-task-start");
   }
 
-  // Has a coroutine (started or not) that has not been destroyed.
-  bool valid() const noexcept { return static_cast<bool>(handle_); }
   // Finished: its result was handed over.
   bool finished() const noexcept { return handle_ && handle_.done(); }
   // Has a coroutine that has not finished yet.
@@ -413,7 +411,6 @@ class Trigger {
     changed_.notify();
   }
   bool fired() const noexcept { return fired_; }
-  void rearm() noexcept { fired_ = false; }
   Task<void> wait();
 
  private:
