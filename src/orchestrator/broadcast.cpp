@@ -111,7 +111,8 @@ void Broadcast::start(std::function<void()> done) {
 Task<void> Broadcast::run() {
   const Result<void> started = co_await startSteps();
   if (!started) {
-    co_await failing(failedPhase_, started.error());
+    beginFailure(failedPhase_, started.error());
+    co_await undoFailure();
     co_return {};
   }
   finishStart();
@@ -161,13 +162,18 @@ void Broadcast::finishStart() {
 
 // --- the end ----------------------------------------------------------------------------------
 
-Task<void> Broadcast::failing(std::string phase, Error error) {
+// The end begins at once (state Stopping, waits ended), so that nothing else can begin it again
+// before the task that undoes everything runs.
+void Broadcast::beginFailure(const std::string& phase, Error error) {
   stopping_.fire();
   error.message = model::redactText(error.message);
   GST_WARNING("broadcast %s: %s failed: %s", id_.c_str(), phase.c_str(), error.message.c_str());
   if (observer_.onError) observer_.onError(id_, phase, error);
   result_.error = model::ResultError::from(error);
   setState(model::RunState::Stopping);
+}
+
+Task<void> Broadcast::undoFailure() {
   reportErrors("cleanup", errorsOf(co_await undoAll()));
   setState(model::RunState::Failed);
   co_return {};
@@ -206,14 +212,14 @@ void Broadcast::stop(std::function<void()> done) {
     deferred_.post(std::move(done));
     return;
   }
+  stopping_.fire();
+  setState(model::RunState::Stopping);
+  event("broadcast_stopping");
   endTask_ = stopping(std::move(done));
   endTask_.start(context_.get());
 }
 
 Task<void> Broadcast::stopping(std::function<void()> done) {
-  stopping_.fire();
-  setState(model::RunState::Stopping);
-  event("broadcast_stopping");
   const std::vector<Error> failures = errorsOf(co_await undoAll());
   if (!failures.empty()) {
     reportErrors("cleanup", failures);
@@ -335,8 +341,9 @@ void Broadcast::onRelayState(model::RunState state, const std::optional<Error>& 
   } else if (state == model::RunState::Failed) {
     // Out of restarts: what the broadcast holds in Janus goes too (from the next iteration, as
     // undoing stops the relay that is calling).
-    endTask_ = failing(
-        "relay", error.value_or(makeError(BroadcastError::RelayFailed, "the relay failed for good")));
+    beginFailure("relay", error.value_or(makeError(BroadcastError::RelayFailed,
+                                                   "the relay failed for good")));
+    endTask_ = undoFailure();
     endTask_.start(context_.get());
   }
 }

@@ -115,8 +115,11 @@ class Broadcast {
   Task<void> connectObs();
 
   // --- the end: a stop, or a failure undone ---------------------------------------------------
+  // A stop or a failure begins at once (state Stopping: nothing else can begin it again), then
+  // a task undoes everything.
   Task<void> stopping(std::function<void()> done);
-  Task<void> failing(std::string phase, Error error);
+  void beginFailure(const std::string& phase, Error error);
+  Task<void> undoFailure();
   // Runs every closer (reporting each as an event); the ones Janus was unreachable for stay
   // registered (cleanup_pending).
   Task<std::vector<Error>> undoAll();
