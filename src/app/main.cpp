@@ -5,6 +5,7 @@
 #include "app/exit_codes.hpp"
 #include "app/janus_commands.hpp"
 #include "app/obs_commands.hpp"
+#include "app/queue_commands.hpp"
 #include "app/run_command.hpp"
 #include "app/validate_command.hpp"
 #include "app/watch_command.hpp"
@@ -25,6 +26,9 @@ constexpr const char* kUsage =
     "  room ...          exists, create, destroy a VideoRoom room; list its forwarders\n"
     "  obs ...           OBS Studio: stream status, configure custom RTMP, start, stop\n"
     "  watch ID          watch a mountpoint over WebRTC and report (or show) what is decoded\n"
+    "  enqueue ...       put a start (REQUEST.json) or stop (--stop ID) job on a queue\n"
+    "  worker            claim jobs from a queue and run them until SIGTERM, then drain\n"
+    "  queue stats       a queue's lag, pending jobs per consumer and dead letters\n"
     "\n"
     "Options:\n"
     "  -h, --help        this help (COMMAND --help for a command's own)\n"
@@ -60,6 +64,9 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "room") == 0) return su::app::runRoom(argc - 2, argv + 2);
   if (std::strcmp(command, "obs") == 0) return su::app::runObs(argc - 2, argv + 2);
   if (std::strcmp(command, "watch") == 0) return su::app::runWatch(argc - 2, argv + 2);
+  if (std::strcmp(command, "enqueue") == 0) return su::app::runEnqueue(argc - 2, argv + 2);
+  if (std::strcmp(command, "worker") == 0) return su::app::runWorker(argc - 2, argv + 2);
+  if (std::strcmp(command, "queue") == 0) return su::app::runQueue(argc - 2, argv + 2);
   std::fprintf(stderr, "error: unknown command '%s'\n\n%s", command, kUsage);
   return su::app::kExitUsage;
 }

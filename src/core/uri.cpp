@@ -50,17 +50,17 @@ std::optional<Parts> split(std::string_view url) {
 }
 
 std::string join(const Parts& parts) {
-  auto joined = GUnique<char>::adopt(g_uri_join_with_user(
-      kSplitFlags, parts.scheme.c_str(), orNull(parts.user), orNull(parts.password), nullptr,
-      parts.host.c_str(), parts.port, parts.path.c_str(), orNull(parts.query),
-      orNull(parts.fragment)));
+  auto joined = GUnique<char>::adopt(
+      g_uri_join_with_user(kSplitFlags, parts.scheme.c_str(), orNull(parts.user),
+                           orNull(parts.password), nullptr, parts.host.c_str(), parts.port,
+                           parts.path.c_str(), orNull(parts.query), orNull(parts.fragment)));
   return joined.get();
 }
 
 std::string build(std::string_view scheme, std::string_view host, int port) {
-  auto built = GUnique<char>::adopt(g_uri_join(G_URI_FLAGS_NONE, std::string(scheme).c_str(),
-                                               nullptr, std::string(host).c_str(), port, "",
-                                               nullptr, nullptr));
+  auto built =
+      GUnique<char>::adopt(g_uri_join(G_URI_FLAGS_NONE, std::string(scheme).c_str(), nullptr,
+                                      std::string(host).c_str(), port, "", nullptr, nullptr));
   return built.get();
 }
 
@@ -70,8 +70,8 @@ std::string withUser(std::string_view url, std::string_view user,
   if (!parts) return std::string(url);
   auto escape = [](std::string_view text) {
     // Userinfo may keep sub-delimiters, but never '@', ':' (in the user) or '/'.
-    auto escaped = GUnique<char>::adopt(
-        g_uri_escape_string(std::string(text).c_str(), "!$&'()*+,;=", FALSE));
+    auto escaped =
+        GUnique<char>::adopt(g_uri_escape_string(std::string(text).c_str(), "!$&'()*+,;=", FALSE));
     return std::string(escaped.get());
   };
   parts->user = escape(user);
@@ -82,6 +82,27 @@ std::string withUser(std::string_view url, std::string_view user,
 std::string lastSegment(const Parts& parts) {
   const std::size_t slash = parts.path.rfind('/');
   return slash == std::string::npos ? parts.path : parts.path.substr(slash + 1);
+}
+
+std::string unescape(std::string_view text) {
+  const std::string copy(text);
+  auto decoded = GUnique<char>::adopt(g_uri_unescape_string(copy.c_str(), nullptr));
+  return decoded ? std::string(decoded.get()) : copy;
+}
+
+std::optional<std::map<std::string, std::string>> parameters(std::string_view query) {
+  GHashTable* table =
+      g_uri_parse_params(std::string(query).data(), -1, "&", G_URI_PARAMS_NONE, nullptr);
+  if (!table) return std::nullopt;
+  std::map<std::string, std::string> params;
+  GHashTableIter iter;
+  gpointer key = nullptr;
+  gpointer value = nullptr;
+  g_hash_table_iter_init(&iter, table);
+  while (g_hash_table_iter_next(&iter, &key, &value))
+    params[static_cast<const char*>(key)] = static_cast<const char*>(value);
+  g_hash_table_unref(table);
+  return params;
 }
 
 }  // namespace su::uri

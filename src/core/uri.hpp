@@ -2,6 +2,7 @@
 // password escaped), never taken apart by hand.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,11 @@ std::string build(std::string_view scheme, std::string_view host, int port);
 // is when it cannot be parsed.
 std::string withUser(std::string_view url, std::string_view user,
                      const std::optional<std::string>& password);
+
+// `text` with its percent escapes decoded; as it is when they are invalid.
+std::string unescape(std::string_view text);
+// A query's parameters (`a=1&b=x%20y`), decoded; nothing when it is malformed.
+std::optional<std::map<std::string, std::string>> parameters(std::string_view query);
 
 // The last segment of the path ("key" in rtmp://host/live/key), empty if there is none.
 std::string lastSegment(const Parts& parts);

@@ -28,6 +28,7 @@ GQuark janusPluginErrorDomain();
 inline constexpr int kCoreSessionNotFound = 458;
 inline constexpr int kCoreHandleNotFound = 459;
 inline constexpr int kStreamingNoSuchMountpoint = 455;
+inline constexpr int kStreamingCannotCreate = 456;  // among others: the id exists already
 inline constexpr int kStreamingUnauthorized = 457;
 inline constexpr int kVideoRoomNoSuchRoom = 426;
 inline constexpr int kVideoRoomRoomExists = 427;

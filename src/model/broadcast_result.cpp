@@ -233,7 +233,7 @@ json::ObjectWriter writeError(const ResultError& error) {
 }
 
 template <typename Section>
-std::optional<Section> readSection(json::ObjectReader& reader, const char* key,
+std::optional<Section> readSection(json::ObjectReader& reader, json::FieldNames key,
                                    Section (*readItem)(json::ObjectReader&)) {
   if (auto section = reader.object(key)) return readItem(*section);
   return std::nullopt;
@@ -274,12 +274,12 @@ BroadcastResult BroadcastResult::read(json::ObjectReader& reader) {
   }
   result.broadcastId = required(reader, "broadcast_id", reader.string("broadcast_id"));
   result.state = readEnum<RunState>(reader, "state").value_or(result.state);
-  result.room = readSection(reader, "room", readRoom);
-  result.mountpoint = readSection(reader, "mountpoint", readMountPoint);
-  result.forward = readSection(reader, "forward", readForward);
-  result.relay = readSection(reader, "relay", readRelay);
-  result.srs = readSection(reader, "srs", readSrs);
-  result.queue = readSection(reader, "queue", readQueue);
+  result.room = readSection(reader, {"room_response", "room"}, readRoom);
+  result.mountpoint = readSection(reader, {"mountpoint_response", "mountpoint"}, readMountPoint);
+  result.forward = readSection(reader, {"forward_response", "forward"}, readForward);
+  result.relay = readSection(reader, {"relay_info", "relay"}, readRelay);
+  result.srs = readSection(reader, {"srs_info", "srs"}, readSrs);
+  result.queue = readSection(reader, {"queue_info", "queue"}, readQueue);
   result.health = readSection(reader, "health", readHealth);
   result.note = reader.string("note");
   result.error = readSection(reader, "error", readError);
@@ -299,12 +299,13 @@ GRef<JsonNode> BroadcastResult::toPayload() const {
   out.set("request", request.toPayload())
       .set("broadcast_id", broadcastId)
       .set("state", nameOf(state));
-  writeSection(out, "room", room, writeRoom);
-  writeSection(out, "mountpoint", mountpoint, writeMountPoint);
-  writeSection(out, "forward", forward, writeForward);
-  writeSection(out, "relay", relay, writeRelay);
-  writeSection(out, "srs", srs, writeSrs);
-  writeSection(out, "queue", queue, writeQueue);
+  // The original's field names: what its users parse.
+  writeSection(out, "room_response", room, writeRoom);
+  writeSection(out, "mountpoint_response", mountpoint, writeMountPoint);
+  writeSection(out, "forward_response", forward, writeForward);
+  writeSection(out, "relay_info", relay, writeRelay);
+  writeSection(out, "srs_info", srs, writeSrs);
+  writeSection(out, "queue_info", queue, writeQueue);
   writeSection(out, "health", health, writeHealth);
   out.set("note", note);
   writeSection(out, "error", error, writeError);

@@ -22,12 +22,15 @@ Result<JobEnvelope> JobEnvelope::fromPayload(std::string_view text,
 JobEnvelope JobEnvelope::read(json::ObjectReader& reader) {
   JobEnvelope job;
   job.version = reader.integer("version").value_or(kVersion);
-  job.jobId = required(reader, "job_id", reader.string("job_id"));
+  job.jobId = reader.string("job_id").value_or("");
   job.action = required(reader, "action", readEnum<JobAction>(reader, "action"), JobAction::Start);
   if (auto request = reader.object("request")) job.request = BroadcastRequest::read(*request);
   job.broadcastId = reader.string("broadcast_id");
+  job.queueKind = readEnum<QueueKind>(reader, "queue_kind");
   job.attempt = reader.integer("attempt").value_or(0);
   job.enqueuedAtMs = reader.integer("enqueued_at_ms");
+  job.lastError = reader.string("last_error");
+  job.lastPhase = reader.string("last_phase");
   reader.rejectUnknownFields();
   return job;
 }
@@ -42,8 +45,7 @@ void JobEnvelope::validate(const std::string& path, json::Diagnostics& diagnosti
     diagnostics.error(at("version"), "unsupported version " + std::to_string(version) +
                                          " (this build reads " + std::to_string(kVersion) + ")");
   }
-  if (jobId.empty() || jobId.size() > 128)
-    diagnostics.error(at("job_id"), "must be 1-128 characters");
+  if (jobId.size() > 128) diagnostics.error(at("job_id"), "must be at most 128 characters");
   checkRange(diagnostics, at("attempt"), attempt, 0, kMaxId);
   checkRange(diagnostics, at("enqueued_at_ms"), enqueuedAtMs, 0, kMaxId);
   if (action == JobAction::Start) {
@@ -65,10 +67,23 @@ void JobEnvelope::validate(const std::string& path, json::Diagnostics& diagnosti
 
 GRef<JsonNode> JobEnvelope::toPayload() const {
   json::ObjectWriter out;
-  out.set("version", version).set("job_id", jobId).set("action", nameOf(action));
+  out.set("version", version);
+  if (!jobId.empty()) out.set("job_id", jobId);
+  out.set("action", nameOf(action));
   if (request) out.set("request", request->toPayload());
-  out.set("broadcast_id", broadcastId).set("attempt", attempt).set("enqueued_at_ms", enqueuedAtMs);
+  out.set("broadcast_id", broadcastId);
+  if (queueKind) out.set("queue_kind", nameOf(*queueKind));
+  out.set("attempt", attempt)
+      .set("enqueued_at_ms", enqueuedAtMs)
+      .set("last_error", lastError)
+      .set("last_phase", lastPhase);
   return out.node();
+}
+
+std::string JobEnvelope::targetId() const {
+  if (broadcastId) return *broadcastId;
+  if (request && request->broadcastId) return *request->broadcastId;
+  return {};
 }
 
 }  // namespace su::model

@@ -35,7 +35,8 @@ enum class RunState { Starting, Running, Retrying, Stopping, Stopped, Failed };
 enum class QueueKind { Memory, Redis, Kafka };
 enum class JobAction { Start, Stop };
 
-// Name tables: EnumNames<E>::entries lists every value with its JSON name.
+// Name tables: EnumNames<E>::entries lists every value with its JSON name. A value listed twice
+// has an alias: the first name is the one written, every name is read.
 template <typename E>
 struct EnumNames;
 
@@ -64,7 +65,9 @@ SU_ENUM_NAMES(RunState, {RunState::Starting, "starting"}, {RunState::Running, "r
               {RunState::Stopped, "stopped"}, {RunState::Failed, "failed"});
 SU_ENUM_NAMES(QueueKind, {QueueKind::Memory, "memory"}, {QueueKind::Redis, "redis"},
               {QueueKind::Kafka, "kafka"});
-SU_ENUM_NAMES(JobAction, {JobAction::Start, "start"}, {JobAction::Stop, "stop"});
+// The original's names first (what is written); "start" and "stop" are accepted as well.
+SU_ENUM_NAMES(JobAction, {JobAction::Start, "start_broadcast"}, {JobAction::Stop, "stop_broadcast"},
+              {JobAction::Start, "start"}, {JobAction::Stop, "stop"});
 
 #undef SU_ENUM_NAMES
 

@@ -100,7 +100,8 @@ MediaTrack MediaTrack::read(json::ObjectReader& reader) {
   track.port3 = reader.integer({"port3", "port_3"});
   track.svc = reader.boolean("svc");
   track.dataType = readEnum<DataType>(reader, {"data_type", "datatype"});
-  track.bufferLatestMessage = reader.boolean({"buffer_latest_message", "buffermsg"});
+  track.bufferLatestMessage =
+      reader.boolean({"buffer_latest_message", "buffermsg", "databuffermsg"});
   reader.rejectUnknownFields();
   return track;
 }

@@ -79,6 +79,7 @@ void Broadcast::setState(model::RunState state) {
   GST_INFO("broadcast %s: %s -> %s", id_.c_str(), model::nameOf(result_.state).data(),
            model::nameOf(state).data());
   result_.state = state;
+  if (result_.health && !active()) result_.health->healthy = false;
   if (observer_.onState) observer_.onState(id_, state);
 }
 
@@ -250,6 +251,18 @@ Task<void> Broadcast::provisionMountpoint() {
   }
   auto created = co_await call<janus::MountPointCreated>(
       [&](auto done) { backends_.streaming.create(spec, std::move(done)); });
+  if (!created && takeOver_ && spec.id &&
+      janus::isPluginError(created.error(), janus::kStreamingCannotCreate)) {
+    // A worker that died while it held this start left the mountpoint behind.
+    GST_INFO("broadcast %s: taking over mountpoint %" G_GINT64_FORMAT " left by another worker",
+             id_.c_str(), *spec.id);
+    if (auto removed = co_await destroyMountpoint(*spec.id); !removed) {
+      co_return failure("mountpoint", removed.error());
+    }
+    event("mountpoint_taken_over", details(json::ObjectWriter().set("id", *spec.id)));
+    created = co_await call<janus::MountPointCreated>(
+        [&](auto done) { backends_.streaming.create(spec, std::move(done)); });
+  }
   if (!created) co_return failure("mountpoint", created.error());
   result_.mountpoint = model::MountPointSection{
       .id = created->id, .created = true, .media = created->ports, .raw = created->raw};
@@ -277,24 +290,25 @@ Task<void> Broadcast::startRelay() {
   auto plan =
       media::planOutput(*request_.mountpointSpec, result_.mountpoint->media, request_.host, id_);
   if (!plan) co_return failure("relay", plan.error());
-  auto relay = backends_.relays.create(
-      id_, request_, std::move(plan).value(),
-      [this](model::RunState state, const std::optional<Error>& error) {
-        onRelayState(state, error);
-      });
+  auto relay =
+      backends_.relays.create(id_, request_, std::move(plan).value(),
+                              [this](model::RunState state, const std::optional<Error>& error) {
+                                onRelayState(state, error);
+                              });
   if (!relay) co_return failure("relay", relay.error());
   relay_ = std::move(relay).value();
   result_.relay = model::RelaySection{.kind = request_.effectiveRelayKind(),
                                       .state = model::RunState::Starting,
                                       .input = relay_->stats().source};
-  lifecycle_.add("stop the relay", [this] { return stopRelay(); }, "relay_stopped");
+  lifecycle_.add(
+      "stop the relay", [this] { return stopRelay(); }, "relay_stopped");
   relay_->start();
   event("relay_started",
         details(json::ObjectWriter()
                     .set("relay_kind", model::nameOf(request_.effectiveRelayKind()))
                     .set("input", result_.relay->input.value_or(""))));
-  const Result<void> running = co_await anyOf(
-      relayRunning(), relayTimeout(), failWhen<void>(stopping_, stoppedWhileStarting()));
+  const Result<void> running = co_await anyOf(relayRunning(), relayTimeout(),
+                                              failWhen<void>(stopping_, stoppedWhileStarting()));
   if (!running) co_return failure("relay", running.error());
   co_return {};
 }
@@ -341,8 +355,8 @@ void Broadcast::onRelayState(model::RunState state, const std::optional<Error>& 
   } else if (state == model::RunState::Failed) {
     // Out of restarts: what the broadcast holds in Janus goes too (from the next iteration, as
     // undoing stops the relay that is calling).
-    beginFailure("relay", error.value_or(makeError(BroadcastError::RelayFailed,
-                                                   "the relay failed for good")));
+    beginFailure("relay", error.value_or(
+                              makeError(BroadcastError::RelayFailed, "the relay failed for good")));
     endTask_ = undoFailure();
     endTask_.start(context_.get());
   }
@@ -361,7 +375,8 @@ Task<void> Broadcast::startObs() {
   if (!client) co_return failure("obs", client.error());
   obsClient_ = std::move(client).value();
   obsBridge_ = std::make_unique<obs::Bridge>(*obsClient_, options_.obsTimeout);
-  lifecycle_.add("disconnect from OBS", [this] { return disconnectObs(); }, "obs_disconnected");
+  lifecycle_.add(
+      "disconnect from OBS", [this] { return disconnectObs(); }, "obs_disconnected");
   result_.srs = model::SrsSection{.publishUrl = request_.srs->publishUrl()};
   const Result<void> ready =
       co_await anyOf(connectObs(), failWhen<void>(stopping_, stoppedWhileStarting()));
@@ -370,7 +385,8 @@ Task<void> Broadcast::startObs() {
   const Result<void> started =
       co_await call<void>([this](Callback<void> done) { obsBridge_->start(std::move(done)); });
   if (!started) co_return failure("obs", started.error());
-  lifecycle_.add("stop OBS streaming", [this] { return stopObsStreaming(); }, "obs_stopped");
+  lifecycle_.add(
+      "stop OBS streaming", [this] { return stopObsStreaming(); }, "obs_stopped");
   event("obs_streaming", details(json::ObjectWriter().set("server", request_.srs->serverUrl())));
   co_return {};
 }
@@ -391,8 +407,7 @@ Task<void> Broadcast::disconnectObs() {
 }
 
 Task<void> Broadcast::stopObsStreaming() {
-  co_return co_await call<void>(
-      [this](Callback<void> done) { obsBridge_->stop(std::move(done)); });
+  co_return co_await call<void>([this](Callback<void> done) { obsBridge_->stop(std::move(done)); });
 }
 
 // --- Janus's word that media arrives ------------------------------------------------------------
@@ -412,18 +427,25 @@ Task<void> Broadcast::confirmMedia() {
     const std::int64_t sinceFirstMs = (askedUs - firstAskedUs) / 1000;
     std::string ages;
     bool fresh = static_cast<bool>(info);
+    model::BroadcastHealth health{.checkedAtMs = g_get_real_time() / 1000};
     if (info) {
       for (const janus::MountPointMedia& media : info->media) {
         if (media.type == model::MediaType::Data) continue;
         ages += (ages.empty() ? "" : ", ") + media.mid + " " +
                 (media.ageMs ? std::to_string(*media.ageMs) + " ms" : "none");
-        fresh = fresh && media.ageMs && *media.ageMs < options_.freshAge.count() &&
-                *media.ageMs < sinceFirstMs;
+        const bool mediaFresh =
+            media.ageMs && *media.ageMs < options_.freshAge.count() && *media.ageMs < sinceFirstMs;
+        health.media.push_back({.mid = media.mid, .ageMs = media.ageMs, .fresh = mediaFresh});
+        fresh = fresh && mediaFresh;
       }
     }
     const std::int64_t now = g_get_monotonic_time();
     freshSinceUs = fresh ? (freshSinceUs ? freshSinceUs : now) : 0;
     if (fresh && now - freshSinceUs >= options_.confirmFor.count() * 1000) {
+      health.healthy = true;
+      if (relay_) health.relayState = relay_->stats().state;
+      if (fromRoom(request_)) health.forwarding = forwardLive_;
+      result_.health = std::move(health);
       event("media_confirmed", details(json::ObjectWriter().set("mountpoint", id)));
       co_return {};
     }
@@ -466,6 +488,7 @@ Task<void> Broadcast::reportHealth(std::function<void(HealthReport)> done) {
   const bool running = result_.state == model::RunState::Running;
   if (!result_.mountpoint || result_.mountpoint->id == 0 || !active()) {
     report.health.healthy = running && relayOk;
+    result_.health = report.health;
     done(report);
     co_return {};
   }
@@ -484,6 +507,7 @@ Task<void> Broadcast::reportHealth(std::function<void(HealthReport)> done) {
     }
   }
   report.health.healthy = running && relayOk && (fresh || !expectsMedia(request_));
+  result_.health = report.health;
   done(report);
   co_return {};
 }

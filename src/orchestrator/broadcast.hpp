@@ -54,6 +54,16 @@ struct Backends {
   RelayFactory& relays;
 };
 
+// How a start came to be.
+struct StartOptions {
+  // The queue job it came from: the result's queue_info.
+  std::optional<model::QueueSection> queue;
+  // Taking over from a worker that died while it held this start: a mountpoint with the
+  // request's id that already exists is that worker's leftover. It is destroyed (with the
+  // request's secret) and created again, instead of failing the start.
+  bool takeOver = false;
+};
+
 // Health beyond the result's summary: the relay's own statistics.
 struct HealthReport {
   model::BroadcastHealth health;
@@ -83,7 +93,12 @@ class Broadcast {
   void restore();
 
   const std::string& id() const noexcept { return id_; }
+  // Its health is the last one checked (at the start, Janus's confirmation of media).
   const model::BroadcastResult& result() const;
+  void setOrigin(StartOptions origin) {
+    result_.queue = std::move(origin.queue);
+    takeOver_ = origin.takeOver;
+  }
   // Starting, running or retrying: holding resources.
   bool active() const noexcept;
   // Stopped or failed, with cleanup steps Janus was not there for: undone at the next restore().
@@ -169,13 +184,14 @@ class Broadcast {
   mutable model::BroadcastResult result_;
   Lifecycle lifecycle_;
   std::unique_ptr<supervisor::Relay> relay_;
-  bool relayReachedRunning_ = false;    // since this broadcast started it
-  std::optional<Error> relayFailure_;   // the relay failed for good
+  bool relayReachedRunning_ = false;   // since this broadcast started it
+  std::optional<Error> relayFailure_;  // the relay failed for good
   Condition relayChanged_;
   std::unique_ptr<obs::Client> obsClient_;
   std::unique_ptr<obs::Bridge> obsBridge_;
   std::unique_ptr<janus::RoomWatcher> watcher_;
   Condition publishersChanged_;
+  bool takeOver_ = false;     // StartOptions::takeOver
   bool forwardLive_ = false;  // result_.forward's forwarders exist in Janus
   Trigger stopping_;          // a stop, or a failure being undone: waits end
   std::string failedPhase_;
@@ -184,11 +200,11 @@ class Broadcast {
   Deferred deferred_;
   // Last: cancelled first when the broadcast goes, while everything they use is still there.
   Task<void> startTask_;
-  Task<void> endTask_;      // the stop, or the undoing of a failure
+  Task<void> endTask_;  // the stop, or the undoing of a failure
   Task<void> restoreTask_;
   Task<void> cleanupTask_;  // kept cleanup, run again when Janus is back
   Task<void> reforwardTask_;
-  TaskGroup tasks_;         // health checks, the undoing of late successes
+  TaskGroup tasks_;  // health checks, the undoing of late successes
 };
 
 }  // namespace su::orchestrator

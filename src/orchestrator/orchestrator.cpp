@@ -27,6 +27,14 @@ BroadcastOrchestrator::~BroadcastOrchestrator() {
     g_main_context_iteration(context_.get(), TRUE);
 }
 
+void BroadcastOrchestrator::abandonAll() {
+  for (const auto& [id, entry] : broadcasts_) {
+    if (entry.broadcast->active()) GST_INFO("broadcast %s left as it is in Janus", id.c_str());
+  }
+  broadcasts_.clear();
+  leftovers_.clear();
+}
+
 std::string BroadcastOrchestrator::newId() const {
   std::random_device random;
   for (;;) {
@@ -37,7 +45,7 @@ std::string BroadcastOrchestrator::newId() const {
 }
 
 void BroadcastOrchestrator::start(model::BroadcastRequest request,
-                                  Callback<model::BroadcastResult> done) {
+                                  Callback<model::BroadcastResult> done, StartOptions options) {
   const std::string id = request.broadcastId.value_or(newId());
   auto existing = broadcasts_.find(id);
   if (existing != broadcasts_.end() && existing->second.broadcast->active()) {
@@ -46,10 +54,7 @@ void BroadcastOrchestrator::start(model::BroadcastRequest request,
       entry.waiting.push_back(std::move(done));
     } else {
       const model::BroadcastResult current = entry.broadcast->result();
-      deferred_.post([done, current] { done(current); },
-                     [done] {
-                       done(cancelledError());
-                     });
+      deferred_.post([done, current] { done(current); }, [done] { done(cancelledError()); });
     }
     return;
   }
@@ -59,6 +64,7 @@ void BroadcastOrchestrator::start(model::BroadcastRequest request,
   }
   entry.broadcast = std::make_unique<Broadcast>(context_.get(), id, std::move(request), backends_,
                                                 options_, observer_);
+  entry.broadcast->setOrigin(std::move(options));
   entry.waiting.push_back(std::move(done));
   // The broadcast holds this callback: it cannot outlive the orchestrator that owns both.
   entry.broadcast->start([this, id] {

@@ -32,9 +32,13 @@ class BroadcastOrchestrator {
 
   // The broadcast's result once it runs or has failed (a failed start is a result too, with
   // its error; the callback's error is for requests that cannot be started at all).
-  void start(model::BroadcastRequest request, Callback<model::BroadcastResult> done);
+  void start(model::BroadcastRequest request, Callback<model::BroadcastResult> done,
+             StartOptions options = {});
   void stop(const std::string& id, Callback<model::BroadcastResult> done);
   void stopAll(std::function<void()> done);
+  // Forgets every broadcast without undoing anything: what they set up stays in Janus (a worker
+  // that exits without --stop-on-exit). Their relays end with this process.
+  void abandonAll();
   std::optional<model::BroadcastResult> result(const std::string& id) const;
   std::vector<model::BroadcastResult> list() const;
   // Stopped or failed, with steps Janus could not be reached for (done when it is back).

@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 
 #include "core/gref.hpp"
+#include "core/task.hpp"
 
 namespace su::test {
 
@@ -62,6 +64,17 @@ class MainContextTest : public ::testing::Test {
     g_source_destroy(poll);
     g_source_unref(poll);
     return predicate();
+  }
+
+  // Runs `task` on the context until it finishes: its result, or a timeout error.
+  template <typename T>
+  Result<T> finish(Task<T> task, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::optional<Result<T>> result;
+    task.start(context_.get(), [&](Result<T> done) { result.emplace(std::move(done)); });
+    if (!runUntil([&] { return result.has_value(); }, timeout)) {
+      return Error{G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "the task did not finish in time", {}};
+    }
+    return std::move(*result);
   }
 
   // Iterates the context for `duration`: for asserting that something does not happen.

@@ -302,8 +302,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"job_start", R"({"version":2})", "version",
              "unsupported version 2 (this build reads 1)"},
         Case{"job_start", R"({"action":"pause"})", "action",
-             "unknown value \"pause\" (expected one of: start, stop)"},
-        Case{"job_start", R"({"job_id":null})", "job_id", "required"},
+             "unknown value \"pause\" (expected one of: start_broadcast, stop_broadcast, start, "
+             "stop)"},
+        Case{"job_start", R"({"job_id":")" + std::string(129, 'j') + R"("})", "job_id",
+             "must be at most 128 characters"},
         Case{"job_start", R"({"broadcast_id":"b"})", "broadcast_id",
              "only for action stop (use request.broadcast_id)"},
         Case{"job_stop", R"({"request":{"source_kind":"test_pattern"}})", "request",

@@ -366,6 +366,53 @@ TEST(ModelNames, FriendlyAndJanusNamesReadTheSame) {
   const MediaTrack track = decodeOk<MediaTrack>(data->get());
   EXPECT_EQ(track.dataType, DataType::Text);
   EXPECT_EQ(track.bufferLatestMessage, true);
+  auto originalData = json::parse(R"({"type":"data","datatype":"text","databuffermsg":false})");
+  ASSERT_TRUE(originalData.ok());
+  EXPECT_EQ(decodeOk<MediaTrack>(originalData->get()).bufferLatestMessage, false)
+      << "the original's databuffermsg";
+}
+
+// What the original's producers write and its users parse.
+TEST(ModelNames, OriginalWireFormatOfJobsAndResults) {
+  auto start = JobEnvelope::fromPayload(std::string_view(R"({"action":"start_broadcast",
+      "queue_kind":"redis","request":{"source_kind":"test_pattern","broadcast_id":"b1",
+      "mountpoint_spec":{"media":[{"type":"video","codec":"vp8"}]}}})"));
+  ASSERT_TRUE(start.ok()) << start.error().describe();
+  EXPECT_EQ(start->action, JobAction::Start);
+  EXPECT_EQ(start->queueKind, QueueKind::Redis);
+  EXPECT_EQ(start->targetId(), "b1");
+  const std::string written = json::Value::of(start->toPayload()).toString();
+  EXPECT_NE(written.find(R"("action":"start_broadcast")"), std::string::npos) << written;
+  EXPECT_EQ(written.find("job_id"), std::string::npos) << "no job id invented: " << written;
+
+  auto stop =
+      JobEnvelope::fromPayload(std::string_view(R"({"action":"stop","broadcast_id":"b1"})"));
+  ASSERT_TRUE(stop.ok()) << stop.error().describe();
+  EXPECT_EQ(stop->action, JobAction::Stop);
+  EXPECT_NE(json::Value::of(stop->toPayload()).toString().find(R"("action":"stop_broadcast")"),
+            std::string::npos);
+
+  BroadcastResult result;
+  result.request = start->request.value();
+  result.broadcastId = "b1";
+  result.mountpoint = MountPointSection{.id = 7};
+  result.relay = RelaySection{};
+  result.queue = QueueSection{.kind = QueueKind::Redis, .jobId = "j"};
+  result.forward = ForwardSection{};
+  result.room = RoomSection{};
+  result.srs = SrsSection{.publishUrl = "rtmp://h/live/k"};
+  const std::string payload = json::Value::of(result.toPayload()).toString();
+  for (const char* field : {"room_response", "mountpoint_response", "forward_response",
+                            "relay_info", "srs_info", "queue_info"}) {
+    EXPECT_NE(payload.find(std::string("\"") + field + "\""), std::string::npos)
+        << field << " in " << payload;
+  }
+  // Results written before the rename still read.
+  std::string older = payload;
+  older.replace(older.find("mountpoint_response"), 19, "mountpoint");
+  auto read = BroadcastResult::fromPayload(older);
+  ASSERT_TRUE(read.ok()) << read.error().describe();
+  EXPECT_EQ(read->mountpoint->id, 7);
 }
 
 TEST(ModelDefaults, NormalizeFillsMidsPayloadTypesFmtpAndRelayKind) {

@@ -1,0 +1,101 @@
+#include "queue/queue.hpp"
+
+#include <unistd.h>
+
+#include "core/log.hpp"
+#include "json/writer.hpp"
+
+#define GST_CAT_DEFAULT su::log::queue
+
+namespace su::queue {
+
+GQuark errorDomainOf(QueueError) {
+  return g_quark_from_static_string("su-queue-error");
+}
+
+std::int64_t nowMs() {
+  return g_get_real_time() / 1000;
+}
+
+std::string defaultConsumerName() {
+  return std::string(g_get_host_name()) + "-" + std::to_string(getpid());
+}
+
+std::string keyOf(const model::JobEnvelope& job) {
+  std::string key = job.targetId();
+  return key.empty() ? job.jobId : key;
+}
+
+Delivery decodeDelivery(std::string messageId, std::string payload) {
+  Delivery delivery{.messageId = std::move(messageId), .payload = std::move(payload)};
+  auto job = model::JobEnvelope::fromPayload(delivery.payload);
+  if (job) {
+    if (job->jobId.empty()) job->jobId = delivery.messageId;
+    delivery.job = std::move(*job);
+  } else {
+    delivery.decodeError = job.error();
+  }
+  return delivery;
+}
+
+json::Value QueueStats::toJson() const {
+  std::vector<GRef<JsonNode>> consumerNodes;
+  for (const ConsumerStats& consumer : consumers) {
+    json::ObjectWriter entry;
+    entry.set("name", consumer.name)
+        .set("pending", consumer.pending)
+        .set("idle_ms", consumer.idleMs);
+    consumerNodes.push_back(entry.node());
+  }
+  json::ObjectWriter out;
+  out.set("kind", model::nameOf(kind))
+      .set("queue", name)
+      .set("length", length)
+      .set("waiting", waiting)
+      .set("pending", pending)
+      .set("lag", lag())
+      .set("dead_letters", deadLetters)
+      .set("consumers", json::arrayOf(consumerNodes));
+  return json::Value::of(out.node());
+}
+
+JobQueue::JobQueue(QueueOptions options) : options_(std::move(options)) {
+  if (options_.consumer.empty()) options_.consumer = defaultConsumerName();
+  if (options_.maxAttempts < 1) options_.maxAttempts = 1;
+}
+
+Task<std::string> JobQueue::enqueue(model::JobEnvelope job) {
+  if (!job.enqueuedAtMs) job.enqueuedAtMs = nowMs();
+  if (!job.queueKind) job.queueKind = kind();
+  const std::string key = keyOf(job);
+  co_return co_await push(key, json::Value::of(job.toPayload()).toString());
+}
+
+Task<NackOutcome> JobQueue::nack(Delivery delivery, Error error, std::string phase) {
+  const std::int64_t attempts = delivery.job ? delivery.job->attempt + 1 : 1;
+  if (delivery.job && attempts < options_.maxAttempts) {
+    model::JobEnvelope again = *delivery.job;
+    again.attempt = attempts;
+    again.lastError = error.describe();
+    again.lastPhase = phase;
+    GST_INFO("job %s failed in %s (attempt %" G_GINT64_FORMAT " of %d): queued again",
+             again.jobId.c_str(), phase.c_str(), attempts, options_.maxAttempts);
+    auto requeued =
+        co_await requeue(delivery, keyOf(again), json::Value::of(again.toPayload()).toString());
+    if (!requeued) co_return requeued.error();
+    co_return NackOutcome::Requeued;
+  }
+  GST_WARNING("message %s goes to the dead letter after %" G_GINT64_FORMAT " attempt(s), in %s: %s",
+              delivery.messageId.c_str(), attempts, phase.c_str(), error.describe().c_str());
+  DeadLetter letter{.sourceId = delivery.messageId,
+                    .payload = delivery.payload,
+                    .error = error.describe(),
+                    .phase = std::move(phase),
+                    .attempts = attempts,
+                    .failedAtMs = nowMs()};
+  auto buried = co_await bury(delivery, std::move(letter));
+  if (!buried) co_return buried.error();
+  co_return NackOutcome::DeadLettered;
+}
+
+}  // namespace su::queue

@@ -1,0 +1,137 @@
+#include "queue/queue_url.hpp"
+
+#include <charconv>
+
+#include "core/uri.hpp"
+#include "queue/memory_queue.hpp"
+
+namespace su::queue {
+
+namespace {
+
+Error invalid(std::string message) {
+  return makeError(QueueError::InvalidUrl, std::move(message));
+}
+
+std::optional<std::int64_t> positive(const std::string& text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
+  return value;
+}
+
+// The query's options into `url`; the first unknown or invalid one is an error.
+Result<void> readOptions(std::string_view query, QueueUrl& url) {
+  auto params = uri::parameters(query);
+  if (!params) return invalid("malformed query in queue URL");
+  for (const auto& [key, value] : *params) {
+    auto number = [&](std::int64_t& into) -> Result<void> {
+      auto parsed = positive(value);
+      if (!parsed) return invalid("queue URL option " + key + " must be a positive integer");
+      into = *parsed;
+      return {};
+    };
+    Result<void> read;
+    std::int64_t n = 0;
+    if (key == "stream" && url.kind == model::QueueKind::Redis) {
+      url.redis.stream = value;
+    } else if (key == "group" && url.kind == model::QueueKind::Redis) {
+      url.redis.group = value;
+    } else if (key == "group" && url.kind == model::QueueKind::Kafka) {
+      url.kafka.group = value;
+    } else if (key == "dead_letter" && url.kind == model::QueueKind::Redis) {
+      url.redis.deadLetterStream = value;
+    } else if (key == "dead_letter" && url.kind == model::QueueKind::Kafka) {
+      url.kafka.deadLetterTopic = value;
+    } else if (key == "consumer") {
+      url.options.consumer = value;
+    } else if (key == "max_attempts") {
+      if (read = number(n); read) url.options.maxAttempts = static_cast<int>(n);
+    } else if (key == "visibility_ms") {
+      if (read = number(n); read) url.options.visibilityTimeout = Milliseconds(n);
+    } else if (key == "max_length") {
+      if (read = number(n); read) url.options.maxLength = n;
+    } else {
+      return invalid("unknown queue URL option " + key + " for a " +
+                     std::string(model::nameOf(url.kind)) + " queue");
+    }
+    if (!read) return read.error();
+  }
+  if (url.redis.stream.empty() || url.redis.group.empty() || url.kafka.topic.empty() ||
+      url.kafka.group.empty()) {
+    return invalid("queue URL: stream, topic and group must not be empty");
+  }
+  return {};
+}
+
+Result<QueueUrl> parseRedis(std::string_view text) {
+  auto parts = uri::split(text);
+  if (!parts || parts->host.empty()) return invalid("not a Redis URL: redis://host[:port][/db]");
+  if (parts->fragment) return invalid("a Redis queue URL has no #fragment");
+  QueueUrl url{.kind = model::QueueKind::Redis};
+  RedisAddress& address = url.redis.address;
+  address.host = parts->host;
+  if (parts->port > 0) address.port = parts->port;
+  if (parts->user && !parts->user->empty()) address.user = uri::unescape(*parts->user);
+  if (parts->password) address.password = uri::unescape(*parts->password);
+  const std::string db = parts->path.empty() ? "" : parts->path.substr(1);
+  if (!db.empty()) {
+    int value = -1;
+    const auto [end, error] = std::from_chars(db.data(), db.data() + db.size(), value);
+    if (error != std::errc() || end != db.data() + db.size() || value < 0) {
+      return invalid("the path of a Redis URL is the database number, not " + db);
+    }
+    address.database = value;
+  }
+  if (auto read = readOptions(parts->query.value_or(""), url); !read) return read.error();
+  return url;
+}
+
+Result<QueueUrl> parseKafka(std::string_view text) {
+  // GUri takes one host; Kafka takes a list of them: the brokers are split off first.
+  std::string_view rest = text.substr(std::string_view("kafka://").size());
+  const std::size_t slash = rest.find('/');
+  QueueUrl url{.kind = model::QueueKind::Kafka};
+  url.kafka.brokers = std::string(rest.substr(0, slash));
+  if (url.kafka.brokers.empty()) return invalid("not a Kafka URL: kafka://broker[,broker]/topic");
+  auto parts = uri::split("kafka://brokers" +
+                          std::string(slash == std::string_view::npos ? "" : rest.substr(slash)));
+  if (!parts) return invalid("not a Kafka URL: kafka://broker[,broker]/topic");
+  const std::string topic = parts->path.empty() ? "" : uri::unescape(parts->path.substr(1));
+  if (!topic.empty()) url.kafka.topic = topic;
+  if (auto read = readOptions(parts->query.value_or(""), url); !read) return read.error();
+  return url;
+}
+
+}  // namespace
+
+Result<QueueUrl> parseQueueUrl(std::string_view url) {
+  if (url.starts_with("memory:")) {
+    QueueUrl parsed{.kind = model::QueueKind::Memory};
+    const std::size_t query = url.find('?');
+    if (query != std::string_view::npos) {
+      if (auto read = readOptions(url.substr(query + 1), parsed); !read) return read.error();
+    }
+    return parsed;
+  }
+  if (url.starts_with("redis://")) return parseRedis(url);
+  if (url.starts_with("kafka://")) return parseKafka(url);
+  if (url.starts_with("rediss://")) {
+    return invalid("rediss:// (TLS) is not supported by this build's hiredis; use redis://");
+  }
+  return invalid("unknown queue URL (expected memory:, redis://... or kafka://...)");
+}
+
+Result<std::unique_ptr<JobQueue>> openQueue(GMainContext* context, const QueueUrl& url) {
+  switch (url.kind) {
+    case model::QueueKind::Memory:
+      return std::unique_ptr<JobQueue>(new MemoryQueue(url.options));
+    case model::QueueKind::Redis:
+      return std::unique_ptr<JobQueue>(new RedisQueue(context, url.redis, url.options));
+    case model::QueueKind::Kafka:
+      break;
+  }
+  return invalid("Kafka queues are not built yet");
+}
+
+}  // namespace su::queue

@@ -1,0 +1,281 @@
+// The queue backends' shared semantics, on the in-memory queue and on a real redis-server: claim,
+// ack, requeue with the attempt counted, the dead letter (for failures and for garbage), the
+// visibility timeout and touch, lag. Then what only Redis has: URLs with passwords, a server
+// killed and restarted, the blocking read.
+#include <gtest/gtest.h>
+
+#include "queue/memory_queue.hpp"
+#include "queue/queue_url.hpp"
+#include "queue/redis_queue.hpp"
+#include "support/janus_server.hpp"
+#include "support/main_context_test.hpp"
+#include "support/redis_server.hpp"
+
+namespace su::queue {
+namespace {
+
+using namespace std::chrono_literals;
+
+model::JobEnvelope stopJob(const std::string& broadcastId) {
+  model::JobEnvelope job;
+  job.action = model::JobAction::Stop;
+  job.broadcastId = broadcastId;
+  return job;
+}
+
+class QueueFixture : public test::MainContextTest {
+ protected:
+  Delivery claimOk(JobQueue& queue, Milliseconds wait = 2s) {
+    auto claimed = finish(queue.claim(wait));
+    EXPECT_TRUE(claimed) << claimed.error().describe();
+    EXPECT_TRUE(claimed && *claimed) << "no job was claimed";
+    return claimed && *claimed ? std::move(**claimed) : Delivery{};
+  }
+};
+
+// The backend a test runs on: a fresh queue (and its server) per test, and more consumers of the
+// same group.
+class QueueTest : public QueueFixture, public ::testing::WithParamInterface<const char*> {
+ protected:
+  void SetUp() override {
+    QueueFixture::SetUp();
+    if (backend() == "redis") {
+      redis_ = test::RedisServer::start();
+      ASSERT_TRUE(redis_) << "redis-server did not start";
+    }
+    queue_ = consumer("one");
+  }
+
+  std::string backend() const { return GetParam(); }
+
+  std::unique_ptr<JobQueue> consumer(const std::string& name, Milliseconds visibility = 60s) {
+    QueueOptions options{.consumer = name, .maxAttempts = 3, .visibilityTimeout = visibility};
+    if (backend() == "memory") {
+      if (!store_) store_ = std::make_shared<MemoryStore>();
+      return std::make_unique<MemoryQueue>(options, store_);
+    }
+    RedisQueueConfig config{.address = {.port = redis_->port()}, .stream = "jobs", .group = "g"};
+    return std::make_unique<RedisQueue>(context(), config, options);
+  }
+
+  QueueStats statsOk() {
+    auto stats = finish(queue_->stats());
+    EXPECT_TRUE(stats) << stats.error().describe();
+    return stats ? *stats : QueueStats{};
+  }
+
+  std::unique_ptr<test::RedisServer> redis_;
+  std::shared_ptr<MemoryStore> store_;
+  std::unique_ptr<JobQueue> queue_;
+};
+
+TEST_P(QueueTest, EnqueuedJobIsClaimedOnceAndAcknowledged) {
+  auto id = finish(queue_->enqueue(stopJob("b1")));
+  ASSERT_TRUE(id) << id.error().describe();
+  EXPECT_EQ(statsOk().lag(), 1);
+
+  Delivery delivery = claimOk(*queue_);
+  EXPECT_EQ(delivery.messageId, *id);
+  ASSERT_TRUE(delivery.job) << delivery.decodeError->describe();
+  EXPECT_EQ(delivery.job->broadcastId, "b1");
+  EXPECT_EQ(delivery.job->jobId, *id) << "a job without job_id is named after its message";
+  EXPECT_EQ(delivery.job->queueKind, queue_->kind());
+  EXPECT_TRUE(delivery.job->enqueuedAtMs);
+  QueueStats claimed = statsOk();
+  EXPECT_EQ(claimed.waiting, 0);
+  EXPECT_EQ(claimed.pending, 1);
+  ASSERT_EQ(claimed.consumers.size(), 1u);
+  EXPECT_EQ(claimed.consumers[0].name, "one");
+
+  // Nobody else gets it while it is claimed.
+  auto other = consumer("two");
+  auto nothing = finish(other->claim(300ms));
+  ASSERT_TRUE(nothing) << nothing.error().describe();
+  EXPECT_FALSE(*nothing);
+
+  ASSERT_TRUE(finish(queue_->ack(delivery)));
+  EXPECT_EQ(statsOk().lag(), 0);
+  auto again = finish(queue_->ack(delivery));
+  EXPECT_FALSE(again) << "a second ack of the same message";
+}
+
+TEST_P(QueueTest, FailedJobIsRequeuedWithItsAttemptThenDeadLettered) {
+  ASSERT_TRUE(finish(queue_->enqueue(stopJob("poison"))));
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    Delivery delivery = claimOk(*queue_);
+    ASSERT_TRUE(delivery.job);
+    EXPECT_EQ(delivery.job->attempt, attempt);
+    if (attempt > 0) {
+      EXPECT_EQ(delivery.job->lastError.value_or(""), "boom " + std::to_string(attempt - 1));
+      EXPECT_EQ(delivery.job->lastPhase.value_or(""), "worker_job");
+    }
+    auto outcome = finish(queue_->nack(
+        delivery, Error{G_IO_ERROR, G_IO_ERROR_FAILED, "boom " + std::to_string(attempt), {}},
+        "worker_job"));
+    ASSERT_TRUE(outcome) << outcome.error().describe();
+    EXPECT_EQ(*outcome, attempt < 2 ? NackOutcome::Requeued : NackOutcome::DeadLettered);
+  }
+  auto nothing = finish(queue_->claim(200ms));
+  ASSERT_TRUE(nothing);
+  EXPECT_FALSE(*nothing) << "a dead job is not handed out again";
+
+  QueueStats stats = statsOk();
+  EXPECT_EQ(stats.lag(), 0);
+  EXPECT_EQ(stats.deadLetters, 1);
+  auto letters = finish(queue_->deadLetters(10));
+  ASSERT_TRUE(letters);
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ((*letters)[0].attempts, 3);
+  EXPECT_EQ((*letters)[0].phase, "worker_job");
+  EXPECT_NE((*letters)[0].error.find("boom 2"), std::string::npos) << (*letters)[0].error;
+  auto buried = model::JobEnvelope::fromPayload((*letters)[0].payload);
+  ASSERT_TRUE(buried) << "the dead letter keeps the job as delivered";
+  EXPECT_EQ(buried->broadcastId, "poison");
+}
+
+TEST_P(QueueTest, GarbageGoesStraightToTheDeadLetterWithItsDecodingErrors) {
+  ASSERT_TRUE(finish(queue_->push("k", R"({"action":"launch","version":1})")));
+  Delivery delivery = claimOk(*queue_);
+  EXPECT_FALSE(delivery.job);
+  ASSERT_TRUE(delivery.decodeError);
+  EXPECT_NE(delivery.decodeError->describe().find("action"), std::string::npos)
+      << delivery.decodeError->describe();
+  auto outcome = finish(queue_->nack(delivery, *delivery.decodeError, "decode"));
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(*outcome, NackOutcome::DeadLettered);
+  auto letters = finish(queue_->deadLetters(10));
+  ASSERT_TRUE(letters && letters->size() == 1u);
+  EXPECT_EQ((*letters)[0].payload, R"({"action":"launch","version":1})");
+  EXPECT_EQ((*letters)[0].phase, "decode");
+  EXPECT_EQ(statsOk().lag(), 0);
+}
+
+TEST_P(QueueTest, JobOfAQuietConsumerIsReclaimedAfterTheVisibilityTimeout) {
+  queue_ = consumer("dies", 600ms);
+  auto rescuer = consumer("rescuer", 600ms);
+  ASSERT_TRUE(finish(queue_->enqueue(stopJob("orphan"))));
+  Delivery taken = claimOk(*queue_);
+
+  // Touched, it stays its consumer's.
+  for (int i = 0; i < 3; ++i) {
+    runFor(300ms);
+    ASSERT_TRUE(finish(queue_->touch(taken)));
+    auto none = finish(rescuer->claim(10ms));
+    ASSERT_TRUE(none) << none.error().describe();
+    EXPECT_FALSE(*none) << "reclaimed although its consumer kept touching it";
+  }
+
+  // Its consumer goes quiet: another one takes it over, once.
+  Delivery reclaimed = claimOk(*rescuer, 3s);
+  EXPECT_TRUE(reclaimed.reclaimed);
+  EXPECT_EQ(reclaimed.messageId, taken.messageId);
+  ASSERT_TRUE(reclaimed.job);
+  EXPECT_EQ(reclaimed.job->broadcastId, "orphan");
+  ASSERT_TRUE(finish(rescuer->ack(reclaimed)));
+  EXPECT_EQ(statsOk().lag(), 0);
+}
+
+TEST_P(QueueTest, BlockedClaimWakesForANewJob) {
+  std::optional<Result<std::optional<Delivery>>> claimed;
+  Task<std::optional<Delivery>> waiting = queue_->claim(30s);
+  waiting.start(context(), [&](auto result) { claimed.emplace(std::move(result)); });
+  runFor(200ms);
+  auto producer = consumer("producer");
+  ASSERT_TRUE(finish(producer->enqueue(stopJob("late"))));
+  ASSERT_TRUE(runUntil([&] { return claimed.has_value(); }, 10s))
+      << "the waiting claim did not wake for the new job";
+  ASSERT_TRUE(*claimed);
+  ASSERT_TRUE(**claimed);
+  EXPECT_EQ((**claimed)->job->broadcastId, "late");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, QueueTest, ::testing::Values("memory", "redis"),
+                         [](const auto& param) { return std::string(param.param); });
+
+// --- Redis only ---------------------------------------------------------------------------------
+
+using RedisQueueTest = QueueFixture;
+
+TEST_F(RedisQueueTest, UrlWithPasswordWorksAndNeverShowsIt) {
+  auto redis = test::RedisServer::start({.password = "s3cret-pw"});
+  ASSERT_TRUE(redis);
+  auto url = parseQueueUrl(redis->url("jobs") + "&consumer=c1&max_attempts=5");
+  ASSERT_TRUE(url) << url.error().describe();
+  EXPECT_EQ(url->options.consumer, "c1");
+  EXPECT_EQ(url->options.maxAttempts, 5);
+  auto queue = openQueue(context(), *url);
+  ASSERT_TRUE(queue);
+  EXPECT_EQ((*queue)->name().find("s3cret"), std::string::npos) << (*queue)->name();
+  ASSERT_TRUE(finish((*queue)->enqueue(stopJob("b"))));
+  auto stats = finish((*queue)->stats());
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->waiting, 1);
+  EXPECT_EQ(stats->toJson().toString().find("s3cret"), std::string::npos);
+
+  // A wrong password: a clear error, without either password in it.
+  auto wrong = parseQueueUrl("redis://:not-it@127.0.0.1:" + std::to_string(redis->port()) + "/0");
+  ASSERT_TRUE(wrong);
+  auto refused = finish((*openQueue(context(), *wrong))->enqueue(stopJob("b")));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("AUTH"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(refused.error().message.find("not-it"), std::string::npos);
+  EXPECT_EQ(refused.error().message.find("s3cret"), std::string::npos);
+}
+
+TEST_F(RedisQueueTest, BadUrlsAreRefusedClearly) {
+  for (const char* bad : {"redis://", "redis://h/notadb", "redis://h/0?stream=", "redis://h/0?x=1",
+                          "kafka:///t", "rediss://h", "amqp://h", "memory:?max_attempts=0"}) {
+    auto url = parseQueueUrl(bad);
+    EXPECT_FALSE(url) << bad;
+    if (!url) {
+      EXPECT_FALSE(url.error().message.empty());
+    }
+  }
+  auto kafka = parseQueueUrl("kafka://127.0.0.1:9092,127.0.0.1:9093/jobs?group=w");
+  ASSERT_TRUE(kafka) << kafka.error().describe();
+  EXPECT_EQ(kafka->kafka.brokers, "127.0.0.1:9092,127.0.0.1:9093");
+  EXPECT_EQ(kafka->kafka.topic, "jobs");
+  EXPECT_EQ(kafka->kafka.group, "w");
+}
+
+TEST_F(RedisQueueTest, UnreachableServerIsAnErrorNotAHang) {
+  const std::uint16_t port = test::freeTcpPort();
+  RedisQueue queue(context(), {.address = {.port = port}}, {.connectTimeout = 2s});
+  auto claimed = finish(queue.claim(1s));
+  ASSERT_FALSE(claimed);
+  EXPECT_EQ(claimed.error().code, static_cast<int>(QueueError::Unreachable))
+      << claimed.error().describe();
+}
+
+TEST_F(RedisQueueTest, KilledAndRestartedServerLosesNothingAndTheQueueReconnects) {
+  auto redis = test::RedisServer::start({.persistent = true});
+  ASSERT_TRUE(redis);
+  RedisQueue queue(context(), {.address = {.port = redis->port()}, .stream = "jobs"},
+                   {.consumer = "w"});
+  ASSERT_TRUE(finish(queue.enqueue(stopJob("first"))));
+  ASSERT_TRUE(finish(queue.enqueue(stopJob("second"))));
+  Delivery first = claimOk(queue);  // claimed, not acknowledged when Redis dies
+
+  redis->kill();
+  auto during = finish(queue.claim(500ms));
+  EXPECT_FALSE(during) << "a claim while Redis is down is an error";
+  ASSERT_TRUE(redis->restart()) << redis->logTail();
+
+  // The claimed job is still pending (the worker that runs it acknowledges it when done), the
+  // other one still waits: the queue reconnects by itself.
+  auto after = finish(queue.stats());
+  ASSERT_TRUE(after) << after.error().describe();
+  EXPECT_EQ(after->pending, 1);
+  EXPECT_EQ(after->waiting, 1);
+  ASSERT_TRUE(finish(queue.ack(first)));
+  Delivery second = claimOk(queue);
+  ASSERT_TRUE(second.job);
+  EXPECT_EQ(second.job->broadcastId, "second");
+  ASSERT_TRUE(finish(queue.ack(second)));
+  auto stats = finish(queue.stats());
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->lag(), 0);
+}
+
+}  // namespace
+}  // namespace su::queue
