@@ -62,6 +62,8 @@ const std::string kWorkerUsage =
     "  --consumer NAME   this worker's name in the group (default: host-pid; the same name\n"
     "                    after a restart takes back the jobs it held)\n"
     "  --concurrency N   jobs run at once (default 4)\n"
+    "  --admin-key K     the Streaming plugin's admin_key, for jobs whose mountpoint has none\n"
+    "                    (default $SU_JANUS_ADMIN_KEY): producers need not know it\n"
     "  --stop-on-exit    stop the broadcasts when the worker exits\n"
     "  --media-timeout MS how long a start may wait for media (default 20000)\n"
     "  --status-every MS refresh the status this often (default 1000 on a terminal, else\n"
@@ -327,6 +329,7 @@ int runWorker(int argc, char** argv) {
                                     withJanusOptions({{"queue"},
                                                       {"consumer"},
                                                       {"concurrency"},
+                                                      {"admin-key"},
                                                       {"stop-on-exit", false},
                                                       {"media-timeout"},
                                                       {"status-every"}}));
@@ -348,6 +351,7 @@ int runWorker(int argc, char** argv) {
     return failUsage("--concurrency takes a count (1..1000)", kWorkerUsage.c_str());
   }
   options.stopBroadcastsOnDrain = arguments->has("stop-on-exit");
+  options.streamingAdminKey = arguments->value("admin-key", "SU_JANUS_ADMIN_KEY");
   service::ServiceOptions serviceOptions;
   serviceOptions.janus = janusSessionOptions(*arguments);
   const int mediaTimeout = positiveInt(*arguments, "media-timeout", 20000, 3'600'000);
@@ -388,7 +392,9 @@ int runWorker(int argc, char** argv) {
   const Result<int> status = runTask(context, run.steps());
   run.worker.reset();
   // Without --stop-on-exit the broadcasts stay in Janus: the service must not stop them.
-  if (!options.stopBroadcastsOnDrain) run.service->orchestrator()->abandonAll();
+  if (!options.stopBroadcastsOnDrain && run.service->orchestrator()) {
+    run.service->orchestrator()->abandonAll();
+  }
   run.service.reset();
   return status ? *status : fail(kExitFailure, status.error().message);
 }

@@ -128,10 +128,13 @@ Result<std::unique_ptr<JobQueue>> openQueue(GMainContext* context, const QueueUr
       return std::unique_ptr<JobQueue>(new MemoryQueue(url.options));
     case model::QueueKind::Redis:
       return std::unique_ptr<JobQueue>(new RedisQueue(context, url.redis, url.options));
-    case model::QueueKind::Kafka:
-      break;
+    case model::QueueKind::Kafka: {
+      auto queue = KafkaQueue::open(context, url.kafka, url.options);
+      if (!queue) return queue.error();
+      return std::unique_ptr<JobQueue>(std::move(*queue));
+    }
   }
-  return invalid("Kafka queues are not built yet");
+  return invalid("unknown queue kind");
 }
 
 }  // namespace su::queue

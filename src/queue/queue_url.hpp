@@ -9,17 +9,11 @@
 #include <memory>
 #include <string_view>
 
+#include "queue/kafka_queue.hpp"
 #include "queue/queue.hpp"
 #include "queue/redis_queue.hpp"
 
 namespace su::queue {
-
-struct KafkaQueueConfig {
-  std::string brokers;  // host:port[,host:port...]
-  std::string topic = "streaming-utils.jobs";
-  std::string group = "streaming-utils";
-  std::string deadLetterTopic;  // empty: `topic` + ".dead"
-};
 
 struct QueueUrl {
   model::QueueKind kind = model::QueueKind::Memory;
