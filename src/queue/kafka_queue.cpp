@@ -361,7 +361,10 @@ Result<void> KafkaQueue::startConsumer() {
                          {"auto.offset.reset", "earliest"},
                          {"session.timeout.ms", std::to_string(session)},
                          // A rebalance is noticed within a second.
-                         {"heartbeat.interval.ms", "1000"}});
+                         {"heartbeat.interval.ms", "1000"},
+                         // A broker answers a fetch as soon as a job is there; one that holds
+                         // it to the end (the mock cluster) delays a claim by this at most.
+                         {"fetch.wait.max.ms", "100"}});
   if (!conf) return conf.error();
   rd_kafka_conf_set_opaque(*conf, this);
   rd_kafka_conf_set_rebalance_cb(*conf, &KafkaTrampolines::rebalanced);

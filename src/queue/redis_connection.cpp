@@ -205,7 +205,14 @@ Task<void> RedisConnection::handshake() {
     auto selected = co_await exchange(redisArgs("SELECT", std::to_string(address_.database)));
     if (!selected) co_return selected.error();
   }
-  if (auto pong = co_await exchange(redisArgs("PING")); !pong) co_return pong.error();
+  // A Redis that just started answers LOADING until its data is read back: ready after that
+  // (the connect timeout bounds the wait).
+  for (;;) {
+    auto pong = co_await exchange(redisArgs("PING"));
+    if (pong) break;
+    if (pong.error().message.find("LOADING") == std::string::npos) co_return pong.error();
+    co_await sleep(Milliseconds(50));
+  }
   co_return {};
 }
 

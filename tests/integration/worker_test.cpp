@@ -185,6 +185,30 @@ TEST_F(WorkerTest, PoisonAndGarbageReachTheDeadLetterAndTheWorkerGoesOn) {
   EXPECT_EQ(queueStats().lag(), 0);
 }
 
+TEST_F(WorkerTest, RedisKilledAndRestartedMidRunLosesNothingAndTheWorkerReconnects) {
+  redis = test::RedisServer::start({.persistent = true});
+  ASSERT_TRUE(redis);
+  startWorker();
+  produceStart(pattern("wk-5", 9905, janus->streamingAdminKey()));
+  ASSERT_TRUE(jobsSettled(1));
+  ASSERT_EQ(worker->stats().done, 1);
+
+  redis->kill();
+  ASSERT_TRUE(runUntil([&] { return worker->stats().queueError.has_value(); }, 10s))
+      << "the worker does not notice that the queue is gone";
+  EXPECT_TRUE(std::any_of(errors.begin(), errors.end(),
+                          [](const auto& error) { return error.first == "queue"; }));
+  EXPECT_EQ(service->orchestrator()->result("wk-5")->state, RunState::Running)
+      << "the broadcast does not depend on the queue";
+  ASSERT_TRUE(redis->restart()) << redis->logTail();
+  produceStop("wk-5");
+  ASSERT_TRUE(jobsSettled(2, 40s)) << "the worker did not come back by itself";
+  EXPECT_EQ(worker->stats().done, 2);
+  EXPECT_FALSE(worker->stats().queueError);
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
+  EXPECT_EQ(queueStats().lag(), 0) << "the start's acknowledgement survived the restart too";
+}
+
 TEST_F(WorkerTest, KilledWorkersStartIsReclaimedTakenOverAndRunOnce) {
   auto rtmp = test::RtmpServer::start();
   ASSERT_TRUE(rtmp);
