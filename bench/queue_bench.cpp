@@ -44,10 +44,7 @@ Result<T> finish(GMainContext* context, Task<T> task) {
 }
 
 su::model::JobEnvelope job(int i) {
-  su::model::JobEnvelope envelope;
-  envelope.action = su::model::JobAction::Stop;
-  envelope.broadcastId = "bench-" + std::to_string(i);
-  return envelope;
+  return su::model::JobEnvelope::stop("bench-" + std::to_string(i));
 }
 
 Task<void> produce(JobQueue& queue, int from, int count) {
@@ -95,7 +92,8 @@ Result<double> claimAckRate(GMainContext* context, JobQueue& queue, int jobs) {
   auto done = finish(context, drain(queue, jobs));
   if (!done) return done.error();
   if (*done < jobs) {
-    return su::Error{G_IO_ERROR, G_IO_ERROR_FAILED,
+    return su::Error{G_IO_ERROR,
+                     G_IO_ERROR_FAILED,
                      "only " + std::to_string(*done) + " of " + std::to_string(jobs) + " came",
                      {}};
   }
@@ -148,11 +146,11 @@ void print(const Row& row) {
 
 // redis-benchmark's XADD rate on the same server: `clients` connections, no pipelining.
 double xaddCeiling(const su::test::RedisServer& redis, int jobs, int clients) {
-  auto run = su::test::runArgv({"redis-benchmark", "-p", std::to_string(redis.port()), "-q",
-                                "-n", std::to_string(jobs), "-c", std::to_string(clients),
-                                "XADD", "ceiling", "*", "job",
-                                R"({"action":"stop_broadcast","broadcast_id":"bench-0"})"},
-                               std::nullopt);
+  auto run =
+      su::test::runArgv({"redis-benchmark", "-p", std::to_string(redis.port()), "-q", "-n",
+                         std::to_string(jobs), "-c", std::to_string(clients), "XADD", "ceiling",
+                         "*", "job", R"({"action":"stop_broadcast","broadcast_id":"bench-0"})"},
+                        std::nullopt);
   // "XADD ceiling * job ...: 41666.67 requests per second, p50=..."
   const auto colon = run.out.rfind(": ");
   return colon == std::string::npos ? 0 : std::atof(run.out.c_str() + colon + 2);
@@ -223,9 +221,10 @@ int main(int argc, char** argv) {
     print(row);
   }
 
-  std::printf("\nCeiling: redis-benchmark XADD on the same server, %d requests: "
-              "%.0f/s with 1 client, %.0f/s with 50 clients\n",
-              jobs, xaddCeiling(*redis, jobs, 1), xaddCeiling(*redis, jobs, 50));
+  std::printf(
+      "\nCeiling: redis-benchmark XADD on the same server, %d requests: "
+      "%.0f/s with 1 client, %.0f/s with 50 clients\n",
+      jobs, xaddCeiling(*redis, jobs, 1), xaddCeiling(*redis, jobs, 50));
   g_main_context_pop_thread_default(context);
   g_main_context_unref(context);
   return 0;

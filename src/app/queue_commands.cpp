@@ -133,10 +133,8 @@ int runEnqueue(int argc, char** argv) {
   if (!url) return failUsage(url.error().message, kEnqueueUsage.c_str());
 
   model::JobEnvelope job;
-  job.jobId = arguments->value("job-id").value_or("");
   if (stop) {
-    job.action = model::JobAction::Stop;
-    job.broadcastId = arguments->value("stop");
+    job = model::JobEnvelope::stop(arguments->value("stop").value_or(""));
   } else {
     auto text = readInput(arguments->positional()[0], json::ParseLimits{}.maxBytes);
     if (!text) return fail(kExitInvalidInput, text.error().message);
@@ -145,8 +143,9 @@ int runEnqueue(int argc, char** argv) {
       printProblems(request.error());
       return kExitInvalidInput;
     }
-    job.request = std::move(request).value();
+    job = model::JobEnvelope::start(std::move(request).value());
   }
+  job.jobId = arguments->value("job-id").value_or("");
   job.normalize();
   json::Diagnostics diagnostics;
   job.validate("", diagnostics);
@@ -197,17 +196,8 @@ int runQueue(int argc, char** argv) {
     auto letters = runTask(context, (*queue)->deadLetters(static_cast<std::size_t>(dead)));
     if (!letters) return fail(kExitFailure, letters.error().message);
     std::vector<GRef<JsonNode>> nodes;
-    for (const queue::DeadLetter& letter : *letters) {
-      json::ObjectWriter entry;
-      entry.set("message_id", letter.messageId)
-          .set("source_id", letter.sourceId)
-          .set("phase", letter.phase)
-          .set("error", letter.error)
-          .set("attempts", letter.attempts)
-          .set("failed_at_ms", letter.failedAtMs)
-          .set("job", letter.payload);
-      nodes.push_back(entry.node());
-    }
+    for (const queue::DeadLetter& letter : *letters)
+      nodes.push_back(letter.toJson());
     out.set("dead", json::arrayOf(nodes));
   }
   printJson(out.node());

@@ -10,6 +10,20 @@ namespace {
 constexpr std::string_view kWhat = "job envelope";
 }  // namespace
 
+JobEnvelope JobEnvelope::start(BroadcastRequest request) {
+  JobEnvelope job;
+  job.action = JobAction::Start;
+  job.request = std::move(request);
+  return job;
+}
+
+JobEnvelope JobEnvelope::stop(std::string broadcastId) {
+  JobEnvelope job;
+  job.action = JobAction::Stop;
+  job.broadcastId = std::move(broadcastId);
+  return job;
+}
+
 Result<JobEnvelope> JobEnvelope::fromPayload(JsonNode* payload, std::vector<FieldError>* warnings) {
   return decode<JobEnvelope>(payload, kWhat, warnings);
 }

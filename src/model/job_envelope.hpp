@@ -33,6 +33,9 @@ struct JobEnvelope {
   // the request leaves its id to the orchestrator).
   std::string targetId() const;
 
+  static JobEnvelope start(BroadcastRequest request);
+  static JobEnvelope stop(std::string broadcastId);
+
   static Result<JobEnvelope> fromPayload(JsonNode* payload,
                                          std::vector<FieldError>* warnings = nullptr);
   static Result<JobEnvelope> fromPayload(std::string_view text,

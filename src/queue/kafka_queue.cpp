@@ -536,17 +536,10 @@ Task<void> KafkaQueue::requeue(Delivery delivery, std::string key, std::string p
 }
 
 Task<void> KafkaQueue::bury(Delivery delivery, DeadLetter letter) {
-  json::ObjectWriter value;
-  value.set("job", letter.payload)
-      .set("error", letter.error)
-      .set("phase", letter.phase)
-      .set("attempts", letter.attempts)
-      .set("source_id", letter.sourceId)
-      .set("failed_at_ms", letter.failedAtMs);
   const std::string key =
       delivery.job ? keyOf(*delivery.job) : delivery.messageId;  // garbage: its own key
   auto produced =
-      co_await produce(config_.deadLetterTopic, key, json::Value::of(value.node()).toString());
+      co_await produce(config_.deadLetterTopic, key, json::Value::of(letter.toJson()).toString());
   if (!produced) co_return produced.error();
   co_return settle(delivery.messageId);
 }

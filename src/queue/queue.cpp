@@ -59,6 +59,18 @@ json::Value QueueStats::toJson() const {
   return json::Value::of(out.node());
 }
 
+GRef<JsonNode> DeadLetter::toJson() const {
+  json::ObjectWriter out;
+  if (!messageId.empty()) out.set("message_id", messageId);
+  out.set("job", payload)
+      .set("error", error)
+      .set("phase", phase)
+      .set("attempts", attempts)
+      .set("source_id", sourceId)
+      .set("failed_at_ms", failedAtMs);
+  return out.node();
+}
+
 JobQueue::JobQueue(QueueOptions options) : options_(std::move(options)) {
   if (options_.consumer.empty()) options_.consumer = defaultConsumerName();
   if (options_.maxAttempts < 1) options_.maxAttempts = 1;

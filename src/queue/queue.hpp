@@ -62,6 +62,10 @@ struct DeadLetter {
   std::string phase;
   std::int64_t attempts = 0;
   std::int64_t failedAtMs = 0;
+
+  // {"job", "error", "phase", "attempts", "source_id", "failed_at_ms"} (and "message_id" when
+  // known): a Kafka dead letter's value, and what `queue stats --dead` prints.
+  GRef<JsonNode> toJson() const;
 };
 
 struct ConsumerStats {

@@ -17,15 +17,11 @@ RedisReply copyReply(const redisReply& reply) {
   RedisReply copy;
   switch (reply.type) {
     case REDIS_REPLY_STRING:
-      copy.type = RedisReply::Type::String;
-      copy.text.assign(reply.str, reply.len);
-      break;
     case REDIS_REPLY_STATUS:
-      copy.type = RedisReply::Type::Status;
-      copy.text.assign(reply.str, reply.len);
-      break;
     case REDIS_REPLY_ERROR:
-      copy.type = RedisReply::Type::Error;
+      copy.type = reply.type == REDIS_REPLY_STRING   ? RedisReply::Type::String
+                  : reply.type == REDIS_REPLY_STATUS ? RedisReply::Type::Status
+                                                     : RedisReply::Type::Error;
       copy.text.assign(reply.str, reply.len);
       break;
     case REDIS_REPLY_INTEGER:

@@ -15,13 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-model::JobEnvelope stopJob(const std::string& broadcastId) {
-  model::JobEnvelope job;
-  job.action = model::JobAction::Stop;
-  job.broadcastId = broadcastId;
-  return job;
-}
-
 class KafkaQueueTest : public test::MainContextTest {
  protected:
   void SetUp() override {
@@ -66,7 +59,7 @@ TEST_F(KafkaQueueTest, OffsetsAreCommittedOnlyAfterAckAndLagFollows) {
   auto queue = consumer("only");
   ASSERT_TRUE(queue);
   for (int i = 0; i < 4; ++i)
-    ASSERT_TRUE(finish(queue->enqueue(stopJob("b" + std::to_string(i)))));
+    ASSERT_TRUE(finish(queue->enqueue(model::JobEnvelope::stop("b" + std::to_string(i)))));
   EXPECT_EQ(statsOf(*queue).lag(), 4) << "produced, not consumed";
 
   std::vector<Delivery> claimed = claimSome(*queue, 4);
@@ -89,7 +82,7 @@ TEST_F(KafkaQueueTest, OffsetsAreCommittedOnlyAfterAckAndLagFollows) {
   EXPECT_FALSE(finish(queue->ack(claimed[0]))) << "a second ack";
 
   for (int i = 0; i < 3; ++i)
-    ASSERT_TRUE(finish(queue->enqueue(stopJob("c" + std::to_string(i)))));
+    ASSERT_TRUE(finish(queue->enqueue(model::JobEnvelope::stop("c" + std::to_string(i)))));
   QueueStats more = statsOf(*queue);
   EXPECT_EQ(more.waiting, 3);
   EXPECT_EQ(more.length, 7);
@@ -100,7 +93,7 @@ TEST_F(KafkaQueueTest, OffsetsAreCommittedOnlyAfterAckAndLagFollows) {
 TEST_F(KafkaQueueTest, FailedJobsAreProducedAgainThenDeadLettered) {
   auto queue = consumer("only", 2);
   ASSERT_TRUE(queue);
-  ASSERT_TRUE(finish(queue->enqueue(stopJob("poison"))));
+  ASSERT_TRUE(finish(queue->enqueue(model::JobEnvelope::stop("poison"))));
   ASSERT_TRUE(finish(queue->push("garbage", "{oops")));
   int dead = 0;
   for (int round = 0; round < 3; ++round) {
@@ -129,7 +122,7 @@ TEST_F(KafkaQueueTest, RebalanceWaitsForTheJobInFlightAndNoJobRunsTwice) {
   auto first = consumer("first");
   ASSERT_TRUE(first);
   for (int i = 0; i < 6; ++i)
-    ASSERT_TRUE(finish(first->enqueue(stopJob("r" + std::to_string(i)))));
+    ASSERT_TRUE(finish(first->enqueue(model::JobEnvelope::stop("r" + std::to_string(i)))));
   std::vector<Delivery> held = claimSome(*first, 1);
   ASSERT_EQ(held.size(), 1u);
   EXPECT_EQ(first->assignedPartitions().size(), 2u);

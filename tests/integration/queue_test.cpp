@@ -16,13 +16,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-model::JobEnvelope stopJob(const std::string& broadcastId) {
-  model::JobEnvelope job;
-  job.action = model::JobAction::Stop;
-  job.broadcastId = broadcastId;
-  return job;
-}
-
 class QueueFixture : public test::MainContextTest {
  protected:
   Delivery claimOk(JobQueue& queue, Milliseconds wait = 2s) {
@@ -70,7 +63,7 @@ class QueueTest : public QueueFixture, public ::testing::WithParamInterface<cons
 };
 
 TEST_P(QueueTest, EnqueuedJobIsClaimedOnceAndAcknowledged) {
-  auto id = finish(queue_->enqueue(stopJob("b1")));
+  auto id = finish(queue_->enqueue(model::JobEnvelope::stop("b1")));
   ASSERT_TRUE(id) << id.error().describe();
   EXPECT_EQ(statsOk().lag(), 1);
 
@@ -100,7 +93,7 @@ TEST_P(QueueTest, EnqueuedJobIsClaimedOnceAndAcknowledged) {
 }
 
 TEST_P(QueueTest, FailedJobIsRequeuedWithItsAttemptThenDeadLettered) {
-  ASSERT_TRUE(finish(queue_->enqueue(stopJob("poison"))));
+  ASSERT_TRUE(finish(queue_->enqueue(model::JobEnvelope::stop("poison"))));
   for (int attempt = 0; attempt < 3; ++attempt) {
     Delivery delivery = claimOk(*queue_);
     ASSERT_TRUE(delivery.job);
@@ -153,7 +146,7 @@ TEST_P(QueueTest, GarbageGoesStraightToTheDeadLetterWithItsDecodingErrors) {
 TEST_P(QueueTest, JobOfAQuietConsumerIsReclaimedAfterTheVisibilityTimeout) {
   queue_ = consumer("dies", 600ms);
   auto rescuer = consumer("rescuer", 600ms);
-  ASSERT_TRUE(finish(queue_->enqueue(stopJob("orphan"))));
+  ASSERT_TRUE(finish(queue_->enqueue(model::JobEnvelope::stop("orphan"))));
   Delivery taken = claimOk(*queue_);
 
   // Touched, it stays its consumer's.
@@ -181,7 +174,7 @@ TEST_P(QueueTest, BlockedClaimWakesForANewJob) {
   waiting.start(context(), [&](auto result) { claimed.emplace(std::move(result)); });
   runFor(200ms);
   auto producer = consumer("producer");
-  ASSERT_TRUE(finish(producer->enqueue(stopJob("late"))));
+  ASSERT_TRUE(finish(producer->enqueue(model::JobEnvelope::stop("late"))));
   ASSERT_TRUE(runUntil([&] { return claimed.has_value(); }, 10s))
       << "the waiting claim did not wake for the new job";
   ASSERT_TRUE(*claimed);
@@ -206,7 +199,7 @@ TEST_F(RedisQueueTest, UrlWithPasswordWorksAndNeverShowsIt) {
   auto queue = openQueue(context(), *url);
   ASSERT_TRUE(queue);
   EXPECT_EQ((*queue)->name().find("s3cret"), std::string::npos) << (*queue)->name();
-  ASSERT_TRUE(finish((*queue)->enqueue(stopJob("b"))));
+  ASSERT_TRUE(finish((*queue)->enqueue(model::JobEnvelope::stop("b"))));
   auto stats = finish((*queue)->stats());
   ASSERT_TRUE(stats);
   EXPECT_EQ(stats->waiting, 1);
@@ -215,7 +208,7 @@ TEST_F(RedisQueueTest, UrlWithPasswordWorksAndNeverShowsIt) {
   // A wrong password: a clear error, without either password in it.
   auto wrong = parseQueueUrl("redis://:not-it@127.0.0.1:" + std::to_string(redis->port()) + "/0");
   ASSERT_TRUE(wrong);
-  auto refused = finish((*openQueue(context(), *wrong))->enqueue(stopJob("b")));
+  auto refused = finish((*openQueue(context(), *wrong))->enqueue(model::JobEnvelope::stop("b")));
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("AUTH"), std::string::npos) << refused.error().message;
   EXPECT_EQ(refused.error().message.find("not-it"), std::string::npos);
@@ -252,8 +245,8 @@ TEST_F(RedisQueueTest, KilledAndRestartedServerLosesNothingAndTheQueueReconnects
   ASSERT_TRUE(redis);
   RedisQueue queue(context(), {.address = {.port = redis->port()}, .stream = "jobs"},
                    {.consumer = "w"});
-  ASSERT_TRUE(finish(queue.enqueue(stopJob("first"))));
-  ASSERT_TRUE(finish(queue.enqueue(stopJob("second"))));
+  ASSERT_TRUE(finish(queue.enqueue(model::JobEnvelope::stop("first"))));
+  ASSERT_TRUE(finish(queue.enqueue(model::JobEnvelope::stop("second"))));
   Delivery first = claimOk(queue);  // claimed, not acknowledged when Redis dies
 
   redis->kill();
