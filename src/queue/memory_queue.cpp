@@ -22,14 +22,24 @@ Task<std::string> MemoryQueue::push(std::string key, std::string payload) {
 std::optional<Delivery> MemoryQueue::take() {
   const std::int64_t now = g_get_monotonic_time();
   // A job whose consumer went quiet for the visibility timeout is handed out again.
-  for (auto& [id, claimed] : store_->pending) {
-    if (now - claimed.touchedUs >= options_.visibilityTimeout.count() * 1000) {
-      claimed.consumer = options_.consumer;
-      claimed.touchedUs = now;
-      Delivery delivery = decodeDelivery(id, claimed.message.payload);
-      delivery.reclaimed = true;
-      return delivery;
+  for (auto it = store_->pending.begin(); it != store_->pending.end();) {
+    auto& [id, claimed] = *it;
+    if (now - claimed.touchedUs < options_.visibilityTimeout.count() * 1000) {
+      ++it;
+      continue;
     }
+    Delivery delivery = decodeDelivery(id, claimed.message.payload);
+    if (killsItsWorkers(++claimed.deliveries)) {
+      DeadLetter letter = abandoned(delivery, claimed.deliveries);
+      letter.messageId = std::to_string(store_->nextId++);
+      store_->dead.push_back(std::move(letter));
+      it = store_->pending.erase(it);
+      continue;
+    }
+    claimed.consumer = options_.consumer;
+    claimed.touchedUs = now;
+    delivery.reclaimed = true;
+    return delivery;
   }
   if (store_->waiting.empty()) return std::nullopt;
   MemoryStore::Message message = std::move(store_->waiting.front());

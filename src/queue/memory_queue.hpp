@@ -21,6 +21,7 @@ struct MemoryStore {
     Message message;
     std::string consumer;
     std::int64_t touchedUs = 0;  // monotonic
+    std::int64_t deliveries = 1;
   };
   std::int64_t nextId = 1;
   std::deque<Message> waiting;

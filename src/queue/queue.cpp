@@ -71,6 +71,19 @@ GRef<JsonNode> DeadLetter::toJson() const {
   return out.node();
 }
 
+DeadLetter JobQueue::abandoned(const Delivery& delivery, std::int64_t deliveries) {
+  GST_WARNING("job %s was handed out %" G_GINT64_FORMAT
+              " times and no worker finished it: dead letter",
+              delivery.messageId.c_str(), deliveries);
+  return DeadLetter{.sourceId = delivery.messageId,
+                    .payload = delivery.payload,
+                    .error = "handed out " + std::to_string(deliveries) +
+                             " times; each worker stopped before it finished",
+                    .phase = "reclaim",
+                    .attempts = deliveries - 1,
+                    .failedAtMs = nowMs()};
+}
+
 JobQueue::JobQueue(QueueOptions options) : options_(std::move(options)) {
   if (options_.consumer.empty()) options_.consumer = defaultConsumerName();
   if (options_.maxAttempts < 1) options_.maxAttempts = 1;

@@ -130,6 +130,14 @@ class JobQueue {
   // Atomically: add `letter` to the dead letter, acknowledge `delivery`.
   virtual Task<void> bury(Delivery delivery, DeadLetter letter) = 0;
 
+  // A job reclaimed for the `deliveries`-th time: every worker that had it went quiet. Past
+  // max_attempts it is taken for a job that kills its workers: the dead letter (phase
+  // "reclaim"), instead of the next worker.
+  bool killsItsWorkers(std::int64_t deliveries) const noexcept {
+    return deliveries > options_.maxAttempts;
+  }
+  static DeadLetter abandoned(const Delivery& delivery, std::int64_t deliveries);
+
   QueueOptions options_;
 };
 

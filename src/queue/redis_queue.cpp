@@ -111,6 +111,10 @@ Task<std::optional<Delivery>> RedisQueue::ownPending() {
   }
   ownCursor_ = delivery->messageId;
   delivery->reclaimed = true;
+  // A worker that dies on it and comes back under its name reads it back each time.
+  auto deadly = co_await buryIfDeadly(*delivery);
+  if (!deadly) co_return deadly.error();
+  if (*deadly) co_return std::optional<Delivery>();
   GST_INFO("consumer %s takes back its own pending job %s", options_.consumer.c_str(),
            delivery->messageId.c_str());
   co_return delivery;
@@ -146,9 +150,28 @@ Task<std::optional<Delivery>> RedisQueue::reclaim() {
   if (entries.elements.empty()) co_return std::optional<Delivery>();
   Delivery delivery = deliveryOf(entries.elements[0]);
   delivery.reclaimed = true;
+  auto deadly = co_await buryIfDeadly(delivery);
+  if (!deadly) co_return deadly.error();
+  if (*deadly) co_return std::optional<Delivery>();
   GST_INFO("consumer %s reclaims job %s, idle for over %lld ms", options_.consumer.c_str(),
            delivery.messageId.c_str(), static_cast<long long>(options_.visibilityTimeout.count()));
   co_return std::optional<Delivery>(std::move(delivery));
+}
+
+Task<bool> RedisQueue::buryIfDeadly(Delivery delivery) {
+  // How often it was handed out (this time included): XPENDING's delivery count.
+  auto pending = co_await commands_.command(redisArgs("XPENDING", config_.stream, config_.group,
+                                                      delivery.messageId, delivery.messageId, "1"),
+                                            options_.commandTimeout);
+  if (!pending) co_return pending.error();
+  const std::int64_t deliveries =
+      !pending->elements.empty() && pending->elements[0].elements.size() >= 4
+          ? pending->elements[0].elements[3].asInteger().value_or(1)
+          : 1;
+  if (!killsItsWorkers(deliveries)) co_return false;
+  const DeadLetter letter = abandoned(delivery, deliveries);
+  if (auto buried = co_await bury(delivery, letter); !buried) co_return buried.error();
+  co_return true;
 }
 
 Task<std::optional<Delivery>> RedisQueue::readNew(Milliseconds wait) {

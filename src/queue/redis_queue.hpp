@@ -46,6 +46,8 @@ class RedisQueue final : public JobQueue {
   Task<std::optional<Delivery>> reclaim();  // at most every reclaimEveryUs()
   std::int64_t reclaimEveryUs() const;
   Task<std::optional<Delivery>> readNew(Milliseconds wait);
+  // A job handed out too often (XPENDING's count) goes to the dead letter: true then.
+  Task<bool> buryIfDeadly(Delivery delivery);
   std::vector<std::string> addCommand(const std::string& stream,
                                       std::vector<std::string> fields) const;
   // A command's NOGROUP error: the group went (Redis restarted empty): create it again.

@@ -168,6 +168,27 @@ TEST_P(QueueTest, JobOfAQuietConsumerIsReclaimedAfterTheVisibilityTimeout) {
   EXPECT_EQ(statsOk().lag(), 0);
 }
 
+TEST_P(QueueTest, AJobThatKeepsKillingItsWorkersGoesToTheDeadLetter) {
+  // Handed out max_attempts (3) times, each worker going quiet: not handed to a fourth.
+  ASSERT_TRUE(finish(queue_->enqueue(model::JobEnvelope::stop("deadly"))));
+  std::vector<std::unique_ptr<JobQueue>> workers;
+  for (int delivery = 1; delivery <= 3; ++delivery) {
+    workers.push_back(consumer("victim-" + std::to_string(delivery), 300ms));
+    Delivery taken = claimOk(*workers.back(), 3s);
+    EXPECT_EQ(taken.reclaimed, delivery > 1);
+  }
+  auto survivor = consumer("survivor", 300ms);
+  auto none = finish(survivor->claim(1500ms));
+  ASSERT_TRUE(none) << none.error().describe();
+  EXPECT_FALSE(*none) << "handed to a fourth worker";
+  auto letters = finish(queue_->deadLetters(10));
+  ASSERT_TRUE(letters && letters->size() == 1u);
+  EXPECT_EQ((*letters)[0].phase, "reclaim");
+  EXPECT_NE((*letters)[0].error.find("handed out 4 times"), std::string::npos)
+      << (*letters)[0].error;
+  EXPECT_EQ(statsOk().lag(), 0);
+}
+
 TEST_P(QueueTest, BlockedClaimWakesForANewJob) {
   std::optional<Result<std::optional<Delivery>>> claimed;
   Task<std::optional<Delivery>> waiting = queue_->claim(30s);
