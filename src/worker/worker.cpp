@@ -1,7 +1,5 @@
 #include "worker/worker.hpp"
 
-#include <random>
-
 #include "core/log.hpp"
 #include "model/redaction.hpp"
 #include "orchestrator/errors.hpp"
@@ -32,11 +30,11 @@ struct Running {
   }
 };
 
-Error jobError(std::string message) {
-  return makeError(queue::QueueError::Refused, std::move(message));
-}
-
 }  // namespace
+
+GQuark errorDomainOf(WorkerError) {
+  return g_quark_from_static_string("su-worker-error");
+}
 
 Worker::Worker(GMainContext* context, queue::JobQueue& queue,
                orchestrator::BroadcastOrchestrator& orchestrator, WorkerOptions options,
@@ -169,9 +167,10 @@ Task<void> Worker::startBroadcast(model::JobEnvelope job, queue::Delivery delive
   }
   // Stopped while it started: by a stop job, which is what was asked.
   if (result->error && is(*result->error, orchestrator::BroadcastError::Stopped)) co_return {};
-  co_return jobError("broadcast " + result->broadcastId + " " +
-                     std::string(model::nameOf(result->state)) +
-                     (result->error ? ": " + result->error->message : ""));
+  co_return makeError(WorkerError::BroadcastFailed,
+                      "broadcast " + result->broadcastId + " " +
+                          std::string(model::nameOf(result->state)) +
+                          (result->error ? ": " + result->error->message : ""));
 }
 
 Task<void> Worker::stopBroadcast(model::JobEnvelope job) {

@@ -21,6 +21,11 @@
 
 namespace su::worker {
 
+enum class WorkerError {
+  BroadcastFailed = 1,  // a start job's broadcast did not reach running (its error in the text)
+};
+GQuark errorDomainOf(WorkerError);
+
 struct WorkerOptions {
   int concurrency = 4;            // jobs run at once
   Milliseconds claimWait{2000};   // one blocking claim; also the longest a drain waits for it
