@@ -226,6 +226,21 @@ TEST_F(RedisQueueTest, UrlWithPasswordWorksAndNeverShowsIt) {
   EXPECT_EQ(stats->waiting, 1);
   EXPECT_EQ(stats->toJson().toString().find("s3cret"), std::string::npos);
 
+  // An ACL user (AUTH user password), with a password that needs escaping in the URL.
+  ASSERT_EQ(redis->cli({"ACL", "SETUSER", "worker", "on", ">p@ss:w/rd", "~*", "&*", "+@all"}),
+            "OK\n");
+  auto acl =
+      parseQueueUrl("redis://worker:p%40ss%3Aw%2Frd@127.0.0.1:" + std::to_string(redis->port()) +
+                    "/0?stream=jobs");
+  ASSERT_TRUE(acl) << acl.error().describe();
+  EXPECT_EQ(acl->redis.address.user, "worker");
+  EXPECT_EQ(acl->redis.address.password, "p@ss:w/rd");
+  auto asWorker = openQueue(context(), *acl);
+  ASSERT_TRUE(asWorker);
+  auto statsAsWorker = finish((*asWorker)->stats());
+  ASSERT_TRUE(statsAsWorker) << statsAsWorker.error().describe();
+  EXPECT_EQ(statsAsWorker->waiting, 1);
+
   // A wrong password: a clear error, without either password in it.
   auto wrong = parseQueueUrl("redis://:not-it@127.0.0.1:" + std::to_string(redis->port()) + "/0");
   ASSERT_TRUE(wrong);
