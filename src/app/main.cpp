@@ -7,6 +7,7 @@
 #include "app/obs_commands.hpp"
 #include "app/queue_commands.hpp"
 #include "app/run_command.hpp"
+#include "app/serve_command.hpp"
 #include "app/validate_command.hpp"
 #include "app/watch_command.hpp"
 #include "su_config.h"
@@ -26,6 +27,7 @@ constexpr const char* kUsage =
     "  room ...          exists, create, destroy a VideoRoom room; list its forwarders\n"
     "  obs ...           OBS Studio: stream status, configure custom RTMP, start, stop\n"
     "  watch ID          watch a mountpoint over WebRTC and report (or show) what is decoded\n"
+    "  serve             the ingest-node service: HTTP API, broadcasts, a queue worker\n"
     "  enqueue ...       put a start (REQUEST.json) or stop (--stop ID) job on a queue\n"
     "  worker            claim jobs from a queue and run them until SIGTERM, then drain\n"
     "  queue stats       a queue's lag, pending jobs per consumer and dead letters\n"
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "room") == 0) return su::app::runRoom(argc - 2, argv + 2);
   if (std::strcmp(command, "obs") == 0) return su::app::runObs(argc - 2, argv + 2);
   if (std::strcmp(command, "watch") == 0) return su::app::runWatch(argc - 2, argv + 2);
+  if (std::strcmp(command, "serve") == 0) return su::app::runServe(argc - 2, argv + 2);
   if (std::strcmp(command, "enqueue") == 0) return su::app::runEnqueue(argc - 2, argv + 2);
   if (std::strcmp(command, "worker") == 0) return su::app::runWorker(argc - 2, argv + 2);
   if (std::strcmp(command, "queue") == 0) return su::app::runQueue(argc - 2, argv + 2);

@@ -341,9 +341,9 @@ int runWorker(int argc, char** argv) {
     return failUsage("--concurrency takes a count (1..1000)", kWorkerUsage.c_str());
   }
   options.stopBroadcastsOnDrain = arguments->has("stop-on-exit");
-  options.streamingAdminKey = arguments->value("admin-key", "SU_JANUS_ADMIN_KEY");
   service::ServiceOptions serviceOptions;
   serviceOptions.janus = janusSessionOptions(*arguments);
+  serviceOptions.broadcast.streamingAdminKey = arguments->value("admin-key", "SU_JANUS_ADMIN_KEY");
   const int mediaTimeout = positiveInt(*arguments, "media-timeout", 20000, 3'600'000);
   const bool terminal = isatty(STDOUT_FILENO) == 1;
   const int statusEvery =

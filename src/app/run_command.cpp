@@ -57,16 +57,6 @@ const std::vector<OptionSpec> kOptions = withJanusOptions({{"admin-key"},
                                                            {"cleanup-wait"},
                                                            {"no-local-janus", false}});
 
-// The port of a ws:// URL on this machine: where a Janus of our own could listen.
-std::optional<std::uint16_t> loopbackPort(const std::string& url) {
-  auto uri = GUnique<GUri>::adopt(g_uri_parse(url.c_str(), G_URI_FLAGS_NONE, nullptr));
-  if (!uri || g_strcmp0(g_uri_get_scheme(uri.get()), "ws") != 0) return std::nullopt;
-  const std::string host = g_uri_get_host(uri.get()) ? g_uri_get_host(uri.get()) : "";
-  if (host != "127.0.0.1" && host != "localhost" && host != "::1") return std::nullopt;
-  const int port = g_uri_get_port(uri.get());
-  return static_cast<std::uint16_t>(port > 0 ? port : 80);
-}
-
 std::optional<Milliseconds> milliseconds(const Arguments& arguments, const char* name) {
   const auto text = arguments.value(name);
   gint64 ms = 0;
@@ -172,8 +162,7 @@ void Run::signalled() {
 }
 
 Task<void> Run::connect() {
-  co_return co_await call<void>(
-      [this](Callback<void> done) { service->connect(std::move(done)); });
+  co_return co_await call<void>([this](Callback<void> done) { service->connect(std::move(done)); });
 }
 
 Task<bool> Run::cleanupDone() {
@@ -209,7 +198,7 @@ void Run::showStatus() {
 
 Task<int> Run::steps() {
   Result<void> connected = co_await connect();
-  const auto port = loopbackPort(url);
+  const auto port = loopbackJanusPort(url);
   if (!connected && !request && !stopAsked && port && localJanusAllowed) {
     board.say("no Janus answers at " + url + " (" + connected.error().message +
               "): starting one from " + service::janusTemplatesDir());
@@ -220,15 +209,14 @@ Task<int> Run::steps() {
     connected = co_await connect();
   }
   if (!connected) {
-    co_return fail(kExitFailure, "cannot reach Janus at " + url + ": " +
-                                     connected.error().message +
+    co_return fail(kExitFailure, "cannot reach Janus at " + url + ": " + connected.error().message +
                                      " (start Janus, or give --janus-url)");
   }
   if (stopAsked) co_return kExitOk;
 
   if (!request) {
-    request = demoRequest(localJanus ? std::optional(localJanus->config().streamingAdminKey)
-                                     : adminKey);
+    request =
+        demoRequest(localJanus ? std::optional(localJanus->config().streamingAdminKey) : adminKey);
   }
   if (!request->broadcastId) {
     auto uuid = GUnique<char>::adopt(g_uuid_string_random());
@@ -237,8 +225,8 @@ Task<int> Run::steps() {
   id = request->broadcastId;
   board.say("starting " + std::string(model::nameOf(request->sourceKind)) + " broadcast " + *id +
             " on " + url);
-  const auto started = co_await call<model::BroadcastResult>(
-      [this](Callback<model::BroadcastResult> done) {
+  const auto started =
+      co_await call<model::BroadcastResult>([this](Callback<model::BroadcastResult> done) {
         service->start(std::move(*request), std::move(done));
       });
   if (!started) co_return fail(kExitFailure, started.error().message);
@@ -255,12 +243,12 @@ Task<int> Run::steps() {
       co_return kExitOk;
     }
     const Result<bool> undone = co_await awaitCleanup();
-    co_return fail(kExitFailure,
-                   "the broadcast did not start: " +
-                       (started->error ? started->error->message : std::string("unknown error")) +
-                       (undone && *undone
-                            ? " (everything it had set up was undone)"
-                            : " (Janus keeps what it had set up: it could not be reached)"));
+    co_return fail(
+        kExitFailure,
+        "the broadcast did not start: " +
+            (started->error ? started->error->message : std::string("unknown error")) +
+            (undone && *undone ? " (everything it had set up was undone)"
+                               : " (Janus keeps what it had set up: it could not be reached)"));
   }
   board.say("running: " + describe(*started, url));
   if (started->mountpoint) {

@@ -176,3 +176,5 @@ SU_GUNIQUE_TRAITS(char, g_free);
 SU_GUNIQUE_TRAITS(GstStructure, gst_structure_free);
 SU_GUNIQUE_TRAITS(GDateTime, g_date_time_unref);
 SU_GUNIQUE_TRAITS(GUri, g_uri_unref);
+SU_GUNIQUE_TRAITS(GKeyFile, g_key_file_unref);
+SU_GUNIQUE_TRAITS(char*, g_strfreev);  // a NULL-terminated array of strings

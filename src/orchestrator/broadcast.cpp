@@ -45,6 +45,9 @@ Broadcast::Broadcast(GMainContext* context, std::string id, model::BroadcastRequ
       observer_(observer),
       deferred_(context),
       tasks_(context) {
+  if (request_.mountpointSpec && !request_.mountpointSpec->adminKey) {
+    request_.mountpointSpec->adminKey = options_.streamingAdminKey;
+  }
   result_.request = request_;
   result_.broadcastId = id_;
   result_.state = model::RunState::Stopped;

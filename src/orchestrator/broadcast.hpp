@@ -46,6 +46,9 @@ struct BroadcastOptions {
   // again after this, doubling up to restoreRetryMax, until it succeeds or the broadcast stops.
   Milliseconds restoreRetry{2000};
   Milliseconds restoreRetryMax{30000};
+  // The Streaming plugin's admin_key, for requests whose mountpoint has none: a secret of the
+  // ingest node that producers and API clients need not know.
+  std::optional<std::string> streamingAdminKey;
 };
 
 struct Backends {

@@ -154,9 +154,6 @@ Task<void> Worker::startBroadcast(model::JobEnvelope job, queue::Delivery delive
                                                                  .messageId = delivery.messageId,
                                                                  .attempt = job.attempt},
                                     .takeOver = delivery.reclaimed};
-  if (job.request->mountpointSpec && !job.request->mountpointSpec->adminKey) {
-    job.request->mountpointSpec->adminKey = options_.streamingAdminKey;
-  }
   auto result = co_await call<model::BroadcastResult>(
       [this, &job, &origin](Callback<model::BroadcastResult> done) {
         orchestrator_.start(*job.request, std::move(done), origin);

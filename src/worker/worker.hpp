@@ -32,9 +32,6 @@ struct WorkerOptions {
   Milliseconds touchInterval{0};  // 0: a third of the queue's visibility timeout
   BackoffPolicy retry{.initial = Milliseconds(500), .max = Milliseconds(10'000)};  // queue errors
   bool stopBroadcastsOnDrain = false;  // on drain: stop the broadcasts, or leave them running
-  // The Streaming plugin's admin_key, for start jobs whose mountpoint has none: a secret of the
-  // ingest node that producers need not know.
-  std::optional<std::string> streamingAdminKey;
 };
 
 // What happened to a job: claimed, done, requeued, dead_lettered, superseded.

@@ -1,0 +1,255 @@
+#include "app/serve_command.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include "app/arguments.hpp"
+#include "app/command_output.hpp"
+#include "app/exit_codes.hpp"
+#include "app/input.hpp"
+#include "app/janus_access.hpp"
+#include "app/status_board.hpp"
+#include "core/task.hpp"
+#include "json/writer.hpp"
+#include "queue/queue_url.hpp"
+#include "service/http_api.hpp"
+#include "service/local_janus.hpp"
+#include "service/serve_config.hpp"
+#include "worker/worker.hpp"
+
+namespace su::app {
+
+namespace {
+
+std::string usage() {
+  std::string text =
+      "usage: streaming-utils serve [--config FILE] [options]\n"
+      "\n"
+      "Runs the ingest-node service until SIGTERM or Ctrl-C: an HTTP control API, any number\n"
+      "of broadcasts on one Janus, and a worker on the configured queue. Every setting comes\n"
+      "from the config file (data/streaming-utils.conf documents each key), an environment\n"
+      "variable or a flag; the flag wins. Without any it listens on 127.0.0.1:8089, takes jobs\n"
+      "from an in-memory queue, and starts a Janus of its own when none answers.\n"
+      "\n"
+      "Options:\n"
+      "  --config FILE     the config file (GKeyFile)\n"
+      "  --check-config    print the settings it would run with (secrets masked) and exit\n";
+  for (const auto& [flag, help] : service::serveConfigFlags()) {
+    std::string line = "  --" + flag + " ";
+    line.resize(std::max<std::size_t>(line.size(), 20), ' ');
+    text += line + help + "\n";
+  }
+  text +=
+      "Exit status: 0 drained cleanly, 1 it could not serve (the address is taken...), 2 a\n"
+      "configuration error (the file, group and key are named).\n";
+  return text;
+}
+
+Result<std::optional<std::string>> readToken(const service::ServeConfig& config) {
+  if (!config.tokenFile) return std::optional<std::string>();
+  auto text = readInput(*config.tokenFile, 4096);
+  if (!text)
+    return makeError(ArgumentError::Usage,
+                     "token file " + *config.tokenFile + ": " + text.error().message);
+  std::string token = *text;
+  while (!token.empty() && g_ascii_isspace(token.back()))
+    token.pop_back();
+  if (token.empty()) return makeError(ArgumentError::Usage, "token file is empty");
+  return std::optional<std::string>(token);
+}
+
+bool loopback(const std::string& host) {
+  auto address = GUnique<char>::adopt(g_strdup(host.c_str()));
+  GInetAddress* parsed = g_inet_address_new_from_string(address.get());
+  const bool local = parsed && g_inet_address_get_is_loopback(parsed);
+  if (parsed) g_object_unref(parsed);
+  return local;
+}
+
+// One `serve`, as a coroutine on the command's context: the HTTP API at once (health tells
+// whether Janus is there), then Janus (its own if none answers and the config allows), then the
+// worker; until a signal, then the drain.
+struct Serve {
+  GMainContext* context;
+  StatusBoard& board;
+  service::ServeConfig config;
+  std::unique_ptr<service::LocalJanus> localJanus;  // outlives the service
+  std::unique_ptr<service::BroadcastService> service;
+  std::unique_ptr<service::HttpApi> http;
+  std::unique_ptr<queue::JobQueue> queue;
+  std::unique_ptr<worker::Worker> worker;
+  Trigger stopAsked;
+  int signals = 0;
+
+  Task<int> steps();
+  Task<void> connect();
+  void signalled();
+};
+
+void Serve::signalled() {
+  if (++signals > 1) {
+    std::fputs("\nquitting at once\n", stderr);
+    if (localJanus) localJanus.reset();
+    _exit(130);
+  }
+  board.say("draining (again quits at once)");
+  stopAsked.fire();
+}
+
+Task<void> Serve::connect() {
+  co_return co_await call<void>([this](Callback<void> done) { service->connect(std::move(done)); });
+}
+
+Task<int> Serve::steps() {
+  auto connected = co_await connect();
+  const auto port = loopbackJanusPort(config.janusUrl);
+  if (!connected && port && config.localJanus && !stopAsked.fired()) {
+    board.say("no Janus answers at " + config.janusUrl + ": starting one from " +
+              service::janusTemplatesDir());
+    auto started = service::LocalJanus::start({.wsPort = *port});
+    if (!started) co_return fail(kExitFailure, "cannot start Janus: " + started.error().message);
+    localJanus = std::move(started).value();
+    if (!config.adminKey) config.adminKey = localJanus->config().streamingAdminKey;
+    connected = co_await connect();
+  }
+  auto backoff = Backoff::create({.initial = Milliseconds(1000), .max = Milliseconds(15000)});
+  while (!connected && !stopAsked.fired()) {
+    const Milliseconds wait = backoff->next();
+    board.say("no Janus at " + config.janusUrl + " (" + connected.error().message +
+              "): trying again in " + std::to_string(wait.count()) + " ms");
+    (void)co_await anyOf(delay(wait), stopAsked.wait());
+    if (!stopAsked.fired()) connected = co_await connect();
+  }
+  if (connected) {
+    board.say("connected to Janus at " + config.janusUrl);
+    auto url = queue::parseQueueUrl(config.queueUrl);
+    if (!url) co_return fail(kExitUsage, "queue: " + url.error().message);
+    if (!config.consumer.empty()) url->options.consumer = config.consumer;
+    auto opened = queue::openQueue(context, *url);
+    if (!opened) co_return fail(kExitFailure, opened.error().message);
+    queue = std::move(*opened);
+    worker = std::make_unique<worker::Worker>(
+        context, *queue, *service->orchestrator(),
+        worker::WorkerOptions{.concurrency = config.concurrency,
+                              .stopBroadcastsOnDrain = config.drain == service::DrainPolicy::Stop},
+        worker::WorkerObserver{.onJob = [this](const worker::JobEvent& event) {
+          board.say("job " + event.jobId + " " + event.what +
+                    (event.broadcastId.empty() ? "" : " (" + event.broadcastId + ")") +
+                    (event.error ? ": " + *event.error : ""));
+        }});
+    worker->start();
+    board.say("worker on " + queue->name() + " as " + queue->options().consumer);
+  }
+  co_await stopAsked.wait();
+  if (worker) {
+    co_await call<bool>([this](Callback<bool> done) { worker->drain([done] { done(true); }); });
+  }
+  if (service->orchestrator() && config.drain == service::DrainPolicy::Stop) {
+    co_await call<bool>([this](Callback<bool> done) { service->stopAll([done] { done(true); }); });
+    board.say("drained: every broadcast stopped");
+  } else if (service->orchestrator()) {
+    board.say("drained: " + std::to_string(service->orchestrator()->list().size()) +
+              " broadcast(s) left as they are in Janus");
+    service->orchestrator()->abandonAll();
+  }
+  co_return kExitOk;
+}
+
+}  // namespace
+
+int runServe(int argc, char** argv) {
+  std::vector<OptionSpec> options{{"config"}, {"check-config", false}};
+  for (const auto& [flag, help] : service::serveConfigFlags())
+    options.push_back({flag.c_str()});
+  const std::string help = usage();
+  auto arguments = Arguments::parse(argc, argv, options);
+  if (!arguments) return failUsage(arguments.error().message, help.c_str());
+  if (arguments->help()) {
+    std::fputs(help.c_str(), stdout);
+    return kExitOk;
+  }
+  if (!arguments->positional().empty()) {
+    return failUsage("serve takes no positional arguments", help.c_str());
+  }
+  service::ConfigSources sources{.file = arguments->value("config")};
+  for (const auto& [flag, text] : service::serveConfigFlags()) {
+    if (auto value = arguments->value(flag)) sources.flags[flag] = *value;
+  }
+  auto config = service::loadServeConfig(sources);
+  if (!config) return fail(kExitUsage, config.error().message);
+  auto token = readToken(*config);
+  if (!token) return fail(kExitUsage, token.error().message);
+  if (!*token && !loopback(config->listenHost)) {
+    return fail(kExitUsage, "listening on " + config->listen() +
+                                " needs a token: set [http] token_file (or --token-file)");
+  }
+  if (arguments->has("check-config")) {
+    json::ObjectWriter out;
+    out.set("janus_url", config->janusUrl)
+        .set("admin_key", config->adminKey ? "***" : "")
+        .set("local_janus", config->localJanus)
+        .set("queue", config->queueUrl)
+        .set("consumer", config->consumer)
+        .set("concurrency", config->concurrency)
+        .set("capacity", config->capacity)
+        .set("drain", config->drain == service::DrainPolicy::Stop ? "stop" : "leave")
+        .set("listen", config->listen())
+        .set("token", *token ? "***" : "")
+        .set("max_body_bytes", static_cast<std::int64_t>(config->maxBodyBytes))
+        .set("log_level", config->logLevel.value_or(""));
+    printJson(out.node());
+    return kExitOk;
+  }
+  if (config->logLevel) gst_debug_set_threshold_from_string(config->logLevel->c_str(), TRUE);
+
+  BlockingContext context;
+  StatusBoard board(isatty(STDOUT_FILENO) == 1);
+  Serve serve{.context = context.get(), .board = board, .config = *config};
+  service::ServiceOptions serviceOptions;
+  serviceOptions.janus.url = config->janusUrl;
+  serviceOptions.broadcast.streamingAdminKey = config->adminKey;
+  orchestrator::Observer observer;
+  observer.onState = [&](const std::string& broadcast, model::RunState state) {
+    board.say(broadcast + ": " + std::string(model::nameOf(state)));
+  };
+  observer.onError = [&](const std::string& broadcast, const std::string& phase,
+                         const Error& error) {
+    board.say(broadcast + ": error in " + phase + ": " + error.message);
+  };
+  serve.service =
+      std::make_unique<service::BroadcastService>(context.get(), serviceOptions, observer);
+  serve.http = std::make_unique<service::HttpApi>(
+      context.get(), *serve.service,
+      service::HttpOptions{.host = config->listenHost,
+                           .port = config->listenPort,
+                           .token = *token,
+                           .maxBodyBytes = config->maxBodyBytes});
+  if (auto listening = serve.http->start(); !listening) {
+    return fail(kExitFailure, listening.error().message);
+  }
+  board.say("serving the HTTP API on http://" + config->listenHost + ":" +
+            std::to_string(serve.http->port()) + (*token ? " (bearer token required)" : ""));
+  auto onSignal = [&] {
+    serve.signalled();
+    return true;
+  };
+  Source sigint = Source::unixSignal(context.get(), SIGINT, onSignal);
+  Source sigterm = Source::unixSignal(context.get(), SIGTERM, onSignal);
+  Task<int> steps = serve.steps();
+  const Result<int> status =
+      context.wait<int>([&](Callback<int> done) { steps.start(context.get(), std::move(done)); });
+  serve.http.reset();
+  serve.worker.reset();
+  serve.queue.reset();
+  if (serve.service->orchestrator() && config->drain == service::DrainPolicy::Leave) {
+    serve.service->orchestrator()->abandonAll();
+  }
+  serve.service.reset();
+  serve.localJanus.reset();
+  return status ? *status : fail(kExitFailure, status.error().message);
+}
+
+}  // namespace su::app

@@ -1,0 +1,250 @@
+#include "service/http_api.hpp"
+
+#include <libsoup/soup.h>
+
+#include "core/log.hpp"
+#include "json/writer.hpp"
+#include "model/redaction.hpp"
+
+SU_GREF_GOBJECT(SoupServerMessage);
+SU_GREF_GOBJECT(GInetAddress);
+SU_GREF_GOBJECT(GSocketAddress);
+
+#define GST_CAT_DEFAULT su::log::core
+
+namespace su::service {
+
+namespace {
+
+constexpr const char* kBroadcasts = "/v1/broadcasts";
+
+void respond(SoupServerMessage* message, int status, const GRef<JsonNode>& body) {
+  const std::string text = json::Value::of(body).toString();
+  soup_server_message_set_status(message, status, nullptr);
+  soup_server_message_set_response(message, "application/json", SOUP_MEMORY_COPY, text.data(),
+                                   text.size());
+}
+
+void respondError(SoupServerMessage* message, int status, const std::string& code,
+                  const std::string& text, const std::vector<FieldError>& fields = {}) {
+  std::vector<std::string> problems;
+  for (const FieldError& field : fields)
+    problems.push_back(model::redactText(field.toString()));
+  json::ObjectWriter error;
+  error.set("code", code).set("message", model::redactText(text));
+  if (!problems.empty()) error.set("problems", problems);
+  json::ObjectWriter body;
+  body.set("error", std::move(error));
+  respond(message, status, body.node());
+}
+
+GRef<JsonNode> resultJson(const model::BroadcastResult& result) {
+  auto payload = result.toPayload();
+  return model::redacted(payload.get());
+}
+
+// Equal without telling where they differ (nor, beyond its length, anything of `expected`).
+bool sameSecret(std::string_view given, std::string_view expected) {
+  unsigned char difference = given.size() == expected.size() ? 0 : 1;
+  for (std::size_t i = 0; i < given.size(); ++i)
+    difference |= static_cast<unsigned char>(given[i] ^ expected[i % expected.size()]);
+  return difference == 0 && !expected.empty();
+}
+
+}  // namespace
+
+GQuark errorDomainOf(HttpError) {
+  return g_quark_from_static_string("su-http-error");
+}
+
+// A reply owed to a paused message: the message is kept until it is answered, and nothing is
+// answered once the API is gone.
+struct HttpApi::Reply {
+  GRef<SoupServerMessage> message;
+  std::shared_ptr<bool> alive;
+
+  Reply(SoupServerMessage* paused, std::shared_ptr<bool> apiAlive)
+      : message(GRef<SoupServerMessage>::ref(paused)), alive(std::move(apiAlive)) {
+    soup_server_message_pause(paused);
+  }
+  template <typename Answer>
+  void send(Answer&& answer) const {
+    if (!*alive) return;
+    answer(message.get());
+    soup_server_message_unpause(message.get());
+  }
+};
+
+HttpApi::HttpApi(GMainContext* context, BroadcastService& service, HttpOptions options)
+    : context_(GRef<GMainContext>::ref(context)), service_(service), options_(std::move(options)) {}
+
+HttpApi::~HttpApi() {
+  *alive_ = false;
+  if (server_) {
+    soup_server_disconnect(server_);
+    g_object_unref(server_);
+  }
+}
+
+Result<void> HttpApi::start() {
+  server_ = soup_server_new("server-header", "streaming-utils", nullptr);
+  soup_server_add_early_handler(server_, nullptr, &HttpApi::early, this, nullptr);
+  soup_server_add_handler(server_, nullptr, &HttpApi::handle, this, nullptr);
+  auto address = GRef<GInetAddress>::adopt(g_inet_address_new_from_string(options_.host.c_str()));
+  if (!address) {
+    return makeError(HttpError::Listen, "cannot listen on " + options_.host + ": not an address");
+  }
+  auto socketAddress = GRef<GSocketAddress>::adopt(
+      g_inet_socket_address_new(address.get(), static_cast<guint16>(options_.port)));
+  GUnique<GError> error;
+  if (!soup_server_listen(server_, socketAddress.get(), SoupServerListenOptions(0),
+                          error.outPtr())) {
+    return makeError(HttpError::Listen, "cannot listen on " + options_.host + ":" +
+                                            std::to_string(options_.port) + ": " + error->message);
+  }
+  GSList* uris = soup_server_get_uris(server_);
+  if (uris) port_ = g_uri_get_port(static_cast<GUri*>(uris->data));
+  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  GST_INFO("HTTP API on %s:%d%s", options_.host.c_str(), port_,
+           options_.token ? "" : " (no token: loopback only)");
+  return {};
+}
+
+bool HttpApi::authorized(SoupServerMessage* message) const {
+  if (!options_.token) return true;
+  const char* header = soup_message_headers_get_one(
+      soup_server_message_get_request_headers(message), "Authorization");
+  const std::string_view prefix = "Bearer ";
+  if (!header || !std::string_view(header).starts_with(prefix)) return false;
+  return sameSecret(std::string_view(header).substr(prefix.size()), *options_.token);
+}
+
+void HttpApi::early(SoupServer*, SoupServerMessage* message, const char* path, GHashTable*,
+                    gpointer data) {
+  // From the headers alone, before a byte of the body is read.
+  auto* self = static_cast<HttpApi*>(data);
+  if (std::string_view(path) == "/healthz") return;
+  if (!self->authorized(message)) {
+    soup_message_headers_replace(soup_server_message_get_response_headers(message),
+                                 "WWW-Authenticate", "Bearer");
+    respondError(message, SOUP_STATUS_UNAUTHORIZED, "unauthorized", "unauthorized");
+    return;
+  }
+  SoupMessageHeaders* headers = soup_server_message_get_request_headers(message);
+  const SoupEncoding encoding = soup_message_headers_get_encoding(headers);
+  if (encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF) {
+    respondError(message, SOUP_STATUS_LENGTH_REQUIRED, "length_required",
+                 "a request body needs a Content-Length");
+  } else if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+             soup_message_headers_get_content_length(headers) >
+                 static_cast<goffset>(self->options_.maxBodyBytes)) {
+    respondError(message, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
+                 "the body is over " + std::to_string(self->options_.maxBodyBytes) + " bytes");
+  }
+}
+
+void HttpApi::handle(SoupServer*, SoupServerMessage* message, const char* path, GHashTable*,
+                     gpointer data) {
+  static_cast<HttpApi*>(data)->route(message, soup_server_message_get_method(message), path);
+}
+
+void HttpApi::route(SoupServerMessage* message, const std::string& method,
+                    const std::string& path) {
+  auto allow = [&](std::initializer_list<const char*> methods) {
+    for (const char* allowed : methods) {
+      if (method == allowed) return true;
+    }
+    respondError(message, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                 method + " is not allowed on " + path);
+    return false;
+  };
+  if (path == "/healthz") {
+    if (allow({"GET"})) health(message);
+  } else if (path == kBroadcasts) {
+    if (!allow({"GET", "POST"})) return;
+    if (method == "POST") {
+      startBroadcast(message);
+      return;
+    }
+    std::vector<GRef<JsonNode>> results;
+    if (service_.orchestrator()) {
+      for (const model::BroadcastResult& result : service_.orchestrator()->list())
+        results.push_back(resultJson(result));
+    }
+    json::ObjectWriter body;
+    body.set("broadcasts", json::arrayOf(results));
+    respond(message, SOUP_STATUS_OK, body.node());
+  } else if (path.starts_with(std::string(kBroadcasts) + "/") &&
+             path.size() > std::string_view(kBroadcasts).size() + 1) {
+    const std::string id = path.substr(std::string_view(kBroadcasts).size() + 1);
+    if (!allow({"GET", "DELETE"})) return;
+    if (!service_.orchestrator() || !service_.orchestrator()->result(id)) {
+      respondError(message, SOUP_STATUS_NOT_FOUND, "not_found", "no broadcast " + id);
+    } else if (method == "GET") {
+      showBroadcast(message, id);
+    } else {
+      stopBroadcast(message, id);
+    }
+  } else {
+    respondError(message, SOUP_STATUS_NOT_FOUND, "not_found", "no such resource: " + path);
+  }
+}
+
+void HttpApi::health(SoupServerMessage* message) {
+  const bool connected =
+      service_.janus() && service_.janus()->connected() && service_.janus()->session().ready();
+  json::ObjectWriter body;
+  body.set("status", connected ? "ok" : "degraded").set("janus", connected ? "up" : "down");
+  respond(message, connected ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, body.node());
+}
+
+void HttpApi::startBroadcast(SoupServerMessage* message) {
+  SoupMessageBody* body = soup_server_message_get_request_body(message);
+  const std::string text(body->data ? body->data : "", static_cast<std::size_t>(body->length));
+  auto reply = std::make_shared<Reply>(message, alive_);
+  service_.start(text, [reply](Result<model::BroadcastResult> result) {
+    reply->send([&](SoupServerMessage* answered) {
+      if (!result) {
+        const bool notConnected = result.error().is(errorDomainOf(ServiceError::NotConnected),
+                                                    static_cast<int>(ServiceError::NotConnected));
+        respondError(answered,
+                     notConnected ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_BAD_REQUEST,
+                     notConnected ? "janus_unavailable" : "invalid_request", result.error().message,
+                     result.error().fields);
+        return;
+      }
+      const bool running = result->state == model::RunState::Running;
+      respond(answered, running ? SOUP_STATUS_CREATED : SOUP_STATUS_BAD_GATEWAY,
+              resultJson(*result));
+    });
+  });
+}
+
+void HttpApi::showBroadcast(SoupServerMessage* message, const std::string& id) {
+  // The result with health checked now (a health check refreshes each result's).
+  auto reply = std::make_shared<Reply>(message, alive_);
+  service_.healthReport([this, reply, id](orchestrator::AggregateHealth) {
+    reply->send([&](SoupServerMessage* answered) {
+      auto result = service_.orchestrator() ? service_.orchestrator()->result(id) : std::nullopt;
+      if (!result) {
+        respondError(answered, SOUP_STATUS_NOT_FOUND, "not_found", "no broadcast " + id);
+        return;
+      }
+      respond(answered, SOUP_STATUS_OK, resultJson(*result));
+    });
+  });
+}
+
+void HttpApi::stopBroadcast(SoupServerMessage* message, const std::string& id) {
+  service_.stop(id, [id](const Result<model::BroadcastResult>& stopped) {
+    if (!stopped) {
+      GST_WARNING("stopping %s: %s", id.c_str(),
+                  model::redactText(stopped.error().message).c_str());
+    }
+  });
+  json::ObjectWriter body;
+  body.set("broadcast_id", id).set("state", "stopping");
+  respond(message, SOUP_STATUS_ACCEPTED, body.node());
+}
+
+}  // namespace su::service

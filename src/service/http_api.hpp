@@ -1,0 +1,69 @@
+// The HTTP control API of `streaming-utils serve` (libsoup's server, on the control context):
+//   GET    /healthz                 the process and its Janus session (no token needed)
+//   GET    /v1/broadcasts           every broadcast's result
+//   POST   /v1/broadcasts           a broadcast request: 201 with the result once it runs, 400
+//                                   with every problem as "path: rule", 502 when it failed
+//   GET    /v1/broadcasts/{id}      its result with fresh health
+//   DELETE /v1/broadcasts/{id}      stop with cleanup: 202 at once; GET shows the result
+// Everything but /healthz asks for `Authorization: Bearer TOKEN` (compared in constant time;
+// 401 without detail) when a token is set. Requests are refused from their headers, before any
+// body is read: a missing or wrong token, a body over the limit (413) or one without a length
+// (411). Errors are JSON {"error": {"code", "message", "problems"}}; results are redacted.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/gref.hpp"
+#include "service/broadcast_service.hpp"
+
+typedef struct _SoupServer SoupServer;
+typedef struct _SoupServerMessage SoupServerMessage;
+
+namespace su::service {
+
+enum class HttpError { Listen = 1 };
+GQuark errorDomainOf(HttpError);
+
+struct HttpOptions {
+  std::string host = "127.0.0.1";
+  int port = 8089;  // 0: any free port (port() tells)
+  std::optional<std::string> token;
+  std::size_t maxBodyBytes = 1 << 20;
+};
+
+class HttpApi {
+ public:
+  HttpApi(GMainContext* context, BroadcastService& service, HttpOptions options);
+  ~HttpApi();
+
+  // Listens; the context must be the thread's default (libsoup attaches its sources there).
+  Result<void> start();
+  int port() const noexcept { return port_; }
+
+  HttpApi(const HttpApi&) = delete;
+  HttpApi& operator=(const HttpApi&) = delete;
+
+ private:
+  struct Reply;
+  static void early(SoupServer*, SoupServerMessage* message, const char* path, GHashTable*,
+                    gpointer self);
+  static void handle(SoupServer*, SoupServerMessage* message, const char* path, GHashTable*,
+                     gpointer self);
+  bool authorized(SoupServerMessage* message) const;
+  void route(SoupServerMessage* message, const std::string& method, const std::string& path);
+  void startBroadcast(SoupServerMessage* message);
+  void showBroadcast(SoupServerMessage* message, const std::string& id);
+  void stopBroadcast(SoupServerMessage* message, const std::string& id);
+  void health(SoupServerMessage* message);
+
+  GRef<GMainContext> context_;
+  BroadcastService& service_;
+  HttpOptions options_;
+  SoupServer* server_ = nullptr;
+  int port_ = 0;
+  // Replies still owed to paused messages; answered (or dropped) with the API.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace su::service

@@ -1,0 +1,195 @@
+#include "service/serve_config.hpp"
+
+#include <functional>
+#include <vector>
+
+#include "core/gref.hpp"
+
+namespace su::service {
+
+namespace {
+
+// Sets the key from its text; the reason when the text is not a valid value.
+using Apply = std::function<std::optional<std::string>(ServeConfig&, const std::string&)>;
+
+struct Key {
+  const char* group;
+  const char* name;
+  const char* environment;
+  const char* flag;  // without dashes
+  const char* help;
+  Apply apply;
+};
+
+std::optional<std::string> number(const std::string& text, int min, int max, int& into) {
+  gint64 value = 0;
+  if (!g_ascii_string_to_signed(text.c_str(), 10, min, max, &value, nullptr)) {
+    return "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+  }
+  into = static_cast<int>(value);
+  return std::nullopt;
+}
+
+std::optional<std::string> boolean(const std::string& text, bool& into) {
+  if (text == "true" || text == "yes" || text == "1") {
+    into = true;
+  } else if (text == "false" || text == "no" || text == "0") {
+    into = false;
+  } else {
+    return "must be true or false";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> listenAddress(const std::string& text, ServeConfig& config) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return "must be HOST:PORT (127.0.0.1:8089)";
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (!g_hostname_is_ip_address(host.c_str())) return "the host must be an IP address";
+  config.listenHost = host;
+  return number(text.substr(colon + 1), 0, 65535, config.listenPort);
+}
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> table{
+      {"janus", "url", "SU_JANUS_URL", "janus-url", "Janus WebSocket API",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         if (!v.starts_with("ws://") && !v.starts_with("wss://")) return "must be ws:// or wss://";
+         c.janusUrl = v;
+         return std::nullopt;
+       }},
+      {"janus", "admin_key", "SU_JANUS_ADMIN_KEY", "admin-key",
+       "the Streaming plugin's admin_key, for requests without one",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         c.adminKey = v;
+         return std::nullopt;
+       }},
+      {"janus", "local_janus", "SU_LOCAL_JANUS", "local-janus",
+       "start a Janus of our own when none answers at a loopback URL (true/false)",
+       [](ServeConfig& c, const std::string& v) { return boolean(v, c.localJanus); }},
+      {"queue", "url", "SU_QUEUE_URL", "queue", "the job queue (memory:, redis://, kafka://)",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         c.queueUrl = v;
+         return std::nullopt;
+       }},
+      {"queue", "consumer", "SU_CONSUMER", "consumer", "this node's name in the queue's group",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         c.consumer = v;
+         return std::nullopt;
+       }},
+      {"queue", "concurrency", "SU_CONCURRENCY", "concurrency", "queue jobs run at once",
+       [](ServeConfig& c, const std::string& v) { return number(v, 1, 1000, c.concurrency); }},
+      {"node", "capacity", "SU_CAPACITY", "capacity", "broadcasts this node takes (0: no limit)",
+       [](ServeConfig& c, const std::string& v) { return number(v, 0, 100000, c.capacity); }},
+      {"node", "drain", "SU_DRAIN", "drain",
+       "on SIGTERM: stop the broadcasts (stop) or leave them in Janus (leave)",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         if (v != "stop" && v != "leave") return "must be stop or leave";
+         c.drain = v == "stop" ? DrainPolicy::Stop : DrainPolicy::Leave;
+         return std::nullopt;
+       }},
+      {"http", "listen", "SU_LISTEN", "listen", "HTTP API address, HOST:PORT",
+       [](ServeConfig& c, const std::string& v) { return listenAddress(v, c); }},
+      {"http", "token_file", "SU_TOKEN_FILE", "token-file",
+       "a file holding the bearer token the HTTP API asks for",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         c.tokenFile = v;
+         return std::nullopt;
+       }},
+      {"http", "max_body_bytes", "SU_MAX_BODY_BYTES", "max-body-bytes",
+       "the largest request body the HTTP API reads",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         int bytes = 0;
+         if (auto error = number(v, 1024, 64 << 20, bytes)) return error;
+         c.maxBodyBytes = static_cast<std::size_t>(bytes);
+         return std::nullopt;
+       }},
+      {"log", "level", "SU_LOG_LEVEL", "log-level", "GStreamer debug spec, as GST_DEBUG (su*:4)",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         c.logLevel = v;
+         return std::nullopt;
+       }},
+  };
+  return table;
+}
+
+Error invalid(std::string message) {
+  return makeError(ConfigError::Invalid, std::move(message));
+}
+
+}  // namespace
+
+GQuark errorDomainOf(ConfigError) {
+  return g_quark_from_static_string("su-config-error");
+}
+
+std::string ServeConfig::listen() const {
+  const bool v6 = listenHost.find(':') != std::string::npos;
+  return (v6 ? "[" + listenHost + "]" : listenHost) + ":" + std::to_string(listenPort);
+}
+
+const std::map<std::string, std::string>& serveConfigFlags() {
+  static const std::map<std::string, std::string> flags = [] {
+    std::map<std::string, std::string> all;
+    for (const Key& key : keys())
+      all[key.flag] = std::string(key.help) + " ([" + key.group + "] " + key.name + ", $" +
+                      key.environment + ")";
+    return all;
+  }();
+  return flags;
+}
+
+Result<ServeConfig> loadServeConfig(const ConfigSources& sources) {
+  ServeConfig config;
+  if (sources.file) {
+    auto file = GUnique<GKeyFile>::adopt(g_key_file_new());
+    GUnique<GError> error;
+    if (!g_key_file_load_from_file(file.get(), sources.file->c_str(), G_KEY_FILE_NONE,
+                                   error.outPtr())) {
+      return invalid(*sources.file + ": " + error->message);
+    }
+    // Every group and key must be known: a typo is an error, not a silent default.
+    gsize groupCount = 0;
+    auto groups = GUnique<gchar*>::adopt(g_key_file_get_groups(file.get(), &groupCount));
+    for (gsize g = 0; g < groupCount; ++g) {
+      const std::string group = groups.get()[g];
+      gsize keyCount = 0;
+      auto names = GUnique<gchar*>::adopt(
+          g_key_file_get_keys(file.get(), group.c_str(), &keyCount, nullptr));
+      for (gsize k = 0; k < keyCount; ++k) {
+        const std::string name = names.get()[k];
+        const Key* known = nullptr;
+        for (const Key& key : keys()) {
+          if (group == key.group && name == key.name) known = &key;
+        }
+        if (!known) return invalid(*sources.file + ": [" + group + "] " + name + ": unknown key");
+        auto value = GUnique<gchar>::adopt(
+            g_key_file_get_string(file.get(), group.c_str(), name.c_str(), nullptr));
+        if (auto problem = known->apply(config, value ? value.get() : "")) {
+          return invalid(*sources.file + ": [" + group + "] " + name + ": " + *problem);
+        }
+      }
+    }
+  }
+  for (const Key& key : keys()) {
+    if (const char* value = g_getenv(key.environment)) {
+      if (auto problem = key.apply(config, value)) {
+        return invalid(std::string("$") + key.environment + ": " + *problem);
+      }
+    }
+  }
+  for (const auto& [flag, value] : sources.flags) {
+    const Key* known = nullptr;
+    for (const Key& key : keys()) {
+      if (flag == key.flag) known = &key;
+    }
+    if (!known) return invalid("--" + flag + ": not a configuration flag");
+    if (auto problem = known->apply(config, value)) return invalid("--" + flag + ": " + *problem);
+  }
+  return config;
+}
+
+}  // namespace su::service

@@ -1,0 +1,56 @@
+// What `streaming-utils serve` runs with: a GKeyFile (data/streaming-utils.conf documents every
+// key), each key also from an environment variable and a command-line flag — the flag wins over
+// the variable, the variable over the file, the file over the default. Errors name the file,
+// group and key.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/result.hpp"
+
+namespace su::service {
+
+enum class ConfigError { Invalid = 1 };
+GQuark errorDomainOf(ConfigError);
+
+enum class DrainPolicy { Stop, Leave };
+
+struct ServeConfig {
+  // [janus]
+  std::string janusUrl = "ws://127.0.0.1:8188";
+  std::optional<std::string> adminKey;  // the Streaming plugin's admin_key
+  bool localJanus = true;               // start a Janus of our own when none answers (loopback)
+  // [queue]
+  std::string queueUrl = "memory:";
+  std::string consumer;  // empty: host-pid
+  int concurrency = 4;
+  // [node]
+  int capacity = 0;  // broadcasts this node takes; 0: no limit
+  DrainPolicy drain = DrainPolicy::Stop;
+  // [http]
+  std::string listenHost = "127.0.0.1";
+  int listenPort = 8089;
+  std::optional<std::string> tokenFile;
+  std::size_t maxBodyBytes = 1 << 20;
+  // [log]
+  std::optional<std::string> logLevel;  // GStreamer debug spec: "su*:4"
+
+  std::string listen() const;
+};
+
+// The key names as written in the file, group.key -> flag name without dashes.
+struct ConfigSources {
+  std::optional<std::string> file;
+  std::map<std::string, std::string> flags;  // flag name (without --) -> value
+};
+
+// Reads the file (if any), then SU_* variables, then the flags. Every error: `FILE: [group] key:
+// what is wrong`, or `--flag: ...`.
+Result<ServeConfig> loadServeConfig(const ConfigSources& sources);
+
+// The flags `serve` takes for config keys (without dashes), with their help lines.
+const std::map<std::string, std::string>& serveConfigFlags();
+
+}  // namespace su::service

@@ -1,0 +1,207 @@
+// `streaming-utils serve` as a process, driven over HTTP with libsoup's client against a real
+// Janus: two broadcasts of different kinds started through the API (a viewer decodes the one
+// with media), listed, shown, stopped; tokens, bad JSON, invalid requests, oversized bodies and
+// unknown ids refused clearly; config errors named; SIGTERM drains and leaves Janus clean.
+#include <gtest/gtest.h>
+#include <libsoup/soup.h>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+
+#include "json/parse.hpp"
+#include "support/janus_test.hpp"
+#include "support/process.hpp"
+
+namespace su::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string readFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+
+class ServeTest : public JanusStreamingTest {
+ protected:
+  void TearDown() override {
+    serve.reset();
+    if (session) g_object_unref(session);
+    JanusStreamingTest::TearDown();
+  }
+
+  void startServe(std::vector<std::string> extra = {}) {
+    port = freeTcpPort();
+    std::vector<std::string> argv{
+        cliPath(),      "serve",          "--listen",      "127.0.0.1:" + std::to_string(port),
+        "--janus-url",  janus->url(),     "--admin-key",   janus->streamingAdminKey(),
+        "--token-file", tokenFile.path(), "--local-janus", "false"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    serve = std::make_unique<ServiceProcess>("serve");
+    ASSERT_TRUE(serve->start(argv, port)) << serve->logTail();
+    session = soup_session_new();
+    ASSERT_TRUE(runUntil([&] { return request("GET", "/healthz", {}, false).status == 200; }, 10s))
+        << serve->logTail();
+  }
+
+  HttpReply request(const std::string& method, const std::string& path,
+                    const std::optional<std::string>& body = {}, bool withToken = true,
+                    const std::string& token = "serve-token-1") {
+    const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
+    SoupMessage* message = soup_message_new(method.c_str(), url.c_str());
+    if (withToken) {
+      soup_message_headers_append(soup_message_get_request_headers(message), "Authorization",
+                                  ("Bearer " + token).c_str());
+    }
+    if (body) {
+      GBytes* bytes = g_bytes_new(body->data(), body->size());
+      soup_message_set_request_body_from_bytes(message, "application/json", bytes);
+      g_bytes_unref(bytes);
+    }
+    GError* error = nullptr;
+    GBytes* reply = soup_session_send_and_read(session, message, nullptr, &error);
+    HttpReply result;
+    if (reply) {
+      gsize size = 0;
+      const auto* data = static_cast<const char*>(g_bytes_get_data(reply, &size));
+      result.body.assign(data ? data : "", size);
+      g_bytes_unref(reply);
+      result.status = static_cast<int>(soup_message_get_status(message));
+    } else {
+      result.body = error ? error->message : "no reply";
+      g_clear_error(&error);
+    }
+    g_object_unref(message);
+    return result;
+  }
+
+  std::string pattern(const std::string& id, std::int64_t mountpoint) const {
+    return R"({"source_kind":"test_pattern","broadcast_id":")" + id +
+           R"(","mountpoint_spec":{"id":)" + std::to_string(mountpoint) +
+           R"(,"secret":"serve-secret","media":[{"type":"audio","codec":"opus"},)" +
+           R"({"type":"video","codec":"h264"}]}})";
+  }
+
+  TempFile tokenFile{"serve-token-1\n"};
+  std::unique_ptr<ServiceProcess> serve;
+  SoupSession* session = nullptr;
+  std::uint16_t port = 0;
+};
+
+TEST_F(ServeTest, BroadcastsThroughTheApiUntilADrainLeavesJanusClean) {
+  startServe();
+  EXPECT_EQ(request("GET", "/v1/broadcasts", {}, false).status, 401);
+  EXPECT_EQ(request("GET", "/v1/broadcasts", {}, true, "serve-token-2").status, 401);
+
+  HttpReply started = request("POST", "/v1/broadcasts", pattern("api-1", 9951));
+  ASSERT_EQ(started.status, 201) << started.body << serve->logTail();
+  EXPECT_NE(started.body.find(R"("state":"running")"), std::string::npos) << started.body;
+  EXPECT_EQ(started.body.find(janus->streamingAdminKey()), std::string::npos);
+  EXPECT_EQ(started.body.find("serve-secret"), std::string::npos);
+  EXPECT_TRUE(viewerDecodes(9951));
+
+  HttpReply second = request(
+      "POST", "/v1/broadcasts",
+      R"({"source_kind":"frontend_owned","broadcast_id":"api-2","mountpoint_spec":{"id":9952,)"
+      R"("media":[{"type":"video","codec":"vp8"}]}})");
+  ASSERT_EQ(second.status, 201) << second.body;
+
+  HttpReply listed = request("GET", "/v1/broadcasts");
+  EXPECT_EQ(listed.status, 200);
+  EXPECT_NE(listed.body.find(R"("broadcast_id":"api-1")"), std::string::npos) << listed.body;
+  EXPECT_NE(listed.body.find(R"("broadcast_id":"api-2")"), std::string::npos);
+  HttpReply shown = request("GET", "/v1/broadcasts/api-1");
+  EXPECT_EQ(shown.status, 200);
+  EXPECT_NE(shown.body.find(R"("health":{"healthy":true)"), std::string::npos) << shown.body;
+  EXPECT_EQ(request("GET", "/v1/broadcasts/nope").status, 404);
+  EXPECT_EQ(request("DELETE", "/v1/broadcasts/nope").status, 404);
+
+  HttpReply stopping = request("DELETE", "/v1/broadcasts/api-2");
+  EXPECT_EQ(stopping.status, 202) << stopping.body;
+  EXPECT_TRUE(
+      runUntil([&] { return mountpointIds(*streaming) == std::vector<std::int64_t>{9951}; }, 10s));
+
+  EXPECT_EQ(serve->interrupt(30s, SIGTERM), 0) << serve->logTail();
+  EXPECT_TRUE(mountpointIds(*streaming).empty()) << "the drain (stop) leaves Janus clean";
+  EXPECT_EQ(serve->logTail().find(janus->streamingAdminKey()), std::string::npos);
+}
+
+TEST_F(ServeTest, BadRequestsAreRefusedClearly) {
+  startServe({"--max-body-bytes", "4096"});
+  HttpReply garbage = request("POST", "/v1/broadcasts", "{oops");
+  EXPECT_EQ(garbage.status, 400);
+  EXPECT_NE(garbage.body.find(R"("code":"invalid_request")"), std::string::npos) << garbage.body;
+
+  HttpReply invalid =
+      request("POST", "/v1/broadcasts",
+              R"({"source_kind":"videoroom","mountpoint_spec":{"media":[{"type":"video",)"
+              R"("codec":"vp8","port":0}]}})");
+  EXPECT_EQ(invalid.status, 400);
+  EXPECT_NE(invalid.body.find("room_id: required for source_kind videoroom"), std::string::npos)
+      << invalid.body;
+
+  HttpReply tooLarge = request("POST", "/v1/broadcasts", std::string(5000, ' '));
+  EXPECT_EQ(tooLarge.status, 413) << tooLarge.body;
+  EXPECT_EQ(request("PUT", "/v1/broadcasts").status, 405);
+  EXPECT_EQ(request("GET", "/v2/anything").status, 404);
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
+}
+
+// data/streaming-utils.conf documents every key: each is accepted with the value shown (all of
+// them uncommented at once), and every flag of `serve` is in it.
+TEST_F(ServeTest, TheDocumentedConfigIsTheOneServeReads) {
+  std::string documented = readFile(dataPath("streaming-utils.conf"));
+  ASSERT_FALSE(documented.empty());
+  std::string uncommented;
+  std::istringstream lines(documented);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.size() > 1 && line[0] == '#' && g_ascii_islower(line[1]) &&
+        line.find(" =") != std::string::npos) {
+      line = line.substr(1);
+      if (line.ends_with("=")) line += " x";  // keys documented without a default
+    }
+    uncommented += line + "\n";
+  }
+  TempFile config(uncommented);
+  TempFile token("t0ken\n");
+  ProcessRun check = runCli({"serve", "--config", config.path(), "--token-file", token.path(),
+                             "--admin-key", "k3y", "--check-config"});
+  ASSERT_EQ(check.status, 0) << check.err << uncommented;
+  EXPECT_NE(check.out.find(R"("listen" : "127.0.0.1:8089")"), std::string::npos) << check.out;
+  EXPECT_EQ(check.out.find("k3y"), std::string::npos) << "secrets masked";
+  EXPECT_EQ(check.out.find("t0ken"), std::string::npos);
+  ProcessRun help = runCli({"serve", "--help"});
+  for (std::size_t at = help.out.find("  --"); at != std::string::npos;
+       at = help.out.find("  --", at + 1)) {
+    const std::string flag = help.out.substr(at + 2, help.out.find(' ', at + 2) - at - 2);
+    if (flag == "--config" || flag == "--check-config") continue;
+    EXPECT_NE(documented.find(flag), std::string::npos) << flag << " is not documented";
+  }
+}
+
+TEST_F(ServeTest, ConfigErrorsNameTheFileGroupAndKey) {
+  TempFile config("[http]\nlisten = 127.0.0.1:8089\n[queue]\nconcurrency = many\n");
+  ProcessRun run = runCli({"serve", "--config", config.path()});
+  EXPECT_EQ(run.status, 2);
+  EXPECT_NE(run.err.find(config.path() + ": [queue] concurrency: must be a whole number"),
+            std::string::npos)
+      << run.err;
+  TempFile typo("[http]\nlistn = 127.0.0.1:8089\n");
+  run = runCli({"serve", "--config", typo.path()});
+  EXPECT_EQ(run.status, 2);
+  EXPECT_NE(run.err.find("[http] listn: unknown key"), std::string::npos) << run.err;
+  run = runCli({"serve", "--listen", "0.0.0.0:8089"});
+  EXPECT_EQ(run.status, 2);
+  EXPECT_NE(run.err.find("needs a token"), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace su::test
