@@ -96,6 +96,7 @@ void Serve::signalled() {
     _exit(130);
   }
   board.say("draining (again quits at once)");
+  if (http) http->setDraining();
   stopAsked.fire();
 }
 
@@ -134,13 +135,15 @@ Task<int> Serve::steps() {
     worker = std::make_unique<worker::Worker>(
         context, *queue, *service->orchestrator(),
         worker::WorkerOptions{.concurrency = config.concurrency,
-                              .stopBroadcastsOnDrain = config.drain == service::DrainPolicy::Stop},
+                              .stopBroadcastsOnDrain = config.drain == service::DrainPolicy::Stop,
+                              .hasRoom = [this] { return !http->unavailable(); }},
         worker::WorkerObserver{.onJob = [this](const worker::JobEvent& event) {
           board.say("job " + event.jobId + " " + event.what +
                     (event.broadcastId.empty() ? "" : " (" + event.broadcastId + ")") +
                     (event.error ? ": " + *event.error : ""));
         }});
     worker->start();
+    http->setQueue(queue.get());
     board.say("worker on " + queue->name() + " as " + queue->options().consumer);
   }
   co_await stopAsked.wait();
@@ -221,12 +224,13 @@ int runServe(int argc, char** argv) {
   };
   serve.service =
       std::make_unique<service::BroadcastService>(context.get(), serviceOptions, observer);
-  serve.http = std::make_unique<service::HttpApi>(
-      context.get(), *serve.service,
-      service::HttpOptions{.host = config->listenHost,
-                           .port = config->listenPort,
-                           .token = *token,
-                           .maxBodyBytes = config->maxBodyBytes});
+  serve.http =
+      std::make_unique<service::HttpApi>(context.get(), *serve.service,
+                                         service::HttpOptions{.host = config->listenHost,
+                                                              .port = config->listenPort,
+                                                              .token = *token,
+                                                              .maxBodyBytes = config->maxBodyBytes,
+                                                              .capacity = config->capacity});
   if (auto listening = serve.http->start(); !listening) {
     return fail(kExitFailure, listening.error().message);
   }
@@ -241,8 +245,8 @@ int runServe(int argc, char** argv) {
   Task<int> steps = serve.steps();
   const Result<int> status =
       context.wait<int>([&](Callback<int> done) { steps.start(context.get(), std::move(done)); });
-  serve.http.reset();
   serve.worker.reset();
+  serve.http.reset();
   serve.queue.reset();
   if (serve.service->orchestrator() && config->drain == service::DrainPolicy::Leave) {
     serve.service->orchestrator()->abandonAll();

@@ -96,6 +96,13 @@ Task<std::string> JobQueue::enqueue(model::JobEnvelope job) {
   co_return co_await push(key, json::Value::of(job.toPayload()).toString());
 }
 
+Task<void> JobQueue::release(Delivery delivery) {
+  if (!delivery.job) co_return co_await requeue(delivery, delivery.messageId, delivery.payload);
+  // As it was, with the job id it has had since its first delivery.
+  co_return co_await requeue(delivery, keyOf(*delivery.job),
+                             json::Value::of(delivery.job->toPayload()).toString());
+}
+
 Task<NackOutcome> JobQueue::nack(Delivery delivery, Error error, std::string phase) {
   const std::int64_t attempts = delivery.job ? delivery.job->attempt + 1 : 1;
   if (delivery.job && attempts < options_.maxAttempts) {

@@ -114,6 +114,9 @@ class JobQueue {
   // dead letter after max_attempts or when it could not be decoded; the delivery acknowledged
   // in the same step.
   Task<NackOutcome> nack(Delivery delivery, Error error, std::string phase);
+  // Not for this consumer after all (its node is full): queued again as it was, for another,
+  // its attempt not counted; acknowledged in the same step.
+  Task<void> release(Delivery delivery);
   // Still working on it: the job stays this consumer's for another visibility timeout.
   virtual Task<void> touch(Delivery delivery) = 0;
 

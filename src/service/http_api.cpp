@@ -75,8 +75,13 @@ struct HttpApi::Reply {
   }
 };
 
-HttpApi::HttpApi(GMainContext* context, BroadcastService& service, HttpOptions options)
-    : context_(GRef<GMainContext>::ref(context)), service_(service), options_(std::move(options)) {}
+HttpApi::HttpApi(GMainContext* context, BroadcastService& service, HttpOptions options,
+                 queue::JobQueue* queue)
+    : context_(GRef<GMainContext>::ref(context)),
+      service_(service),
+      options_(std::move(options)),
+      queue_(queue),
+      tasks_(context) {}
 
 HttpApi::~HttpApi() {
   *alive_ = false;
@@ -160,6 +165,10 @@ void HttpApi::route(SoupServerMessage* message, const std::string& method,
   };
   if (path == "/healthz") {
     if (allow({"GET"})) health(message);
+  } else if (path == "/readyz" || path == "/availability") {
+    if (allow({"GET"})) readiness(message);
+  } else if (path == "/v1/jobs") {
+    if (allow({"POST"})) enqueueJob(message);
   } else if (path == kBroadcasts) {
     if (!allow({"GET", "POST"})) return;
     if (method == "POST") {
@@ -198,7 +207,69 @@ void HttpApi::health(SoupServerMessage* message) {
   respond(message, connected ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, body.node());
 }
 
+std::optional<std::string> HttpApi::unavailable() const {
+  if (draining_) return "draining";
+  if (!service_.janus() || !service_.janus()->connected() || !service_.janus()->session().ready()) {
+    return "Janus is not connected";
+  }
+  if (options_.capacity > 0) {
+    int active = 0;
+    for (const model::BroadcastResult& result : service_.orchestrator()->list()) {
+      active += result.state == model::RunState::Starting ||
+                result.state == model::RunState::Running ||
+                result.state == model::RunState::Retrying;
+    }
+    if (active >= options_.capacity) {
+      return "at capacity: " + std::to_string(active) + " of " + std::to_string(options_.capacity) +
+             " broadcasts";
+    }
+  }
+  return std::nullopt;
+}
+
+void HttpApi::readiness(SoupServerMessage* message) {
+  const auto why = unavailable();
+  json::ObjectWriter body;
+  body.set("ready", !why).set("reason", why);
+  respond(message, why ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_OK, body.node());
+}
+
+void HttpApi::enqueueJob(SoupServerMessage* message) {
+  if (!queue_) {
+    respondError(message, SOUP_STATUS_SERVICE_UNAVAILABLE, "no_queue", "no queue is configured");
+    return;
+  }
+  SoupMessageBody* body = soup_server_message_get_request_body(message);
+  auto job = model::JobEnvelope::fromPayload(
+      std::string_view(body->data ? body->data : "", static_cast<std::size_t>(body->length)));
+  if (!job) {
+    respondError(message, SOUP_STATUS_BAD_REQUEST, "invalid_request", job.error().message,
+                 job.error().fields);
+    return;
+  }
+  tasks_.spawn(enqueuing(std::make_shared<Reply>(message, alive_), std::move(*job)));
+}
+
+Task<void> HttpApi::enqueuing(std::shared_ptr<Reply> reply, model::JobEnvelope job) {
+  auto id = co_await queue_->enqueue(std::move(job));
+  reply->send([&](SoupServerMessage* answered) {
+    if (!id) {
+      respondError(answered, SOUP_STATUS_SERVICE_UNAVAILABLE, "queue_unavailable",
+                   id.error().message);
+      return;
+    }
+    json::ObjectWriter body;
+    body.set("message_id", *id).set("queue", queue_->name());
+    respond(answered, SOUP_STATUS_ACCEPTED, body.node());
+  });
+  co_return {};
+}
+
 void HttpApi::startBroadcast(SoupServerMessage* message) {
+  if (auto why = unavailable()) {
+    respondError(message, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable", *why);
+    return;
+  }
   SoupMessageBody* body = soup_server_message_get_request_body(message);
   const std::string text(body->data ? body->data : "", static_cast<std::size_t>(body->length));
   auto reply = std::make_shared<Reply>(message, alive_);

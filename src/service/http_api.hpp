@@ -5,6 +5,8 @@
 //                                   with every problem as "path: rule", 502 when it failed
 //   GET    /v1/broadcasts/{id}      its result with fresh health
 //   DELETE /v1/broadcasts/{id}      stop with cleanup: 202 at once; GET shows the result
+//   POST   /v1/jobs                 a job envelope onto the configured queue: 202 with its id
+//   GET    /readyz, /availability   can this node take one more broadcast: 200, or 503 with why
 // Everything but /healthz asks for `Authorization: Bearer TOKEN` (compared in constant time;
 // 401 without detail) when a token is set. Requests are refused from their headers, before any
 // body is read: a missing or wrong token, a body over the limit (413) or one without a length
@@ -15,6 +17,7 @@
 #include <string>
 
 #include "core/gref.hpp"
+#include "queue/queue.hpp"
 #include "service/broadcast_service.hpp"
 
 typedef struct _SoupServer SoupServer;
@@ -30,16 +33,24 @@ struct HttpOptions {
   int port = 8089;  // 0: any free port (port() tells)
   std::optional<std::string> token;
   std::size_t maxBodyBytes = 1 << 20;
+  int capacity = 0;  // broadcasts this node takes at once; 0: no limit
 };
 
 class HttpApi {
  public:
-  HttpApi(GMainContext* context, BroadcastService& service, HttpOptions options);
+  // `queue`, if given, takes POST /v1/jobs.
+  HttpApi(GMainContext* context, BroadcastService& service, HttpOptions options,
+          queue::JobQueue* queue = nullptr);
   ~HttpApi();
 
   // Listens; the context must be the thread's default (libsoup attaches its sources there).
   Result<void> start();
   int port() const noexcept { return port_; }
+  void setQueue(queue::JobQueue* queue) noexcept { queue_ = queue; }
+  // Draining: not ready, takes no new broadcast.
+  void setDraining() noexcept { draining_ = true; }
+  // Why this node cannot take one more broadcast now; nothing when it can.
+  std::optional<std::string> unavailable() const;
 
   HttpApi(const HttpApi&) = delete;
   HttpApi& operator=(const HttpApi&) = delete;
@@ -56,10 +67,16 @@ class HttpApi {
   void showBroadcast(SoupServerMessage* message, const std::string& id);
   void stopBroadcast(SoupServerMessage* message, const std::string& id);
   void health(SoupServerMessage* message);
+  void readiness(SoupServerMessage* message);
+  void enqueueJob(SoupServerMessage* message);
+  Task<void> enqueuing(std::shared_ptr<Reply> reply, model::JobEnvelope job);
 
   GRef<GMainContext> context_;
   BroadcastService& service_;
   HttpOptions options_;
+  queue::JobQueue* queue_ = nullptr;
+  bool draining_ = false;
+  TaskGroup tasks_;
   SoupServer* server_ = nullptr;
   int port_ = 0;
   // Replies still owed to paused messages; answered (or dropped) with the API.

@@ -86,6 +86,8 @@ Task<void> Worker::claiming() {
   while (!stats_.draining) {
     while (stats_.running >= options_.concurrency && !stats_.draining)
       co_await jobFinished_.next();
+    // A start just handed back for lack of room: give other nodes a moment to take it.
+    if (std::exchange(released_, false)) co_await sleep(Milliseconds(1000));
     if (stats_.draining) break;
     auto claimed = co_await queue_.claim(options_.claimWait);
     if (!claimed) {
@@ -114,6 +116,16 @@ Task<void> Worker::runJob(queue::Delivery delivery) {
     co_return {};
   }
   model::JobEnvelope job = *delivery.job;
+  if (job.action == model::JobAction::Start && options_.hasRoom && !options_.hasRoom()) {
+    // Left for a node with room, not failed.
+    released_ = true;
+    if (auto released = co_await queue_.release(delivery); !released) {
+      queueFailed(released.error());
+    } else {
+      report("released", delivery);
+    }
+    co_return {};
+  }
   // Touched while it runs (touching never ends: anyOf ends with the job).
   auto outcome = co_await anyOf(execute(job, delivery), touching(delivery));
   std::optional<Error> failure;

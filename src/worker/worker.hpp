@@ -32,9 +32,12 @@ struct WorkerOptions {
   Milliseconds touchInterval{0};  // 0: a third of the queue's visibility timeout
   BackoffPolicy retry{.initial = Milliseconds(500), .max = Milliseconds(10'000)};  // queue errors
   bool stopBroadcastsOnDrain = false;  // on drain: stop the broadcasts, or leave them running
+  // Whether this node takes one more broadcast now; a start claimed while it does not is handed
+  // back unchanged (released) for another node, and claiming pauses a second.
+  std::function<bool()> hasRoom;
 };
 
-// What happened to a job: claimed, done, requeued, dead_lettered, superseded.
+// What happened to a job: claimed, done, requeued, dead_lettered, superseded, released.
 struct JobEvent {
   std::string what;
   std::string jobId;
@@ -98,6 +101,7 @@ class Worker {
   WorkerOptions options_;
   WorkerObserver observer_;
   WorkerStats stats_;
+  bool released_ = false;  // a start was handed back for lack of room
   Condition jobFinished_;
   // When each broadcast was last stopped by a job (its enqueued_at_ms): older starts are dropped.
   std::map<std::string, std::int64_t> stoppedAtMs_;

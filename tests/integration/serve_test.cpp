@@ -134,6 +134,38 @@ TEST_F(ServeTest, BroadcastsThroughTheApiUntilADrainLeavesJanusClean) {
   EXPECT_EQ(serve->logTail().find(janus->streamingAdminKey()), std::string::npos);
 }
 
+TEST_F(ServeTest, CapacityTurnsAvailabilityAwayAndJobsComeThroughTheQueue) {
+  startServe({"--capacity", "1"});
+  EXPECT_EQ(request("GET", "/availability").status, 200);
+  ASSERT_EQ(request("POST", "/v1/broadcasts", pattern("api-3", 9953)).status, 201);
+  HttpReply full = request("GET", "/availability");
+  EXPECT_EQ(full.status, 503);
+  EXPECT_NE(full.body.find("at capacity: 1 of 1"), std::string::npos) << full.body;
+  EXPECT_EQ(request("GET", "/readyz").status, 503);
+  HttpReply refused = request("POST", "/v1/broadcasts", pattern("api-4", 9954));
+  EXPECT_EQ(refused.status, 503) << refused.body;
+
+  // Jobs through the API onto the node's (in-memory) queue: a start that does not fit is left
+  // on the queue (not failed), the stop behind it runs, then the start fits and runs.
+  EXPECT_EQ(request("POST", "/v1/jobs", "{oops").status, 400);
+  HttpReply start =
+      request("POST", "/v1/jobs",
+              R"({"action":"start_broadcast","request":)" + pattern("api-5", 9955) + "}");
+  EXPECT_EQ(start.status, 202) << start.body;
+  EXPECT_NE(start.body.find(R"("queue":"memory:")"), std::string::npos) << start.body;
+  HttpReply stop =
+      request("POST", "/v1/jobs", R"({"action":"stop_broadcast","broadcast_id":"api-3"})");
+  EXPECT_EQ(stop.status, 202) << stop.body;
+  EXPECT_TRUE(
+      runUntil([&] { return mountpointIds(*streaming) == std::vector<std::int64_t>{9955}; }, 30s))
+      << serve->logTail();
+  EXPECT_NE(serve->logTail().find("released (api-5)"), std::string::npos) << serve->logTail();
+  EXPECT_EQ(serve->logTail().find("dead_lettered"), std::string::npos);
+  EXPECT_TRUE(runUntil([&] { return request("GET", "/availability").status == 503; }, 5s));
+  EXPECT_EQ(serve->interrupt(30s, SIGTERM), 0) << serve->logTail();
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
+}
+
 TEST_F(ServeTest, BadRequestsAreRefusedClearly) {
   startServe({"--max-body-bytes", "4096"});
   HttpReply garbage = request("POST", "/v1/broadcasts", "{oops");
