@@ -76,6 +76,7 @@ struct Serve {
   GMainContext* context;
   StatusBoard& board;
   service::ServeConfig config;
+  service::ConfigSources sources;                   // read again on SIGHUP
   std::unique_ptr<service::LocalJanus> localJanus;  // outlives the service
   std::unique_ptr<service::BroadcastService> service;
   std::unique_ptr<service::HttpApi> http;
@@ -87,6 +88,8 @@ struct Serve {
   Task<int> steps();
   Task<void> connect();
   void signalled();
+  // SIGHUP: the log level, capacity and token change at once; what needs a restart is named.
+  void reload();
 };
 
 void Serve::signalled() {
@@ -98,6 +101,46 @@ void Serve::signalled() {
   board.say("draining (again quits at once)");
   if (http) http->setDraining();
   stopAsked.fire();
+}
+
+void Serve::reload() {
+  auto fresh = service::loadServeConfig(sources);
+  if (!fresh) {
+    board.say("reload refused, nothing changed: " + fresh.error().message);
+    return;
+  }
+  auto token = readToken(*fresh);
+  if (!token) {
+    board.say("reload refused, nothing changed: " + token.error().message);
+    return;
+  }
+  std::vector<std::string> ignored;
+  auto compare = [&](bool same, const char* key) {
+    if (!same) ignored.push_back(key);
+  };
+  compare(fresh->janusUrl == config.janusUrl, "[janus] url");
+  compare(fresh->adminKey == config.adminKey || localJanus, "[janus] admin_key");
+  compare(fresh->localJanus == config.localJanus, "[janus] local_janus");
+  compare(fresh->queueUrl == config.queueUrl, "[queue] url");
+  compare(fresh->consumer == config.consumer, "[queue] consumer");
+  compare(fresh->concurrency == config.concurrency, "[queue] concurrency");
+  compare(fresh->drain == config.drain, "[node] drain");
+  compare(fresh->listen() == config.listen(), "[http] listen");
+  compare(fresh->maxBodyBytes == config.maxBodyBytes, "[http] max_body_bytes");
+  if (fresh->logLevel) gst_debug_set_threshold_from_string(fresh->logLevel->c_str(), TRUE);
+  http->setCapacity(fresh->capacity);
+  http->setToken(*token);
+  config.capacity = fresh->capacity;
+  config.logLevel = fresh->logLevel;
+  config.tokenFile = fresh->tokenFile;
+  std::string line = "reloaded: capacity " + std::to_string(config.capacity) + ", log level " +
+                     config.logLevel.value_or("(default)") + ", token " + (*token ? "set" : "none");
+  if (!ignored.empty()) {
+    line += "; ignored (restart to apply):";
+    for (const std::string& key : ignored)
+      line += " " + key;
+  }
+  board.say(line);
 }
 
 Task<void> Serve::connect() {
@@ -210,7 +253,7 @@ int runServe(int argc, char** argv) {
 
   BlockingContext context;
   StatusBoard board(isatty(STDOUT_FILENO) == 1);
-  Serve serve{.context = context.get(), .board = board, .config = *config};
+  Serve serve{.context = context.get(), .board = board, .config = *config, .sources = sources};
   service::ServiceOptions serviceOptions;
   serviceOptions.janus.url = config->janusUrl;
   serviceOptions.broadcast.streamingAdminKey = config->adminKey;
@@ -242,6 +285,10 @@ int runServe(int argc, char** argv) {
   };
   Source sigint = Source::unixSignal(context.get(), SIGINT, onSignal);
   Source sigterm = Source::unixSignal(context.get(), SIGTERM, onSignal);
+  Source sighup = Source::unixSignal(context.get(), SIGHUP, [&] {
+    serve.reload();
+    return true;
+  });
   Task<int> steps = serve.steps();
   const Result<int> status =
       context.wait<int>([&](Callback<int> done) { steps.start(context.get(), std::move(done)); });

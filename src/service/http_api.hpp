@@ -47,6 +47,9 @@ class HttpApi {
   Result<void> start();
   int port() const noexcept { return port_; }
   void setQueue(queue::JobQueue* queue) noexcept { queue_ = queue; }
+  // What a reload may change while it serves.
+  void setCapacity(int capacity) noexcept { options_.capacity = capacity; }
+  void setToken(std::optional<std::string> token) { options_.token = std::move(token); }
   // Draining: not ready, takes no new broadcast.
   void setDraining() noexcept { draining_ = true; }
   // Why this node cannot take one more broadcast now; nothing when it can.

@@ -2,6 +2,7 @@
 // Janus: two broadcasts of different kinds started through the API (a viewer decodes the one
 // with media), listed, shown, stopped; tokens, bad JSON, invalid requests, oversized bodies and
 // unknown ids refused clearly; config errors named; SIGTERM drains and leaves Janus clean.
+#include <glib/gstdio.h>
 #include <gtest/gtest.h>
 #include <libsoup/soup.h>
 
@@ -164,6 +165,36 @@ TEST_F(ServeTest, CapacityTurnsAvailabilityAwayAndJobsComeThroughTheQueue) {
   EXPECT_TRUE(runUntil([&] { return request("GET", "/availability").status == 503; }, 5s));
   EXPECT_EQ(serve->interrupt(30s, SIGTERM), 0) << serve->logTail();
   EXPECT_TRUE(mountpointIds(*streaming).empty());
+}
+
+TEST_F(ServeTest, SighupReloadsCapacityAndSaysWhatNeedsARestart) {
+  const std::string path =
+      GUnique<char>::adopt(g_build_filename(g_get_tmp_dir(), "su-serve-reload.conf", nullptr))
+          .get();
+  ASSERT_TRUE(g_file_set_contents(path.c_str(), "[node]\ncapacity = 1\n", -1, nullptr));
+  startServe({"--config", path});
+  ASSERT_EQ(request("POST", "/v1/broadcasts", pattern("api-6", 9956)).status, 201);
+  EXPECT_EQ(request("GET", "/availability").status, 503);
+
+  ASSERT_TRUE(g_file_set_contents(path.c_str(), "[node]\ncapacity = 2\n[queue]\nconcurrency = 8\n",
+                                  -1, nullptr));
+  serve->signal(SIGHUP);
+  EXPECT_TRUE(runUntil([&] { return request("GET", "/availability").status == 200; }, 5s));
+  EXPECT_NE(serve->logTail().find("reloaded: capacity 2"), std::string::npos) << serve->logTail();
+  EXPECT_NE(serve->logTail().find("ignored (restart to apply): [queue] concurrency"),
+            std::string::npos)
+      << serve->logTail();
+
+  // A broken file changes nothing.
+  ASSERT_TRUE(g_file_set_contents(path.c_str(), "[node]\ncapacity = lots\n", -1, nullptr));
+  serve->signal(SIGHUP);
+  EXPECT_TRUE(runUntil(
+      [&] { return serve->logTail().find("reload refused, nothing changed") != std::string::npos; },
+      5s));
+  EXPECT_EQ(request("GET", "/availability").status, 200);
+  EXPECT_EQ(serve->interrupt(30s, SIGTERM), 0) << serve->logTail();
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
+  g_remove(path.c_str());
 }
 
 TEST_F(ServeTest, BadRequestsAreRefusedClearly) {
