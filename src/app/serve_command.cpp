@@ -258,7 +258,20 @@ int runServe(int argc, char** argv) {
   serviceOptions.janus.url = config->janusUrl;
   serviceOptions.broadcast.streamingAdminKey = config->adminKey;
   orchestrator::Observer observer;
+  // Every state change and event also goes to the HTTP API's /v1/events clients.
+  observer.onEvent = [&](const std::string& broadcast, const std::string& name,
+                         const json::Value& details) {
+    if (!serve.http) return;
+    json::ObjectWriter data;
+    data.set("broadcast_id", broadcast).set("event", name).set("details", details);
+    serve.http->publish("broadcast_event", json::Value::of(data.node()));
+  };
   observer.onState = [&](const std::string& broadcast, model::RunState state) {
+    if (serve.http) {
+      json::ObjectWriter data;
+      data.set("broadcast_id", broadcast).set("state", model::nameOf(state));
+      serve.http->publish("broadcast_state", json::Value::of(data.node()));
+    }
     board.say(broadcast + ": " + std::string(model::nameOf(state)));
   };
   observer.onError = [&](const std::string& broadcast, const std::string& phase,

@@ -85,6 +85,12 @@ HttpApi::HttpApi(GMainContext* context, BroadcastService& service, HttpOptions o
 
 HttpApi::~HttpApi() {
   *alive_ = false;
+  // The event streams end; their "finished" no longer reaches this object.
+  for (const auto& subscriber : std::exchange(subscribers_, {})) {
+    g_signal_handlers_disconnect_by_data(subscriber.get(), this);
+    soup_message_body_complete(soup_server_message_get_response_body(subscriber.get()));
+    soup_server_message_unpause(subscriber.get());
+  }
   if (server_) {
     soup_server_disconnect(server_);
     g_object_unref(server_);
@@ -167,6 +173,8 @@ void HttpApi::route(SoupServerMessage* message, const std::string& method,
     if (allow({"GET"})) health(message);
   } else if (path == "/readyz" || path == "/availability") {
     if (allow({"GET"})) readiness(message);
+  } else if (path == "/v1/events") {
+    if (allow({"GET"})) subscribe(message);
   } else if (path == "/v1/jobs") {
     if (allow({"POST"})) enqueueJob(message);
   } else if (path == kBroadcasts) {
@@ -232,6 +240,38 @@ void HttpApi::readiness(SoupServerMessage* message) {
   json::ObjectWriter body;
   body.set("ready", !why).set("reason", why);
   respond(message, why ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_OK, body.node());
+}
+
+void HttpApi::subscribe(SoupServerMessage* message) {
+  soup_server_message_set_status(message, SOUP_STATUS_OK, nullptr);
+  SoupMessageHeaders* headers = soup_server_message_get_response_headers(message);
+  soup_message_headers_set_content_type(headers, "text/event-stream", nullptr);
+  soup_message_headers_replace(headers, "Cache-Control", "no-cache");
+  soup_message_headers_set_encoding(headers, SOUP_ENCODING_CHUNKED);
+  SoupMessageBody* body = soup_server_message_get_response_body(message);
+  soup_message_body_set_accumulate(body, FALSE);
+  // A comment first, so that the client sees the stream open at once.
+  soup_message_body_append(body, SOUP_MEMORY_STATIC, ": streaming-utils events\n\n", 26);
+  // Forgotten when the client goes.
+  g_signal_connect(message, "finished", G_CALLBACK(+[](SoupServerMessage* gone, gpointer data) {
+                     auto& list = static_cast<HttpApi*>(data)->subscribers_;
+                     std::erase_if(list, [gone](const auto& kept) { return kept.get() == gone; });
+                   }),
+                   this);
+  subscribers_.push_back(GRef<SoupServerMessage>::ref(message));
+}
+
+void HttpApi::publish(const std::string& name, const json::Value& data) {
+  if (subscribers_.empty()) return;
+  const std::string text = "event: " + name +
+                           "\ndata: " + json::Value::of(model::redacted(data.node())).toString() +
+                           "\n\n";
+  const auto open = subscribers_;  // a client that goes meanwhile leaves the list
+  for (const auto& subscriber : open) {
+    soup_message_body_append(soup_server_message_get_response_body(subscriber.get()),
+                             SOUP_MEMORY_COPY, text.data(), text.size());
+    soup_server_message_unpause(subscriber.get());
+  }
 }
 
 void HttpApi::enqueueJob(SoupServerMessage* message) {

@@ -7,6 +7,8 @@
 //   DELETE /v1/broadcasts/{id}      stop with cleanup: 202 at once; GET shows the result
 //   POST   /v1/jobs                 a job envelope onto the configured queue: 202 with its id
 //   GET    /readyz, /availability   can this node take one more broadcast: 200, or 503 with why
+//   GET    /v1/events               server-sent events: every broadcast's state changes and
+//                                   events, as they happen (redacted)
 // Everything but /healthz asks for `Authorization: Bearer TOKEN` (compared in constant time;
 // 401 without detail) when a token is set. Requests are refused from their headers, before any
 // body is read: a missing or wrong token, a body over the limit (413) or one without a length
@@ -15,6 +17,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/gref.hpp"
 #include "queue/queue.hpp"
@@ -52,6 +55,8 @@ class HttpApi {
   void setToken(std::optional<std::string> token) { options_.token = std::move(token); }
   // Draining: not ready, takes no new broadcast.
   void setDraining() noexcept { draining_ = true; }
+  // Sends `data` (a JSON object) as an event named `name` to every /v1/events client.
+  void publish(const std::string& name, const json::Value& data);
   // Why this node cannot take one more broadcast now; nothing when it can.
   std::optional<std::string> unavailable() const;
 
@@ -71,6 +76,7 @@ class HttpApi {
   void stopBroadcast(SoupServerMessage* message, const std::string& id);
   void health(SoupServerMessage* message);
   void readiness(SoupServerMessage* message);
+  void subscribe(SoupServerMessage* message);
   void enqueueJob(SoupServerMessage* message);
   Task<void> enqueuing(std::shared_ptr<Reply> reply, model::JobEnvelope job);
 
@@ -78,6 +84,7 @@ class HttpApi {
   BroadcastService& service_;
   HttpOptions options_;
   queue::JobQueue* queue_ = nullptr;
+  std::vector<GRef<SoupServerMessage>> subscribers_;  // /v1/events streams, open
   bool draining_ = false;
   TaskGroup tasks_;
   SoupServer* server_ = nullptr;

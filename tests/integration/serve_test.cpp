@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <libsoup/soup.h>
 
+#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "json/parse.hpp"
 #include "support/janus_test.hpp"
@@ -195,6 +197,52 @@ TEST_F(ServeTest, SighupReloadsCapacityAndSaysWhatNeedsARestart) {
   EXPECT_EQ(serve->interrupt(30s, SIGTERM), 0) << serve->logTail();
   EXPECT_TRUE(mountpointIds(*streaming).empty());
   g_remove(path.c_str());
+}
+
+// GET /v1/events: a dashboard's stream of what broadcasts do, as it happens.
+TEST_F(ServeTest, EventsStreamABroadcastsLife) {
+  startServe();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/v1/events";
+  SoupMessage* message = soup_message_new("GET", url.c_str());
+  soup_message_headers_append(soup_message_get_request_headers(message), "Authorization",
+                              "Bearer serve-token-1");
+  GCancellable* cancellable = g_cancellable_new();
+  GError* error = nullptr;
+  GInputStream* stream = soup_session_send(session, message, cancellable, &error);
+  ASSERT_TRUE(stream) << (error ? error->message : "");
+  EXPECT_EQ(soup_message_get_status(message), 200u);
+  EXPECT_STREQ(
+      soup_message_headers_get_content_type(soup_message_get_response_headers(message), nullptr),
+      "text/event-stream");
+
+  ASSERT_EQ(request("POST", "/v1/broadcasts", pattern("api-7", 9957)).status, 201);
+  // Read until the broadcast is running (a watchdog ends a read that never comes).
+  std::atomic<bool> finished{false};
+  std::thread watchdog([cancellable, &finished] {
+    for (int i = 0; i < 150 && !finished; ++i)
+      std::this_thread::sleep_for(100ms);
+    g_cancellable_cancel(cancellable);
+  });
+  std::string seen;
+  char buffer[4096];
+  while (seen.find(R"("state":"running")") == std::string::npos) {
+    const gssize got = g_input_stream_read(stream, buffer, sizeof buffer, cancellable, nullptr);
+    if (got <= 0) break;
+    seen.append(buffer, static_cast<std::size_t>(got));
+  }
+  finished = true;
+  watchdog.join();
+  EXPECT_NE(seen.find("event: broadcast_state\ndata: {\"broadcast_id\":\"api-7\""),
+            std::string::npos)
+      << seen;
+  EXPECT_NE(seen.find(R"("event":"mountpoint_created")"), std::string::npos) << seen;
+  EXPECT_NE(seen.find(R"("state":"running")"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find(janus->streamingAdminKey()), std::string::npos);
+  g_object_unref(stream);
+  g_object_unref(cancellable);
+  g_object_unref(message);
+  EXPECT_EQ(serve->interrupt(30s, SIGTERM), 0) << serve->logTail();
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
 }
 
 TEST_F(ServeTest, BadRequestsAreRefusedClearly) {
