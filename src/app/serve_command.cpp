@@ -187,6 +187,7 @@ Task<int> Serve::steps() {
         }});
     worker->start();
     http->setQueue(queue.get());
+    http->setWorker(worker.get());
     board.say("worker on " + queue->name() + " as " + queue->options().consumer);
   }
   co_await stopAsked.wait();
@@ -266,8 +267,13 @@ int runServe(int argc, char** argv) {
     data.set("broadcast_id", broadcast).set("event", name).set("details", details);
     serve.http->publish("broadcast_event", json::Value::of(data.node()));
   };
+  observer.onMetric = [&](const std::string& name, double value,
+                          const std::map<std::string, std::string>&) {
+    if (serve.http) serve.http->metrics().onMetric(name, value);
+  };
   observer.onState = [&](const std::string& broadcast, model::RunState state) {
     if (serve.http) {
+      serve.http->metrics().onState(state);
       json::ObjectWriter data;
       data.set("broadcast_id", broadcast).set("state", model::nameOf(state));
       serve.http->publish("broadcast_state", json::Value::of(data.node()));
@@ -305,6 +311,7 @@ int runServe(int argc, char** argv) {
   Task<int> steps = serve.steps();
   const Result<int> status =
       context.wait<int>([&](Callback<int> done) { steps.start(context.get(), std::move(done)); });
+  if (serve.http) serve.http->setWorker(nullptr);
   serve.worker.reset();
   serve.http.reset();
   serve.queue.reset();

@@ -173,6 +173,8 @@ void HttpApi::route(SoupServerMessage* message, const std::string& method,
     if (allow({"GET"})) health(message);
   } else if (path == "/readyz" || path == "/availability") {
     if (allow({"GET"})) readiness(message);
+  } else if (path == "/metrics") {
+    if (allow({"GET"})) tasks_.spawn(scraping(std::make_shared<Reply>(message, alive_)));
   } else if (path == "/v1/events") {
     if (allow({"GET"})) subscribe(message);
   } else if (path == "/v1/jobs") {
@@ -259,6 +261,29 @@ void HttpApi::subscribe(SoupServerMessage* message) {
                    }),
                    this);
   subscribers_.push_back(GRef<SoupServerMessage>::ref(message));
+}
+
+Task<void> HttpApi::scraping(std::shared_ptr<Reply> reply) {
+  MetricsSnapshot snapshot{.capacity = options_.capacity};
+  if (service_.orchestrator()) {
+    auto health = co_await call<orchestrator::AggregateHealth>(
+        [this](Callback<orchestrator::AggregateHealth> done) {
+          service_.healthReport([done](orchestrator::AggregateHealth report) { done(report); });
+        });
+    if (health) snapshot.health = std::move(*health);
+    snapshot.broadcasts = service_.orchestrator()->list();
+  }
+  if (queue_) {
+    if (auto stats = co_await queue_->stats()) snapshot.queue = std::move(*stats);
+  }
+  if (worker_) snapshot.worker = worker_->stats();
+  const std::string text = metrics_.render(snapshot);
+  reply->send([&](SoupServerMessage* answered) {
+    soup_server_message_set_status(answered, SOUP_STATUS_OK, nullptr);
+    soup_server_message_set_response(answered, "text/plain; version=0.0.4; charset=utf-8",
+                                     SOUP_MEMORY_COPY, text.data(), text.size());
+  });
+  co_return {};
 }
 
 void HttpApi::publish(const std::string& name, const json::Value& data) {

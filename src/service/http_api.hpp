@@ -7,6 +7,7 @@
 //   DELETE /v1/broadcasts/{id}      stop with cleanup: 202 at once; GET shows the result
 //   POST   /v1/jobs                 a job envelope onto the configured queue: 202 with its id
 //   GET    /readyz, /availability   can this node take one more broadcast: 200, or 503 with why
+//   GET    /metrics                 Prometheus text format (service/metrics.hpp)
 //   GET    /v1/events               server-sent events: every broadcast's state changes and
 //                                   events, as they happen (redacted)
 // Everything but /healthz asks for `Authorization: Bearer TOKEN` (compared in constant time;
@@ -22,6 +23,7 @@
 #include "core/gref.hpp"
 #include "queue/queue.hpp"
 #include "service/broadcast_service.hpp"
+#include "service/metrics.hpp"
 
 typedef struct _SoupServer SoupServer;
 typedef struct _SoupServerMessage SoupServerMessage;
@@ -50,6 +52,9 @@ class HttpApi {
   Result<void> start();
   int port() const noexcept { return port_; }
   void setQueue(queue::JobQueue* queue) noexcept { queue_ = queue; }
+  void setWorker(const worker::Worker* worker) noexcept { worker_ = worker; }
+  // Fed by the orchestrator's observer.
+  ServiceMetrics& metrics() noexcept { return metrics_; }
   // What a reload may change while it serves.
   void setCapacity(int capacity) noexcept { options_.capacity = capacity; }
   void setToken(std::optional<std::string> token) { options_.token = std::move(token); }
@@ -77,6 +82,7 @@ class HttpApi {
   void health(SoupServerMessage* message);
   void readiness(SoupServerMessage* message);
   void subscribe(SoupServerMessage* message);
+  Task<void> scraping(std::shared_ptr<Reply> reply);
   void enqueueJob(SoupServerMessage* message);
   Task<void> enqueuing(std::shared_ptr<Reply> reply, model::JobEnvelope job);
 
@@ -84,6 +90,8 @@ class HttpApi {
   BroadcastService& service_;
   HttpOptions options_;
   queue::JobQueue* queue_ = nullptr;
+  const worker::Worker* worker_ = nullptr;
+  ServiceMetrics metrics_;
   std::vector<GRef<SoupServerMessage>> subscribers_;  // /v1/events streams, open
   bool draining_ = false;
   TaskGroup tasks_;

@@ -8,7 +8,10 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstring>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -121,6 +124,38 @@ TEST_F(ServeTest, BroadcastsThroughTheApiUntilADrainLeavesJanusClean) {
   EXPECT_EQ(listed.status, 200);
   EXPECT_NE(listed.body.find(R"("broadcast_id":"api-1")"), std::string::npos) << listed.body;
   EXPECT_NE(listed.body.find(R"("broadcast_id":"api-2")"), std::string::npos);
+  // Prometheus text format: every sample line well formed and announced by its family.
+  HttpReply metrics = request("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200) << metrics.body;
+  EXPECT_EQ(request("GET", "/metrics", {}, false).status, 401);
+  const std::regex sampleLine(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? [-+0-9.eE]+|[-+]?Inf$)");
+  std::set<std::string> typed;
+  std::istringstream lines(metrics.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("# TYPE ")) typed.insert(line.substr(7, line.find(' ', 7) - 7));
+    if (line.starts_with("#")) continue;
+    std::smatch match;
+    ASSERT_TRUE(std::regex_match(line, match, sampleLine)) << line;
+    std::string family = match[1];
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      if (family.ends_with(suffix) && !typed.contains(family)) {
+        family.resize(family.size() - std::strlen(suffix));
+      }
+    }
+    EXPECT_TRUE(typed.contains(family)) << line;
+  }
+  for (const char* expected :
+       {R"(su_broadcasts{state="running",source_kind="test_pattern"} 1)",
+        "su_broadcast_start_seconds_count 2",
+        R"(su_janus_media_age_milliseconds{broadcast_id="api-1")",
+        R"(su_relay_bitrate_kbps{broadcast_id="api-1")",
+        R"(su_queue_lag_jobs{queue_kind="memory"} 0)", "su_worker_jobs_in_flight 0",
+        "process_resident_memory_bytes ", "process_cpu_seconds_total "}) {
+    EXPECT_NE(metrics.body.find(expected), std::string::npos) << expected << "\n" << metrics.body;
+  }
+  EXPECT_EQ(metrics.body.find(janus->streamingAdminKey()), std::string::npos);
+  EXPECT_EQ(metrics.body.find("serve-secret"), std::string::npos);
+
   HttpReply shown = request("GET", "/v1/broadcasts/api-1");
   EXPECT_EQ(shown.status, 200);
   EXPECT_NE(shown.body.find(R"("health":{"healthy":true)"), std::string::npos) << shown.body;
