@@ -219,7 +219,8 @@ void HttpApi::health(SoupServerMessage* message) {
 
 std::optional<std::string> HttpApi::unavailable() const {
   if (draining_) return "draining";
-  if (!service_.janus() || !service_.janus()->connected() || !service_.janus()->session().ready()) {
+  if (!service_.orchestrator() || !service_.janus()->connected() ||
+      !service_.janus()->session().ready()) {
     return "Janus is not connected";
   }
   if (options_.capacity > 0) {
