@@ -85,8 +85,13 @@ struct Serve {
   Trigger stopAsked;
   int signals = 0;
 
+  std::optional<service::Autoscaler> autoscaler;
+  Task<void> autoscaleTask;
+
   Task<int> steps();
   Task<void> connect();
+  // Reads the queue's lag every tick: the desired_workers metric, and scale_request events.
+  Task<void> autoscaling();
   void signalled();
   // SIGHUP: the log level, capacity and token change at once; what needs a restart is named.
   void reload();
@@ -143,6 +148,26 @@ void Serve::reload() {
   board.say(line);
 }
 
+Task<void> Serve::autoscaling() {
+  for (;;) {
+    if (auto stats = co_await queue->stats()) {
+      const auto decision = autoscaler->tick(stats->lag(), g_get_monotonic_time() / 1000);
+      http->metrics().setDesiredWorkers(decision.desired);
+      if (decision.request) {
+        board.say("scale_request: " + std::to_string(decision.desired) +
+                  " worker(s) for a lag of " + std::to_string(stats->lag()));
+        json::ObjectWriter data;
+        data.set("desired_workers", decision.desired)
+            .set("lag", stats->lag())
+            .set("min_workers", config.autoscale.minWorkers)
+            .set("max_workers", config.autoscale.maxWorkers);
+        http->publish("scale_request", json::Value::of(data.node()));
+      }
+    }
+    co_await sleep(config.autoscaleTick);
+  }
+}
+
 Task<void> Serve::connect() {
   co_return co_await call<void>([this](Callback<void> done) { service->connect(std::move(done)); });
 }
@@ -188,9 +213,13 @@ Task<int> Serve::steps() {
     worker->start();
     http->setQueue(queue.get());
     http->setWorker(worker.get());
+    autoscaler.emplace(config.autoscale);
+    autoscaleTask = autoscaling();
+    autoscaleTask.start(context);
     board.say("worker on " + queue->name() + " as " + queue->options().consumer);
   }
   co_await stopAsked.wait();
+  autoscaleTask = {};
   if (worker) {
     co_await call<bool>([this](Callback<bool> done) { worker->drain([done] { done(true); }); });
   }

@@ -48,8 +48,8 @@ Task<void> BroadcastService::connecting() {
   if (!connection) co_return connection.error();
   connection_ = std::move(connection).value();
   connection_->session().addListener(&janusWatch_);
-  const Result<void> connected = co_await call<void>(
-      [this](Callback<void> done) { connection_->connect(std::move(done)); });
+  const Result<void> connected =
+      co_await call<void>([this](Callback<void> done) { connection_->connect(std::move(done)); });
   if (!connected) co_return connected;
   relays_ = std::make_unique<orchestrator::DefaultRelayFactory>(context_.get(), options_.relay);
   orchestrator_ = std::make_unique<orchestrator::BroadcastOrchestrator>(
@@ -127,10 +127,8 @@ Task<void> BroadcastService::reportHealth(std::function<void(json::Value)> done)
         healthReport([answer](orchestrator::AggregateHealth report) { answer(std::move(report)); });
       });
   if (!health || !orchestrator_) {
-    done(json::Value::of(json::ObjectWriter()
-                             .set("healthy", false)
-                             .set("error", "not connected to Janus")
-                             .node()));
+    done(json::Value::of(
+        json::ObjectWriter().set("healthy", false).set("error", "not connected to Janus").node()));
     co_return {};
   }
   done(healthToJson(*health, *orchestrator_));

@@ -183,6 +183,11 @@ std::string ServiceMetrics::render(const MetricsSnapshot& snapshot) const {
                {{"outcome", "dead_lettered"}});
   }
 
+  if (desiredWorkers_) {
+    out.family("su_desired_workers", "gauge",
+               "Workers the fleet should have for the queue's lag (the autoscaling signal).");
+    out.sample("su_desired_workers", *desiredWorkers_);
+  }
   out.family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
   out.sample("process_resident_memory_bytes", static_cast<double>(residentBytes()));
   out.family("process_cpu_seconds_total", "counter", "User and system CPU time in seconds.");

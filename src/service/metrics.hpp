@@ -29,6 +29,8 @@ class ServiceMetrics {
   // From the orchestrator's observer.
   void onState(model::RunState state);
   void onMetric(const std::string& name, double value);
+  // The autoscaling signal's figure (service/autoscale.hpp).
+  void setDesiredWorkers(int workers) { desiredWorkers_ = workers; }
 
   std::string render(const MetricsSnapshot& snapshot) const;
 
@@ -40,6 +42,7 @@ class ServiceMetrics {
   std::uint64_t relayRestarts_ = 0;
   std::uint64_t forwardRestarts_ = 0;
   std::uint64_t failures_ = 0;
+  std::optional<int> desiredWorkers_;
 };
 
 }  // namespace su::service

@@ -107,6 +107,40 @@ const std::vector<Key>& keys() {
          c.maxBodyBytes = static_cast<std::size_t>(bytes);
          return std::nullopt;
        }},
+      {"autoscale", "min_workers", "SU_MIN_WORKERS", "min-workers",
+       "the fewest workers the autoscaling signal asks for",
+       [](ServeConfig& c, const std::string& v) {
+         return number(v, 0, 100000, c.autoscale.minWorkers);
+       }},
+      {"autoscale", "max_workers", "SU_MAX_WORKERS", "max-workers",
+       "the most workers the autoscaling signal asks for",
+       [](ServeConfig& c, const std::string& v) {
+         return number(v, 1, 100000, c.autoscale.maxWorkers);
+       }},
+      {"autoscale", "target_lag_per_worker", "SU_TARGET_LAG_PER_WORKER", "target-lag-per-worker",
+       "queue lag (jobs waiting or pending) one worker should have",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         int lag = 0;
+         if (auto error = number(v, 1, 1000000, lag)) return error;
+         c.autoscale.targetLagPerWorker = lag;
+         return std::nullopt;
+       }},
+      {"autoscale", "cooldown_ms", "SU_SCALE_COOLDOWN_MS", "scale-cooldown-ms",
+       "the least time between two scale requests",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         int ms = 0;
+         if (auto error = number(v, 0, 86400000, ms)) return error;
+         c.autoscale.cooldown = Milliseconds(ms);
+         return std::nullopt;
+       }},
+      {"autoscale", "tick_ms", "SU_SCALE_TICK_MS", "scale-tick-ms",
+       "how often the queue's lag is read for the autoscaling signal",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         int ms = 0;
+         if (auto error = number(v, 100, 3600000, ms)) return error;
+         c.autoscaleTick = Milliseconds(ms);
+         return std::nullopt;
+       }},
       {"log", "level", "SU_LOG_LEVEL", "log-level", "GStreamer debug spec, as GST_DEBUG (su*:4)",
        [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
          c.logLevel = v;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "service/autoscale.hpp"
 
 namespace su::service {
 
@@ -34,6 +35,9 @@ struct ServeConfig {
   int listenPort = 8089;
   std::optional<std::string> tokenFile;
   std::size_t maxBodyBytes = 1 << 20;
+  // [autoscale]
+  AutoscalePolicy autoscale;
+  Milliseconds autoscaleTick{10'000};  // how often the queue's lag is read
   // [log]
   std::optional<std::string> logLevel;  // GStreamer debug spec: "su*:4"
 

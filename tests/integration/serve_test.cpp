@@ -173,7 +173,8 @@ TEST_F(ServeTest, BroadcastsThroughTheApiUntilADrainLeavesJanusClean) {
 }
 
 TEST_F(ServeTest, CapacityTurnsAvailabilityAwayAndJobsComeThroughTheQueue) {
-  startServe({"--capacity", "1"});
+  startServe({"--capacity", "1", "--target-lag-per-worker", "1", "--scale-tick-ms", "200",
+              "--scale-cooldown-ms", "0"});
   EXPECT_EQ(request("GET", "/availability").status, 200);
   ASSERT_EQ(request("POST", "/v1/broadcasts", pattern("api-3", 9953)).status, 201);
   HttpReply full = request("GET", "/availability");
@@ -200,6 +201,23 @@ TEST_F(ServeTest, CapacityTurnsAvailabilityAwayAndJobsComeThroughTheQueue) {
   EXPECT_NE(serve->logTail().find("released (api-5)"), std::string::npos) << serve->logTail();
   EXPECT_EQ(serve->logTail().find("dead_lettered"), std::string::npos);
   EXPECT_TRUE(runUntil([&] { return request("GET", "/availability").status == 503; }, 5s));
+
+  // Two more starts that do not fit: the lag the autoscaling signal reads grows.
+  for (const char* id : {"api-8", "api-9"}) {
+    EXPECT_EQ(request("POST", "/v1/jobs",
+                      std::string(R"({"action":"start_broadcast","request":)") +
+                          pattern(id, id == std::string("api-8") ? 9958 : 9959) + "}")
+                  .status,
+              202);
+  }
+  EXPECT_TRUE(runUntil(
+      [&] {
+        return request("GET", "/metrics").body.find("su_desired_workers 2") != std::string::npos;
+      },
+      10s))
+      << request("GET", "/metrics").body;
+  EXPECT_NE(serve->logTail().find("scale_request: 2 worker(s)"), std::string::npos)
+      << serve->logTail();
   EXPECT_EQ(serve->interrupt(30s, SIGTERM), 0) << serve->logTail();
   EXPECT_TRUE(mountpointIds(*streaming).empty());
 }
