@@ -181,7 +181,11 @@ Task<int> Serve::steps() {
     auto started = service::LocalJanus::start({.wsPort = *port});
     if (!started) co_return fail(kExitFailure, "cannot start Janus: " + started.error().message);
     localJanus = std::move(started).value();
-    if (!config.adminKey) config.adminKey = localJanus->config().streamingAdminKey;
+    if (!config.adminKey) {
+      // Ours: requests need not carry it.
+      config.adminKey = localJanus->config().streamingAdminKey;
+      service->setStreamingAdminKey(config.adminKey);
+    }
     connected = co_await connect();
   }
   auto backoff = Backoff::create({.initial = Milliseconds(1000), .max = Milliseconds(15000)});

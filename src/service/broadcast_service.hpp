@@ -30,6 +30,10 @@ class BroadcastService {
 
   // Connects to Janus; broadcasts start once it has.
   void connect(Callback<void> done);
+  // The Streaming admin_key for requests without one (BroadcastOptions); before connect().
+  void setStreamingAdminKey(std::optional<std::string> key) {
+    options_.broadcast.streamingAdminKey = std::move(key);
+  }
 
   // A request as JSON (text or node). An invalid one starts nothing: the error lists every
   // problem in its fields. A broadcast that failed to start is a result, with its error.

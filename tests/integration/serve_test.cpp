@@ -298,6 +298,25 @@ TEST_F(ServeTest, EventsStreamABroadcastsLife) {
   EXPECT_TRUE(mountpointIds(*streaming).empty());
 }
 
+// The embedded default: no Janus answers at a loopback URL, so serve starts its own (and knows
+// its admin key): a request without one runs, and the drain stops that Janus too.
+TEST_F(ServeTest, WithoutAJanusItStartsItsOwn) {
+  port = freeTcpPort();
+  const std::uint16_t janusPort = freeTcpPort();
+  serve = std::make_unique<ServiceProcess>("serve-own-janus");
+  ASSERT_TRUE(serve->start({cliPath(), "serve", "--listen", "127.0.0.1:" + std::to_string(port),
+                            "--janus-url", "ws://127.0.0.1:" + std::to_string(janusPort)},
+                           port));
+  session = soup_session_new();
+  ASSERT_TRUE(runUntil([&] { return request("GET", "/healthz", {}, false).status == 200; }, 20s))
+      << serve->logTail();
+  HttpReply started = request("POST", "/v1/broadcasts", pattern("own-1", 9960), false);
+  EXPECT_EQ(started.status, 201) << started.body << serve->logTail();
+  EXPECT_EQ(serve->interrupt(30s, SIGTERM), 0) << serve->logTail();
+  EXPECT_NE(serve->logTail().find("drained: every broadcast stopped"), std::string::npos)
+      << serve->logTail();
+}
+
 TEST_F(ServeTest, BadRequestsAreRefusedClearly) {
   startServe({"--max-body-bytes", "4096"});
   HttpReply garbage = request("POST", "/v1/broadcasts", "{oops");
