@@ -31,6 +31,12 @@ struct Error {
   bool is(GQuark otherDomain, int otherCode) const {
     return domain == otherDomain && code == otherCode;
   }
+  // The error of an area's `code` (its domain found as makeError finds it).
+  template <typename Code>
+  requires std::is_enum_v<Code>
+  bool is(Code otherCode) const {
+    return is(errorDomainOf(otherCode), static_cast<int>(otherCode));
+  }
   // A cancelled operation completes with G_IO_ERROR_CANCELLED; callers ignore it quietly.
   bool isCancelled() const;
 

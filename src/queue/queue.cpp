@@ -4,6 +4,7 @@
 
 #include "core/log.hpp"
 #include "json/writer.hpp"
+#include "model/redaction.hpp"
 
 #define GST_CAT_DEFAULT su::log::queue
 
@@ -105,10 +106,12 @@ Task<void> JobQueue::release(Delivery delivery) {
 
 Task<NackOutcome> JobQueue::nack(Delivery delivery, Error error, std::string phase) {
   const std::int64_t attempts = delivery.job ? delivery.job->attempt + 1 : 1;
+  // What the queue keeps and the log shows of the failure: masked, whatever raised it.
+  const std::string reason = model::redactText(error.describe());
   if (delivery.job && attempts < options_.maxAttempts) {
     model::JobEnvelope again = *delivery.job;
     again.attempt = attempts;
-    again.lastError = error.describe();
+    again.lastError = reason;
     again.lastPhase = phase;
     GST_INFO("job %s failed in %s (attempt %" G_GINT64_FORMAT " of %d): queued again",
              again.jobId.c_str(), phase.c_str(), attempts, options_.maxAttempts);
@@ -118,10 +121,10 @@ Task<NackOutcome> JobQueue::nack(Delivery delivery, Error error, std::string pha
     co_return NackOutcome::Requeued;
   }
   GST_WARNING("message %s goes to the dead letter after %" G_GINT64_FORMAT " attempt(s), in %s: %s",
-              delivery.messageId.c_str(), attempts, phase.c_str(), error.describe().c_str());
+              delivery.messageId.c_str(), attempts, phase.c_str(), reason.c_str());
   DeadLetter letter{.sourceId = delivery.messageId,
                     .payload = delivery.payload,
-                    .error = error.describe(),
+                    .error = reason,
                     .phase = std::move(phase),
                     .attempts = attempts,
                     .failedAtMs = nowMs()};

@@ -57,11 +57,6 @@ struct ConnectingGuard {
   }
 };
 
-bool isTimeout(const Error& error) {
-  return error.domain == errorDomainOf(QueueError::Timeout) &&
-         error.code == static_cast<int>(QueueError::Timeout);
-}
-
 }  // namespace
 
 std::optional<long long> RedisReply::asInteger() const {
@@ -243,7 +238,7 @@ Task<RedisReply> RedisConnection::command(std::vector<std::string> args, Millise
       failAfter<RedisReply>(
           timeout, makeError(QueueError::Timeout, "Redis did not answer " + name + " within " +
                                                       std::to_string(timeout.count()) + " ms")));
-  if (!reply && isTimeout(reply.error())) {
+  if (!reply && reply.error().is(QueueError::Timeout)) {
     // A late reply would be taken for the next command's.
     why_ = reply.error().message;
     disconnect();
@@ -269,7 +264,7 @@ Task<std::vector<RedisReply>> RedisConnection::transaction(
           timeout, makeError(QueueError::Timeout, "Redis did not answer a transaction within " +
                                                       std::to_string(timeout.count()) + " ms")));
   if (!exec) {
-    if (isTimeout(exec.error())) disconnect();
+    if (exec.error().is(QueueError::Timeout)) disconnect();
     co_return exec.error();
   }
   if (exec->type != RedisReply::Type::Array) {

@@ -342,8 +342,7 @@ void HttpApi::startBroadcast(SoupServerMessage* message) {
   service_.start(text, [reply](Result<model::BroadcastResult> result) {
     reply->send([&](SoupServerMessage* answered) {
       if (!result) {
-        const bool notConnected = result.error().is(errorDomainOf(ServiceError::NotConnected),
-                                                    static_cast<int>(ServiceError::NotConnected));
+        const bool notConnected = result.error().is(ServiceError::NotConnected);
         respondError(answered,
                      notConnected ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_BAD_REQUEST,
                      notConnected ? "janus_unavailable" : "invalid_request", result.error().message,

@@ -10,10 +10,6 @@ namespace su::worker {
 
 namespace {
 
-bool is(const Error& error, auto code) {
-  return error.domain == errorDomainOf(code) && error.code == static_cast<int>(code);
-}
-
 bool is(const model::ResultError& error, auto code) {
   return error.domain == g_quark_to_string(errorDomainOf(code)) &&
          error.code == static_cast<int>(code);
@@ -111,7 +107,7 @@ Task<void> Worker::runJob(queue::Delivery delivery) {
   report("claimed", delivery);
   if (!delivery.job) {
     GST_WARNING("message %s is not a job: %s", delivery.messageId.c_str(),
-                delivery.decodeError->describe().c_str());
+                model::redactText(delivery.decodeError->describe()).c_str());
     co_await settle(delivery, delivery.decodeError, "decode");
     co_return {};
   }
@@ -190,7 +186,7 @@ Task<void> Worker::stopBroadcast(model::JobEnvelope job) {
       co_await call<model::BroadcastResult>([this, &id](Callback<model::BroadcastResult> done) {
         orchestrator_.stop(id, std::move(done));
       });
-  if (!result && is(result.error(), orchestrator::OrchestratorError::UnknownBroadcast)) {
+  if (!result && result.error().is(orchestrator::OrchestratorError::UnknownBroadcast)) {
     GST_INFO("job %s: no broadcast %s here: nothing to stop", job.jobId.c_str(), id.c_str());
     co_return {};
   }
@@ -211,7 +207,7 @@ Task<void> Worker::settle(queue::Delivery delivery, std::optional<Error> error, 
         report("done", delivery);
         co_return {};
       }
-      if (is(acked.error(), queue::QueueError::UnknownMessage)) {
+      if (acked.error().is(queue::QueueError::UnknownMessage)) {
         // Taken over by another worker meanwhile (this one was taken for dead): theirs now.
         GST_WARNING("job %s done, but no longer ours: %s", delivery.messageId.c_str(),
                     acked.error().describe().c_str());
@@ -227,7 +223,7 @@ Task<void> Worker::settle(queue::Delivery delivery, std::optional<Error> error, 
         report(dead ? "dead_lettered" : "requeued", delivery, model::redactText(error->describe()));
         co_return {};
       }
-      if (is(handed.error(), queue::QueueError::UnknownMessage)) co_return {};
+      if (handed.error().is(queue::QueueError::UnknownMessage)) co_return {};
       queueFailed(handed.error());
     }
     co_await sleep(backoff->next());
