@@ -2,7 +2,11 @@
 // in one run on one machine. See bench/README.md.
 //
 //   relay-bench [--relays 1,8,16,32] [--kinds gstreamer,ffmpeg] [--warmup 5] [--window 20]
-//               [--gop 2]
+//               [--gop 2] [--work audio]
+//
+// `--work` lists what the relays do (relay-host's --work): passthrough (the video alone, passed
+// through), audio (the video passed through, AAC transcoded to Opus: an RTMP broadcast), video
+// (both transcoded, H.264 to VP8). The figures of admission's cost table come from these.
 //
 // It starts nginx-rtmp on loopback and publishes a 720p30 H.264 + AAC clip to it, looped and
 // copied (so that the publisher costs next to nothing), then for each N and kind runs
@@ -186,6 +190,7 @@ TreeSample sampleTree(pid_t root, bool includeRoot) {
 
 struct RunResult {
   std::string kind;
+  std::string work;
   int relays = 0;
   double cpuPercentPerRelay = 0;  // of one core
   double rssMbPerRelay = 0;
@@ -208,10 +213,11 @@ struct Settings {
   int windowSeconds = 20;
   int basePort = 41000;
   int gopSeconds = 2;  // the clip's keyframe interval: OBS's recommended setting
+  std::vector<std::string> works{"audio"};
 };
 
-std::optional<RunResult> runOnce(const Settings& settings, const std::string& kind, int relays,
-                                 const std::string& source) {
+std::optional<RunResult> runOnce(const Settings& settings, const std::string& kind,
+                                 const std::string& work, int relays, const std::string& source) {
   std::vector<int> ports;
   for (int i = 0; i < relays; ++i) {
     ports.push_back(settings.basePort + 4 * i);      // audio
@@ -227,7 +233,9 @@ std::optional<RunResult> runOnce(const Settings& settings, const std::string& ki
                                       "--source",
                                       source,
                                       "--base-port",
-                                      std::to_string(settings.basePort)};
+                                      std::to_string(settings.basePort),
+                                      "--work",
+                                      work};
   std::vector<const char*> raw;
   for (const auto& arg : argv)
     raw.push_back(arg.c_str());
@@ -265,7 +273,7 @@ std::optional<RunResult> runOnce(const Settings& settings, const std::string& ki
   while (!allVideo() && g_get_monotonic_time() < deadline)
     std::this_thread::sleep_for(20ms);
 
-  RunResult result{.kind = kind, .relays = relays};
+  RunResult result{.kind = kind, .work = work, .relays = relays};
   std::vector<double> firstVideoMs;
   for (int i = 0; i < relays; ++i) {
     const std::int64_t first = receiver.port(2 * i + 1).firstUs;
@@ -336,6 +344,8 @@ bool parse(int argc, char** argv, Settings& settings) {
       settings.gopSeconds = std::atoi(value.c_str());
     } else if (name == "--base-port") {
       settings.basePort = std::atoi(value.c_str());
+    } else if (name == "--work") {
+      settings.works = split(value);
     } else {
       return false;
     }
@@ -353,7 +363,8 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, settings)) {
     std::fprintf(stderr,
                  "usage: relay-bench [--relays 1,8,16,32] [--kinds gstreamer,ffmpeg] "
-                 "[--warmup S] [--window S] [--gop S] [--base-port P]\n");
+                 "[--warmup S] [--window S] [--gop S] [--base-port P] "
+                 "[--work passthrough,audio,video]\n");
     return 2;
   }
   auto dir = su::GUnique<char>::adopt(g_dir_make_tmp("su-relay-bench-XXXXXX", nullptr));
@@ -371,18 +382,20 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(3s);
 
   std::vector<RunResult> results;
-  for (int relays : settings.relays) {
-    for (const std::string& kind : settings.kinds) {
-      std::fprintf(stderr, "%s x %d...\n", kind.c_str(), relays);
-      auto result = runOnce(settings, kind, relays, source);
-      if (!result) return 1;
-      std::fprintf(stderr,
-                   "  cpu %.2f %%/relay, rss %.1f MB/relay, pss %.1f MB/relay, %ld threads, "
-                   "%.0f pps/relay, first video %.0f ms (max %.0f), %d stalled, %d no video\n",
-                   result->cpuPercentPerRelay, result->rssMbPerRelay, result->pssMbPerRelay,
-                   result->threads, result->packetsPerSecondPerRelay, result->firstVideoMsMedian,
-                   result->firstVideoMsMax, result->stalled, result->missingVideo);
-      results.push_back(*result);
+  for (const std::string& work : settings.works) {
+    for (int relays : settings.relays) {
+      for (const std::string& kind : settings.kinds) {
+        std::fprintf(stderr, "%s x %d, %s...\n", kind.c_str(), relays, work.c_str());
+        auto result = runOnce(settings, kind, work, relays, source);
+        if (!result) return 1;
+        std::fprintf(stderr,
+                     "  cpu %.2f %%/relay, rss %.1f MB/relay, pss %.1f MB/relay, %ld threads, "
+                     "%.0f pps/relay, first video %.0f ms (max %.0f), %d stalled, %d no video\n",
+                     result->cpuPercentPerRelay, result->rssMbPerRelay, result->pssMbPerRelay,
+                     result->threads, result->packetsPerSecondPerRelay, result->firstVideoMsMedian,
+                     result->firstVideoMsMax, result->stalled, result->missingVideo);
+        results.push_back(*result);
+      }
     }
   }
   publisher.reset();
@@ -399,12 +412,13 @@ int main(int argc, char** argv) {
       command.c_str(), su::bench::machine().c_str(), settings.gopSeconds, settings.windowSeconds,
       settings.warmupSeconds);
   std::printf(
-      "| N | kind | CPU %%/relay | RSS MB/relay | PSS MB/relay | threads | packets/s/relay | "
+      "| work | N | kind | CPU %%/relay | RSS MB/relay | PSS MB/relay | threads | packets/s/relay "
+      "| "
       "first video ms (median / max) | stalled |\n"
-      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
   for (const RunResult& r : results) {
     const auto baseline = std::find_if(results.begin(), results.end(), [&](const RunResult& b) {
-      return b.kind == "ffmpeg" && b.relays == r.relays;
+      return b.kind == "ffmpeg" && b.relays == r.relays && b.work == r.work;
     });
     const bool compare = r.kind != "ffmpeg" && baseline != results.end();
     auto withRatio = [&](double value, double base, const char* format) {
@@ -413,7 +427,8 @@ int main(int argc, char** argv) {
       return compare ? std::string(text) + " (" + ratio(value, base) + ")" : std::string(text);
     };
     std::printf(
-        "| %d | %s | %s | %s | %s | %s | %s | %s / %.0f | %d%s |\n", r.relays, r.kind.c_str(),
+        "| %s | %d | %s | %s | %s | %s | %s | %s | %s / %.0f | %d%s |\n", r.work.c_str(), r.relays,
+        r.kind.c_str(),
         withRatio(r.cpuPercentPerRelay, compare ? baseline->cpuPercentPerRelay : 0, "%.2f").c_str(),
         withRatio(r.rssMbPerRelay, compare ? baseline->rssMbPerRelay : 0, "%.1f").c_str(),
         withRatio(r.pssMbPerRelay, compare ? baseline->pssMbPerRelay : 0, "%.1f").c_str(),
@@ -432,11 +447,11 @@ int main(int argc, char** argv) {
       "\nMemory added per relay beyond the first (total at N minus total at N=1, / N-1):\n");
   for (const RunResult& r : results) {
     const auto single = std::find_if(results.begin(), results.end(), [&](const RunResult& b) {
-      return b.kind == r.kind && b.relays == 1;
+      return b.kind == r.kind && b.work == r.work && b.relays == 1;
     });
     if (r.relays == 1 || single == results.end()) continue;
-    std::printf("  %s N=%d: RSS %.1f MB, PSS %.1f MB\n", r.kind.c_str(), r.relays,
-                (r.rssMbTotal - single->rssMbTotal) / (r.relays - 1),
+    std::printf("  %s %s N=%d: RSS %.1f MB, PSS %.1f MB\n", r.work.c_str(), r.kind.c_str(),
+                r.relays, (r.rssMbTotal - single->rssMbTotal) / (r.relays - 1),
                 (r.pssMbTotal - single->pssMbTotal) / (r.relays - 1));
   }
   return 0;

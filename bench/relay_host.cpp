@@ -3,10 +3,14 @@
 // SIGINT. The process whose cost relay-bench measures.
 //
 //   relay-host --kind gstreamer|ffmpeg --relays N --source rtmp://... --base-port P
+//              [--work passthrough|audio|video]
 //
 // Relay i sends Opus (pt 111) to P + 4i and H.264 (pt 96, passed through) to P + 4i + 2 on
-// 127.0.0.1. With --stagger-ms, relay i starts MS after relay i-1. Prints "start I US" when
-// relay I starts and "running I US" when its media flows (US: CLOCK_MONOTONIC microseconds, as
+// 127.0.0.1 (`--work audio`, the default: the audio is transcoded). `--work passthrough`: the
+// video alone, passed through. `--work video`: VP8 (pt 96) instead of H.264, so both kinds
+// decode and encode the video too (vp8enc / libvpx with the relays' realtime settings). With
+// --stagger-ms, relay i starts MS after relay i-1. Prints "start I US" when relay I starts and
+// "running I US" when its media flows (US: CLOCK_MONOTONIC microseconds, as
 // g_get_monotonic_time()), "ready" once all started.
 #include <glib-unix.h>
 
@@ -30,7 +34,8 @@ struct Options {
   int relays = 1;
   std::string source;
   int basePort = 40000;
-  int staggerMs = 0;  // between one relay's start and the next
+  int staggerMs = 0;           // between one relay's start and the next
+  std::string work = "audio";  // passthrough, audio (transcoded) or video (and audio) transcoded
 };
 
 bool parse(int argc, char** argv, Options& options) {
@@ -47,31 +52,41 @@ bool parse(int argc, char** argv, Options& options) {
       options.basePort = std::atoi(value.c_str());
     } else if (name == "--stagger-ms") {
       options.staggerMs = std::atoi(value.c_str());
+    } else if (name == "--work") {
+      options.work = value;
     } else {
       return false;
     }
   }
-  return (options.kind == "gstreamer" || options.kind == "ffmpeg") && options.relays > 0 &&
-         !options.source.empty() && options.basePort > 0 &&
+  return (options.kind == "gstreamer" || options.kind == "ffmpeg") &&
+         (options.work == "passthrough" || options.work == "audio" || options.work == "video") &&
+         options.relays > 0 && !options.source.empty() && options.basePort > 0 &&
          options.basePort + 4 * options.relays < 65536;
 }
 
-std::vector<media::OutputTrack> tracksFor(int relay, int basePort, const std::string& name) {
-  return {{.mid = "a",
-           .type = model::MediaType::Audio,
-           .codec = "opus",
-           .payloadType = 111,
-           .host = "127.0.0.1",
-           .port = basePort + 4 * relay,
-           .ssrc = media::stableSsrc(name, "a")},
-          {.mid = "v",
-           .type = model::MediaType::Video,
-           .codec = "h264",
-           .payloadType = 96,
-           .host = "127.0.0.1",
-           .port = basePort + 4 * relay + 2,
-           .fmtp = "profile-level-id=42e01f;packetization-mode=1",
-           .ssrc = media::stableSsrc(name, "v")}};
+std::vector<media::OutputTrack> tracksFor(int relay, int basePort, const std::string& name,
+                                          const std::string& work) {
+  std::vector<media::OutputTrack> tracks{{.mid = "a",
+                                          .type = model::MediaType::Audio,
+                                          .codec = "opus",
+                                          .payloadType = 111,
+                                          .host = "127.0.0.1",
+                                          .port = basePort + 4 * relay,
+                                          .ssrc = media::stableSsrc(name, "a")},
+                                         {.mid = "v",
+                                          .type = model::MediaType::Video,
+                                          .codec = "h264",
+                                          .payloadType = 96,
+                                          .host = "127.0.0.1",
+                                          .port = basePort + 4 * relay + 2,
+                                          .fmtp = "profile-level-id=42e01f;packetization-mode=1",
+                                          .ssrc = media::stableSsrc(name, "v")}};
+  if (work == "passthrough") tracks.erase(tracks.begin());
+  if (work == "video") {
+    tracks.back().codec = "vp8";
+    tracks.back().fmtp.reset();
+  }
+  return tracks;
 }
 
 }  // namespace
@@ -81,7 +96,7 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, options)) {
     std::fprintf(stderr,
                  "usage: relay-host --kind gstreamer|ffmpeg --relays N --source URL "
-                 "[--base-port P] [--stagger-ms MS]\n");
+                 "[--base-port P] [--stagger-ms MS] [--work passthrough|audio|video]\n");
     return 2;
   }
   if (auto initialized = init(); !initialized) {
@@ -114,7 +129,7 @@ int main(int argc, char** argv) {
       if (error) std::fprintf(stderr, "relay %d: %s\n", i, error->message.c_str());
       std::fflush(stdout);
     };
-    auto tracks = tracksFor(i, options.basePort, name);
+    auto tracks = tracksFor(i, options.basePort, name, options.work);
     auto relay = [&]() -> Result<std::unique_ptr<supervisor::Relay>> {
       if (options.kind == "gstreamer") {
         auto created = supervisor::PipelineRelay::create(

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -18,6 +19,7 @@
 #include "service/http_api.hpp"
 #include "service/local_janus.hpp"
 #include "service/serve_config.hpp"
+#include "service/systemd_notify.hpp"
 #include "worker/worker.hpp"
 
 namespace su::app {
@@ -75,6 +77,7 @@ bool loopback(const std::string& host) {
 struct Serve {
   GMainContext* context;
   StatusBoard& board;
+  service::SystemdNotifier& systemd;
   service::ServeConfig config;
   service::ConfigSources sources;                   // read again on SIGHUP
   std::unique_ptr<service::LocalJanus> localJanus;  // outlives the service
@@ -89,11 +92,17 @@ struct Serve {
   Task<void> autoscaleTask;
 
   Task<int> steps();
+  bool startsInFlight() const {
+    for (const model::BroadcastResult& result : service->orchestrator()->list()) {
+      if (result.state == model::RunState::Starting) return true;
+    }
+    return false;
+  }
   Task<void> connect();
   // Reads the queue's lag every tick: the desired_workers metric, and scale_request events.
   Task<void> autoscaling();
   void signalled();
-  // SIGHUP: the log level, capacity and token change at once; what needs a restart is named.
+  // SIGHUP: the log level, admission and token change at once; what needs a restart is named.
   void reload();
 };
 
@@ -104,6 +113,7 @@ void Serve::signalled() {
     _exit(130);
   }
   board.say("draining (again quits at once)");
+  systemd.stopping("draining: finishing the jobs in flight");
   if (http) http->setDraining();
   stopAsked.fire();
 }
@@ -133,19 +143,22 @@ void Serve::reload() {
   compare(fresh->listen() == config.listen(), "[http] listen");
   compare(fresh->maxBodyBytes == config.maxBodyBytes, "[http] max_body_bytes");
   if (fresh->logLevel) gst_debug_set_threshold_from_string(fresh->logLevel->c_str(), TRUE);
-  http->setCapacity(fresh->capacity);
+  http->setAdmission(fresh->admission);
   http->setToken(*token);
-  config.capacity = fresh->capacity;
+  config.admission = fresh->admission;
   config.logLevel = fresh->logLevel;
   config.tokenFile = fresh->tokenFile;
-  std::string line = "reloaded: capacity " + std::to_string(config.capacity) + ", log level " +
-                     config.logLevel.value_or("(default)") + ", token " + (*token ? "set" : "none");
+  std::string line =
+      "reloaded: capacity " + std::to_string(config.admission.maxBroadcasts) + ", CPU budget " +
+      std::to_string(std::lround(config.admission.cpuBudgetPercent)) + " %, log level " +
+      config.logLevel.value_or("(default)") + ", token " + (*token ? "set" : "none");
   if (!ignored.empty()) {
     line += "; ignored (restart to apply):";
     for (const std::string& key : ignored)
       line += " " + key;
   }
   board.say(line);
+  systemd.status(line);
 }
 
 Task<void> Serve::autoscaling() {
@@ -198,6 +211,7 @@ Task<int> Serve::steps() {
   }
   if (connected) {
     board.say("connected to Janus at " + config.janusUrl);
+    systemd.status("serving; connected to Janus at " + config.janusUrl);
     auto url = queue::parseQueueUrl(config.queueUrl);
     if (!url) co_return fail(kExitUsage, "queue: " + url.error().message);
     if (!config.consumer.empty()) url->options.consumer = config.consumer;
@@ -208,7 +222,10 @@ Task<int> Serve::steps() {
         context, *queue, *service->orchestrator(),
         worker::WorkerOptions{.concurrency = config.concurrency,
                               .stopBroadcastsOnDrain = config.drain == service::DrainPolicy::Stop,
-                              .hasRoom = [this] { return !http->unavailable(); }},
+                              .hasRoom =
+                                  [this](const model::BroadcastRequest& request) {
+                                    return !http->unavailable(service::relayWorkOf(request));
+                                  }},
         worker::WorkerObserver{.onJob = [this](const worker::JobEvent& event) {
           board.say("job " + event.jobId + " " + event.what +
                     (event.broadcastId.empty() ? "" : " (" + event.broadcastId + ")") +
@@ -226,6 +243,12 @@ Task<int> Serve::steps() {
   autoscaleTask = {};
   if (worker) {
     co_await call<bool>([this](Callback<bool> done) { worker->drain([done] { done(true); }); });
+  }
+  // Starts through the API finish too (each is bounded by its own timeouts): a client waiting
+  // for one gets its result, and what started is then stopped or left like the rest.
+  for (bool said = false; service->orchestrator() && startsInFlight(); said = true) {
+    if (!said) board.say("draining: waiting for the starts in flight");
+    co_await sleep(Milliseconds(100));
   }
   if (service->orchestrator() && config.drain == service::DrainPolicy::Stop) {
     co_await call<bool>([this](Callback<bool> done) { service->stopAll([done] { done(true); }); });
@@ -274,7 +297,11 @@ int runServe(int argc, char** argv) {
         .set("queue", config->queueUrl)
         .set("consumer", config->consumer)
         .set("concurrency", config->concurrency)
-        .set("capacity", config->capacity)
+        .set("capacity", config->admission.maxBroadcasts)
+        .set("cpu_budget", config->admission.cpuBudgetPercent)
+        .set("cost_passthrough", config->admission.costs.passthrough)
+        .set("cost_audio_transcode", config->admission.costs.audioTranscode)
+        .set("cost_video_transcode", config->admission.costs.videoTranscode)
         .set("drain", config->drain == service::DrainPolicy::Stop ? "stop" : "leave")
         .set("listen", config->listen())
         .set("token", *token ? "***" : "")
@@ -287,7 +314,12 @@ int runServe(int argc, char** argv) {
 
   BlockingContext context;
   StatusBoard board(isatty(STDOUT_FILENO) == 1);
-  Serve serve{.context = context.get(), .board = board, .config = *config, .sources = sources};
+  service::SystemdNotifier systemd(context.get());
+  Serve serve{.context = context.get(),
+              .board = board,
+              .systemd = systemd,
+              .config = *config,
+              .sources = sources};
   service::ServiceOptions serviceOptions;
   serviceOptions.janus.url = config->janusUrl;
   serviceOptions.broadcast.streamingAdminKey = config->adminKey;
@@ -325,12 +357,15 @@ int runServe(int argc, char** argv) {
                                                               .port = config->listenPort,
                                                               .token = *token,
                                                               .maxBodyBytes = config->maxBodyBytes,
-                                                              .capacity = config->capacity});
+                                                              .admission = config->admission});
   if (auto listening = serve.http->start(); !listening) {
     return fail(kExitFailure, listening.error().message);
   }
-  board.say("serving the HTTP API on http://" + config->listenHost + ":" +
-            std::to_string(serve.http->port()) + (*token ? " (bearer token required)" : ""));
+  const std::string serving = "serving the HTTP API on http://" + config->listenHost + ":" +
+                              std::to_string(serve.http->port()) +
+                              (*token ? " (bearer token required)" : "");
+  board.say(serving);
+  systemd.ready(serving + "; connecting to Janus");
   auto onSignal = [&] {
     serve.signalled();
     return true;

@@ -164,6 +164,8 @@ SU_GREF_TRAITS(GstSample, gst_sample_ref, gst_sample_unref);
 SU_GREF_GOBJECT(GObject);
 SU_GREF_GOBJECT(GCancellable);
 SU_GREF_GOBJECT(GSubprocess);
+SU_GREF_GOBJECT(GSocket);
+SU_GREF_GOBJECT(GSocketAddress);
 SU_GREF_GOBJECT(GstObject);
 SU_GREF_GOBJECT(GstElement);
 SU_GREF_GOBJECT(GstBin);

@@ -4,11 +4,11 @@
 
 #include "core/log.hpp"
 #include "json/writer.hpp"
+#include "model/decode.hpp"
 #include "model/redaction.hpp"
 
 SU_GREF_GOBJECT(SoupServerMessage);
 SU_GREF_GOBJECT(GInetAddress);
-SU_GREF_GOBJECT(GSocketAddress);
 
 #define GST_CAT_DEFAULT su::log::core
 
@@ -154,13 +154,13 @@ void HttpApi::early(SoupServer*, SoupServerMessage* message, const char* path, G
   }
 }
 
-void HttpApi::handle(SoupServer*, SoupServerMessage* message, const char* path, GHashTable*,
+void HttpApi::handle(SoupServer*, SoupServerMessage* message, const char* path, GHashTable* query,
                      gpointer data) {
-  static_cast<HttpApi*>(data)->route(message, soup_server_message_get_method(message), path);
+  static_cast<HttpApi*>(data)->route(message, soup_server_message_get_method(message), path, query);
 }
 
-void HttpApi::route(SoupServerMessage* message, const std::string& method,
-                    const std::string& path) {
+void HttpApi::route(SoupServerMessage* message, const std::string& method, const std::string& path,
+                    GHashTable* query) {
   auto allow = [&](std::initializer_list<const char*> methods) {
     for (const char* allowed : methods) {
       if (method == allowed) return true;
@@ -172,7 +172,7 @@ void HttpApi::route(SoupServerMessage* message, const std::string& method,
   if (path == "/healthz") {
     if (allow({"GET"})) health(message);
   } else if (path == "/readyz" || path == "/availability") {
-    if (allow({"GET"})) readiness(message);
+    if (allow({"GET"})) readiness(message, query);
   } else if (path == "/metrics") {
     if (allow({"GET"})) tasks_.spawn(scraping(std::make_shared<Reply>(message, alive_)));
   } else if (path == "/v1/events") {
@@ -217,31 +217,31 @@ void HttpApi::health(SoupServerMessage* message) {
   respond(message, connected ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, body.node());
 }
 
-std::optional<std::string> HttpApi::unavailable() const {
+std::optional<std::string> HttpApi::unavailable(RelayWork work) const {
   if (draining_) return "draining";
   if (!service_.orchestrator() || !service_.janus()->connected() ||
       !service_.janus()->session().ready()) {
     return "Janus is not connected";
   }
-  if (options_.capacity > 0) {
-    int active = 0;
-    for (const model::BroadcastResult& result : service_.orchestrator()->list()) {
-      active += result.state == model::RunState::Starting ||
-                result.state == model::RunState::Running ||
-                result.state == model::RunState::Retrying;
-    }
-    if (active >= options_.capacity) {
-      return "at capacity: " + std::to_string(active) + " of " + std::to_string(options_.capacity) +
-             " broadcasts";
-    }
-  }
-  return std::nullopt;
+  return refusal(options_.admission,
+                 loadOf(service_.orchestrator()->list(), options_.admission.costs), work);
 }
 
-void HttpApi::readiness(SoupServerMessage* message) {
-  const auto why = unavailable();
+void HttpApi::readiness(SoupServerMessage* message, GHashTable* query) {
+  RelayWork work = RelayWork::AudioTranscode;
+  if (const char* asked =
+          query ? static_cast<const char*>(g_hash_table_lookup(query, "work")) : nullptr) {
+    auto named = model::enumFromName<RelayWork>(asked);
+    if (!named) {
+      respondError(message, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                   "work: must be one of " + model::enumNameList<RelayWork>());
+      return;
+    }
+    work = *named;
+  }
+  const auto why = unavailable(work);
   json::ObjectWriter body;
-  body.set("ready", !why).set("reason", why);
+  body.set("ready", !why).set("work", model::nameOf(work)).set("reason", why);
   respond(message, why ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_OK, body.node());
 }
 
@@ -265,7 +265,7 @@ void HttpApi::subscribe(SoupServerMessage* message) {
 }
 
 Task<void> HttpApi::scraping(std::shared_ptr<Reply> reply) {
-  MetricsSnapshot snapshot{.capacity = options_.capacity};
+  MetricsSnapshot snapshot{.admission = options_.admission};
   if (service_.orchestrator()) {
     auto health = co_await call<orchestrator::AggregateHealth>(
         [this](Callback<orchestrator::AggregateHealth> done) {
@@ -332,14 +332,21 @@ Task<void> HttpApi::enqueuing(std::shared_ptr<Reply> reply, model::JobEnvelope j
 }
 
 void HttpApi::startBroadcast(SoupServerMessage* message) {
-  if (auto why = unavailable()) {
+  SoupMessageBody* body = soup_server_message_get_request_body(message);
+  auto request = model::decodeText<model::BroadcastRequest>(
+      std::string_view(body->data ? body->data : "", static_cast<std::size_t>(body->length)),
+      "broadcast request");
+  if (!request) {
+    respondError(message, SOUP_STATUS_BAD_REQUEST, "invalid_request", request.error().message,
+                 request.error().fields);
+    return;
+  }
+  if (auto why = unavailable(relayWorkOf(*request))) {
     respondError(message, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable", *why);
     return;
   }
-  SoupMessageBody* body = soup_server_message_get_request_body(message);
-  const std::string text(body->data ? body->data : "", static_cast<std::size_t>(body->length));
   auto reply = std::make_shared<Reply>(message, alive_);
-  service_.start(text, [reply](Result<model::BroadcastResult> result) {
+  service_.start(std::move(*request), [reply](Result<model::BroadcastResult> result) {
     reply->send([&](SoupServerMessage* answered) {
       if (!result) {
         const bool notConnected = result.error().is(ServiceError::NotConnected);

@@ -6,7 +6,9 @@
 //   GET    /v1/broadcasts/{id}      its result with fresh health
 //   DELETE /v1/broadcasts/{id}      stop with cleanup: 202 at once; GET shows the result
 //   POST   /v1/jobs                 a job envelope onto the configured queue: 202 with its id
-//   GET    /readyz, /availability   can this node take one more broadcast: 200, or 503 with why
+//   GET    /readyz, /availability   can this node take one more broadcast: 200, or 503 with why;
+//                                   ?work=none|passthrough|audio_transcode|video_transcode
+//                                   asks for one doing that (default audio_transcode)
 //   GET    /metrics                 Prometheus text format (service/metrics.hpp)
 //   GET    /v1/events               server-sent events: every broadcast's state changes and
 //                                   events, as they happen (redacted)
@@ -22,6 +24,7 @@
 
 #include "core/gref.hpp"
 #include "queue/queue.hpp"
+#include "service/admission.hpp"
 #include "service/broadcast_service.hpp"
 #include "service/metrics.hpp"
 
@@ -38,7 +41,7 @@ struct HttpOptions {
   int port = 8089;  // 0: any free port (port() tells)
   std::optional<std::string> token;
   std::size_t maxBodyBytes = 1 << 20;
-  int capacity = 0;  // broadcasts this node takes at once; 0: no limit
+  AdmissionPolicy admission;
 };
 
 class HttpApi {
@@ -56,14 +59,14 @@ class HttpApi {
   // Fed by the orchestrator's observer.
   ServiceMetrics& metrics() noexcept { return metrics_; }
   // What a reload may change while it serves.
-  void setCapacity(int capacity) noexcept { options_.capacity = capacity; }
+  void setAdmission(AdmissionPolicy admission) noexcept { options_.admission = admission; }
   void setToken(std::optional<std::string> token) { options_.token = std::move(token); }
   // Draining: not ready, takes no new broadcast.
   void setDraining() noexcept { draining_ = true; }
   // Sends `data` (a JSON object) as an event named `name` to every /v1/events client.
   void publish(const std::string& name, const json::Value& data);
-  // Why this node cannot take one more broadcast now; nothing when it can.
-  std::optional<std::string> unavailable() const;
+  // Why this node cannot take one more broadcast doing `work` now; nothing when it can.
+  std::optional<std::string> unavailable(RelayWork work) const;
 
   HttpApi(const HttpApi&) = delete;
   HttpApi& operator=(const HttpApi&) = delete;
@@ -75,12 +78,13 @@ class HttpApi {
   static void handle(SoupServer*, SoupServerMessage* message, const char* path, GHashTable*,
                      gpointer self);
   bool authorized(SoupServerMessage* message) const;
-  void route(SoupServerMessage* message, const std::string& method, const std::string& path);
+  void route(SoupServerMessage* message, const std::string& method, const std::string& path,
+             GHashTable* query);
   void startBroadcast(SoupServerMessage* message);
   void showBroadcast(SoupServerMessage* message, const std::string& id);
   void stopBroadcast(SoupServerMessage* message, const std::string& id);
   void health(SoupServerMessage* message);
-  void readiness(SoupServerMessage* message);
+  void readiness(SoupServerMessage* message, GHashTable* query);
   void subscribe(SoupServerMessage* message);
   Task<void> scraping(std::shared_ptr<Reply> reply);
   void enqueueJob(SoupServerMessage* message);

@@ -93,13 +93,11 @@ std::string ServiceMetrics::render(const MetricsSnapshot& snapshot) const {
   Writer out;
   out.family("su_broadcasts", "gauge", "Broadcasts on this node, by state and source kind.");
   std::map<std::pair<std::string, std::string>, int> byState;
-  int active = 0;
   for (const model::BroadcastResult& result : snapshot.broadcasts) {
     ++byState[{std::string(model::nameOf(result.state)),
                std::string(model::nameOf(result.request.sourceKind))}];
-    active += result.state == model::RunState::Starting ||
-              result.state == model::RunState::Running || result.state == model::RunState::Retrying;
   }
+  const NodeLoad load = loadOf(snapshot.broadcasts, snapshot.admission.costs);
   for (const auto& [key, count] : byState)
     out.sample("su_broadcasts", count, {{"state", key.first}, {"source_kind", key.second}});
 
@@ -121,11 +119,11 @@ std::string ServiceMetrics::render(const MetricsSnapshot& snapshot) const {
   out.family("su_forward_restarts_total", "counter", "rtp_forwards set up again.");
   out.sample("su_forward_restarts_total", static_cast<double>(forwardRestarts_));
 
-  out.family("su_relay_bitrate_kbps", "gauge", "A relay track's bitrate.");
+  out.family("su_relay_bitrate_bytes_per_second", "gauge", "A relay track's bitrate.");
   for (const auto& [id, report] : snapshot.health.broadcasts) {
     if (!report.relay) continue;
     for (const auto& track : report.relay->tracks) {
-      out.sample("su_relay_bitrate_kbps", track.bitrateKbps,
+      out.sample("su_relay_bitrate_bytes_per_second", track.bitrateKbps * 1000 / 8,
                  {{"broadcast_id", id}, {"mid", track.mid}});
     }
   }
@@ -137,12 +135,12 @@ std::string ServiceMetrics::render(const MetricsSnapshot& snapshot) const {
                  {{"broadcast_id", id}, {"mid", track.mid}});
     }
   }
-  out.family("su_janus_media_age_milliseconds", "gauge",
+  out.family("su_janus_media_age_seconds", "gauge",
              "Janus's age of the last packet of a mountpoint media.");
   for (const auto& [id, report] : snapshot.health.broadcasts) {
     for (const model::MediaHealth& media : report.health.media) {
       if (!media.ageMs) continue;
-      out.sample("su_janus_media_age_milliseconds", static_cast<double>(*media.ageMs),
+      out.sample("su_janus_media_age_seconds", static_cast<double>(*media.ageMs) / 1000,
                  {{"broadcast_id", id}, {"mid", media.mid}});
     }
   }
@@ -154,9 +152,15 @@ std::string ServiceMetrics::render(const MetricsSnapshot& snapshot) const {
   }
 
   out.family("su_node_capacity_broadcasts", "gauge", "Broadcasts this node takes (0: no limit).");
-  out.sample("su_node_capacity_broadcasts", snapshot.capacity);
+  out.sample("su_node_capacity_broadcasts", snapshot.admission.maxBroadcasts);
   out.family("su_node_active_broadcasts", "gauge", "Broadcasts starting, running or retrying.");
-  out.sample("su_node_active_broadcasts", active);
+  out.sample("su_node_active_broadcasts", load.broadcasts);
+  out.family("su_node_cpu_budget_percent", "gauge",
+             "CPU the broadcasts may cost, in percent of one core (0: no budget).");
+  out.sample("su_node_cpu_budget_percent", snapshot.admission.cpuBudgetPercent);
+  out.family("su_node_cpu_committed_percent", "gauge",
+             "What the active broadcasts cost by the cost table, in percent of one core.");
+  out.sample("su_node_cpu_committed_percent", load.cpuPercent);
 
   if (snapshot.queue) {
     const queue::QueueStats& queue = *snapshot.queue;

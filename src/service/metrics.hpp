@@ -11,6 +11,7 @@
 
 #include "orchestrator/orchestrator.hpp"
 #include "queue/queue.hpp"
+#include "service/admission.hpp"
 #include "worker/worker.hpp"
 
 namespace su::service {
@@ -21,7 +22,7 @@ struct MetricsSnapshot {
   orchestrator::AggregateHealth health;
   std::optional<queue::QueueStats> queue;
   std::optional<worker::WorkerStats> worker;
-  int capacity = 0;
+  AdmissionPolicy admission;
 };
 
 class ServiceMetrics {

@@ -30,6 +30,17 @@ std::optional<std::string> number(const std::string& text, int min, int max, int
   return std::nullopt;
 }
 
+std::optional<std::string> decimal(const std::string& text, double min, double max, double& into) {
+  char* end = nullptr;
+  const double value = g_ascii_strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(value >= min && value <= max)) {
+    return "must be a number from " + std::to_string(static_cast<int>(min)) + " to " +
+           std::to_string(static_cast<int>(max));
+  }
+  into = value;
+  return std::nullopt;
+}
+
 std::optional<std::string> boolean(const std::string& text, bool& into) {
   if (text == "true" || text == "yes" || text == "1") {
     into = true;
@@ -83,7 +94,33 @@ const std::vector<Key>& keys() {
       {"queue", "concurrency", "SU_CONCURRENCY", "concurrency", "queue jobs run at once",
        [](ServeConfig& c, const std::string& v) { return number(v, 1, 1000, c.concurrency); }},
       {"node", "capacity", "SU_CAPACITY", "capacity", "broadcasts this node takes (0: no limit)",
-       [](ServeConfig& c, const std::string& v) { return number(v, 0, 100000, c.capacity); }},
+       [](ServeConfig& c, const std::string& v) {
+         return number(v, 0, 100000, c.admission.maxBroadcasts);
+       }},
+      {"node", "cpu_budget", "SU_CPU_BUDGET", "cpu-budget",
+       "CPU the broadcasts may cost, in percent of one core (auto: 80 % of the cores; 0: none)",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         if (v == "auto") {
+           c.admission.cpuBudgetPercent = automaticCpuBudget();
+           return std::nullopt;
+         }
+         return decimal(v, 0, 100000, c.admission.cpuBudgetPercent);
+       }},
+      {"node", "cost_passthrough", "SU_COST_PASSTHROUGH", "cost-passthrough",
+       "a passthrough relay's cost, in percent of one core",
+       [](ServeConfig& c, const std::string& v) {
+         return decimal(v, 0, 10000, c.admission.costs.passthrough);
+       }},
+      {"node", "cost_audio_transcode", "SU_COST_AUDIO_TRANSCODE", "cost-audio-transcode",
+       "the cost of a relay that transcodes its audio, in percent of one core",
+       [](ServeConfig& c, const std::string& v) {
+         return decimal(v, 0, 10000, c.admission.costs.audioTranscode);
+       }},
+      {"node", "cost_video_transcode", "SU_COST_VIDEO_TRANSCODE", "cost-video-transcode",
+       "the cost of a relay that transcodes (or generates) its video, in percent of one core",
+       [](ServeConfig& c, const std::string& v) {
+         return decimal(v, 0, 10000, c.admission.costs.videoTranscode);
+       }},
       {"node", "drain", "SU_DRAIN", "drain",
        "on SIGTERM: stop the broadcasts (stop) or leave them in Janus (leave)",
        [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {

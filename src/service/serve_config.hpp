@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "service/admission.hpp"
 #include "service/autoscale.hpp"
 
 namespace su::service {
@@ -28,7 +29,8 @@ struct ServeConfig {
   std::string consumer;  // empty: host-pid
   int concurrency = 4;
   // [node]
-  int capacity = 0;  // broadcasts this node takes; 0: no limit
+  // capacity (broadcasts at once), cpu_budget and the cost table. The budget defaults to `auto`.
+  AdmissionPolicy admission{.cpuBudgetPercent = automaticCpuBudget()};
   DrainPolicy drain = DrainPolicy::Stop;
   // [http]
   std::string listenHost = "127.0.0.1";

@@ -112,7 +112,8 @@ Task<void> Worker::runJob(queue::Delivery delivery) {
     co_return {};
   }
   model::JobEnvelope job = *delivery.job;
-  if (job.action == model::JobAction::Start && options_.hasRoom && !options_.hasRoom()) {
+  if (job.action == model::JobAction::Start && job.request && options_.hasRoom &&
+      !options_.hasRoom(*job.request)) {
     // Left for a node with room, not failed.
     released_ = true;
     if (auto released = co_await queue_.release(delivery); !released) {

@@ -32,9 +32,9 @@ struct WorkerOptions {
   Milliseconds touchInterval{0};  // 0: a third of the queue's visibility timeout
   BackoffPolicy retry{.initial = Milliseconds(500), .max = Milliseconds(10'000)};  // queue errors
   bool stopBroadcastsOnDrain = false;  // on drain: stop the broadcasts, or leave them running
-  // Whether this node takes one more broadcast now; a start claimed while it does not is handed
-  // back unchanged (released) for another node, and claiming pauses a second.
-  std::function<bool()> hasRoom;
+  // Whether this node takes one more broadcast of this request now; a start claimed while it
+  // does not is handed back unchanged (released) for another node, and claiming pauses a second.
+  std::function<bool(const model::BroadcastRequest&)> hasRoom;
 };
 
 // What happened to a job: claimed, done, requeued, dead_lettered, superseded, released.

@@ -2,6 +2,7 @@
 // Janus: two broadcasts of different kinds started through the API (a viewer decodes the one
 // with media), listed, shown, stopped; tokens, bad JSON, invalid requests, oversized bodies and
 // unknown ids refused clearly; config errors named; SIGTERM drains and leaves Janus clean.
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <gtest/gtest.h>
 #include <libsoup/soup.h>
@@ -10,6 +11,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -44,7 +46,8 @@ class ServeTest : public JanusStreamingTest {
     JanusStreamingTest::TearDown();
   }
 
-  void startServe(std::vector<std::string> extra = {}) {
+  void startServe(std::vector<std::string> extra = {},
+                  std::vector<std::pair<std::string, std::string>> environment = {}) {
     port = freeTcpPort();
     std::vector<std::string> argv{
         cliPath(),      "serve",          "--listen",      "127.0.0.1:" + std::to_string(port),
@@ -52,6 +55,7 @@ class ServeTest : public JanusStreamingTest {
         "--token-file", tokenFile.path(), "--local-janus", "false"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     serve = std::make_unique<ServiceProcess>("serve");
+    serve->setEnvironment(std::move(environment));
     ASSERT_TRUE(serve->start(argv, port)) << serve->logTail();
     session = soup_session_new();
     ASSERT_TRUE(runUntil([&] { return request("GET", "/healthz", {}, false).status == 200; }, 10s))
@@ -61,11 +65,20 @@ class ServeTest : public JanusStreamingTest {
   HttpReply request(const std::string& method, const std::string& path,
                     const std::optional<std::string>& body = {}, bool withToken = true,
                     const std::string& token = "serve-token-1") {
-    const std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
+    return send(session, method, "http://127.0.0.1:" + std::to_string(port) + path, body,
+                withToken ? std::optional<std::string>(token) : std::nullopt);
+  }
+  // Any URL, without a token.
+  HttpReply fetch(const std::string& url) { return send(session, "GET", url, {}, {}); }
+
+  // `session` is used by one thread at a time.
+  static HttpReply send(SoupSession* session, const std::string& method, const std::string& url,
+                        const std::optional<std::string>& body,
+                        const std::optional<std::string>& token) {
     SoupMessage* message = soup_message_new(method.c_str(), url.c_str());
-    if (withToken) {
+    if (token) {
       soup_message_headers_append(soup_message_get_request_headers(message), "Authorization",
-                                  ("Bearer " + token).c_str());
+                                  ("Bearer " + *token).c_str());
     }
     if (body) {
       GBytes* bytes = g_bytes_new(body->data(), body->size());
@@ -146,9 +159,8 @@ TEST_F(ServeTest, BroadcastsThroughTheApiUntilADrainLeavesJanusClean) {
   }
   for (const char* expected :
        {R"(su_broadcasts{state="running",source_kind="test_pattern"} 1)",
-        "su_broadcast_start_seconds_count 2",
-        R"(su_janus_media_age_milliseconds{broadcast_id="api-1")",
-        R"(su_relay_bitrate_kbps{broadcast_id="api-1")",
+        "su_broadcast_start_seconds_count 2", R"(su_janus_media_age_seconds{broadcast_id="api-1")",
+        R"(su_relay_bitrate_bytes_per_second{broadcast_id="api-1")",
         R"(su_queue_lag_jobs{queue_kind="memory"} 0)", "su_worker_jobs_in_flight 0",
         "process_resident_memory_bytes ", "process_cpu_seconds_total "}) {
     EXPECT_NE(metrics.body.find(expected), std::string::npos) << expected << "\n" << metrics.body;
@@ -220,6 +232,228 @@ TEST_F(ServeTest, CapacityTurnsAvailabilityAwayAndJobsComeThroughTheQueue) {
       << serve->logTail();
   EXPECT_EQ(serve->interrupt(30s, SIGTERM), 0) << serve->logTail();
   EXPECT_TRUE(mountpointIds(*streaming).empty());
+}
+
+// The CPU budget: each broadcast costs what its relay does; what does not fit is refused, what
+// is cheaper still comes in.
+TEST_F(ServeTest, TheCpuBudgetTakesWhatFitsByItsCost) {
+  startServe({"--cpu-budget", "40", "--cost-video-transcode", "30", "--cost-audio-transcode", "3"});
+  EXPECT_EQ(request("GET", "/availability?work=video_transcode").status, 200);
+  ASSERT_EQ(request("POST", "/v1/broadcasts", pattern("api-10", 9960)).status, 201);
+  HttpReply video = request("GET", "/availability?work=video_transcode");
+  EXPECT_EQ(video.status, 503);
+  EXPECT_NE(video.body.find("over the CPU budget: a video_transcode broadcast costs 30.0 % of a "
+                            "core, 30.0 of 40.0 % are taken"),
+            std::string::npos)
+      << video.body;
+  EXPECT_EQ(request("GET", "/availability?work=audio_transcode").status, 200);
+  EXPECT_EQ(request("GET", "/availability").status, 200) << "asks for audio_transcode";
+  HttpReply badWork = request("GET", "/availability?work=lots");
+  EXPECT_EQ(badWork.status, 400);
+  EXPECT_NE(badWork.body.find("work: must be one of none, passthrough"), std::string::npos)
+      << badWork.body;
+  HttpReply refused = request("POST", "/v1/broadcasts", pattern("api-11", 9961));
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("over the CPU budget"), std::string::npos) << refused.body;
+  // Janus carries a frontend_owned broadcast by itself: it costs nothing here.
+  EXPECT_EQ(request("POST", "/v1/broadcasts",
+                    R"({"source_kind":"frontend_owned","broadcast_id":"api-12",)"
+                    R"("mountpoint_spec":{"id":9962,"media":[{"type":"video","codec":"vp8"}]}})")
+                .status,
+            201);
+  const std::string metrics = request("GET", "/metrics").body;
+  EXPECT_NE(metrics.find("su_node_cpu_budget_percent 40\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("su_node_cpu_committed_percent 30\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("su_node_active_broadcasts 2\n"), std::string::npos) << metrics;
+  EXPECT_EQ(serve->interrupt(30s, SIGTERM), 0) << serve->logTail();
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
+}
+
+// SIGTERM while starts are in flight, one from the queue and one through the API: both finish
+// (the job is acknowledged, the client gets its 201), new work is refused meanwhile, then the
+// drain stops everything and Janus is clean.
+TEST_F(ServeTest, SigtermFinishesTheStartsInFlightThenDrains) {
+  startServe();
+  ASSERT_EQ(request("POST", "/v1/jobs",
+                    R"({"action":"start_broadcast","request":)" + pattern("api-14", 9964) + "}")
+                .status,
+            202);
+  std::optional<HttpReply> apiStart;
+  std::thread client([&] {
+    SoupSession* own = soup_session_new();
+    apiStart = send(own, "POST", "http://127.0.0.1:" + std::to_string(port) + "/v1/broadcasts",
+                    pattern("api-15", 9965), "serve-token-1");
+    g_object_unref(own);
+  });
+  // Both known to the node (starting: a test pattern takes over a second to be confirmed).
+  const bool bothKnown = runUntil(
+      [&] {
+        const std::string listed = request("GET", "/v1/broadcasts").body;
+        return listed.find("api-14") != std::string::npos &&
+               listed.find("api-15") != std::string::npos;
+      },
+      10s);
+  serve->signal(SIGTERM);
+  EXPECT_TRUE(runUntil(
+      [&] { return request("GET", "/readyz").body.find("draining") != std::string::npos; }));
+  HttpReply refused = request("POST", "/v1/broadcasts", pattern("api-16", 9966));
+  client.join();
+  ASSERT_TRUE(bothKnown) << serve->logTail();
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("draining"), std::string::npos) << refused.body;
+  ASSERT_TRUE(apiStart);
+  EXPECT_EQ(apiStart->status, 201) << apiStart->body;
+  EXPECT_EQ(serve->waitForExit(30s), 0) << serve->logTail();
+  const std::string log = serve->logTail(20000);
+  const auto jobDone = log.find("done (api-14)");
+  EXPECT_NE(jobDone, std::string::npos) << log;
+  EXPECT_LT(jobDone, log.find("drained: every broadcast stopped")) << log;
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
+}
+
+// A real Prometheus (Debian's) scrapes /metrics with the bearer token, and promtool finds nothing
+// to say about the exposition.
+TEST_F(ServeTest, PrometheusScrapesTheMetrics) {
+  startServe();
+  ASSERT_EQ(request("POST", "/v1/broadcasts", pattern("api-13", 9963)).status, 201);
+  const std::string exposition = request("GET", "/metrics").body;
+  ProcessRun lint = runArgv({"promtool", "check", "metrics"}, exposition);
+  EXPECT_EQ(lint.status, 0) << lint.out << lint.err;
+  EXPECT_EQ(lint.out + lint.err, "") << exposition;
+
+  const std::uint16_t prometheusPort = freeTcpPort();
+  ServiceProcess prometheus("prometheus");
+  const std::string config = prometheus.dir() + "/prometheus.yml";
+  const std::string scrape =
+      "global:\n"
+      "  scrape_interval: 1s\n"
+      "  scrape_timeout: 900ms\n"
+      "scrape_configs:\n"
+      "  - job_name: streaming-utils\n"
+      "    authorization:\n"
+      "      credentials_file: " +
+      tokenFile.path() +
+      "\n"
+      "    static_configs:\n"
+      "      - targets: ['127.0.0.1:" +
+      std::to_string(port) + "']\n";
+  ASSERT_TRUE(g_file_set_contents(config.c_str(), scrape.c_str(), -1, nullptr));
+  ASSERT_TRUE(prometheus.start(
+      {"prometheus", "--config.file=" + config, "--storage.tsdb.path=" + prometheus.dir() + "/data",
+       "--web.listen-address=127.0.0.1:" + std::to_string(prometheusPort)},
+      prometheusPort, 30s))
+      << prometheus.logTail();
+  auto query = [&](const std::string& promql) {
+    auto escaped = GUnique<char>::adopt(g_uri_escape_string(promql.c_str(), nullptr, FALSE));
+    return fetch("http://127.0.0.1:" + std::to_string(prometheusPort) +
+                 "/api/v1/query?query=" + escaped.get())
+        .body;
+  };
+  // A sample's value in the instant-query answer: ...,"value":[TIME,"1"]}
+  auto answers = [&](const std::string& promql, const std::string& value) {
+    return query(promql).find(",\"" + value + "\"]") != std::string::npos;
+  };
+  EXPECT_TRUE(runUntil([&] { return answers(R"(up{job="streaming-utils"})", "1"); }, 20s))
+      << query("up") << prometheus.logTail();
+  EXPECT_TRUE(answers(R"(su_broadcasts{state="running",source_kind="test_pattern"})", "1"))
+      << query("su_broadcasts");
+  EXPECT_TRUE(answers(R"(count(su_relay_bitrate_bytes_per_second{broadcast_id="api-13"}))", "2"))
+      << query("su_relay_bitrate_bytes_per_second");
+  EXPECT_TRUE(answers("su_broadcast_start_seconds_count", "1"));
+  EXPECT_TRUE(answers("su_node_cpu_committed_percent", "40"));
+  EXPECT_FALSE(answers("scrape_samples_scraped", "0"));
+  const std::string targets =
+      fetch("http://127.0.0.1:" + std::to_string(prometheusPort) + "/api/v1/targets").body;
+  EXPECT_NE(targets.find(R"("health":"up")"), std::string::npos) << targets;
+  EXPECT_NE(targets.find(R"("lastError":"")"), std::string::npos) << targets;
+  EXPECT_EQ(serve->interrupt(30s, SIGTERM), 0) << serve->logTail();
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
+}
+
+// systemd's end of Type=notify, played by the test: a datagram socket at $NOTIFY_SOCKET.
+class NotifySocket {
+ public:
+  NotifySocket() {
+    auto dir = GUnique<char>::adopt(g_dir_make_tmp("su-notify-XXXXXX", nullptr));
+    dir_ = dir.get();
+    path_ = dir_ + "/notify";
+    socket_ = GRef<GSocket>::adopt(g_socket_new(G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+                                                G_SOCKET_PROTOCOL_DEFAULT, nullptr));
+    auto address = GRef<GSocketAddress>::adopt(g_unix_socket_address_new(path_.c_str()));
+    bound_ = socket_ && g_socket_bind(socket_.get(), address.get(), FALSE, nullptr);
+  }
+  ~NotifySocket() {
+    socket_ = {};
+    g_remove(path_.c_str());
+    g_rmdir(dir_.c_str());
+  }
+  bool bound() const { return bound_; }
+  const std::string& path() const { return path_; }
+  // The next message, or nothing after `wait`.
+  std::optional<std::string> receive(std::chrono::milliseconds wait) {
+    if (!g_socket_condition_timed_wait(socket_.get(), G_IO_IN,
+                                       std::chrono::microseconds(wait).count(), nullptr, nullptr)) {
+      return std::nullopt;
+    }
+    char buffer[4096];
+    const gssize got = g_socket_receive(socket_.get(), buffer, sizeof buffer, nullptr, nullptr);
+    if (got < 0) return std::nullopt;
+    return std::string(buffer, static_cast<std::size_t>(got));
+  }
+  // Messages until one contains `wanted` (true), or `wait` passes (false).
+  bool awaitMessage(const std::string& wanted, std::chrono::milliseconds wait,
+                    std::vector<std::string>* seen = nullptr) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      auto message = receive(std::max(left, std::chrono::milliseconds(1)));
+      if (!message) continue;
+      if (seen) seen->push_back(*message);
+      if (message->find(wanted) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::string dir_;
+  std::string path_;
+  GRef<GSocket> socket_;
+  bool bound_ = false;
+};
+
+TEST_F(ServeTest, TellsSystemdItIsReadyAliveAndStopping) {
+  NotifySocket systemd;
+  ASSERT_TRUE(systemd.bound());
+  startServe({}, {{"NOTIFY_SOCKET", systemd.path()}, {"WATCHDOG_USEC", "400000"}});
+  std::vector<std::string> seen;
+  ASSERT_TRUE(systemd.awaitMessage("READY=1", 10s, &seen)) << serve->logTail();
+  EXPECT_NE(seen.back().find("STATUS=serving the HTTP API on http://127.0.0.1:"), std::string::npos)
+      << seen.back();
+  // Pings every 200 ms from the control loop: three in at most a second and a bit.
+  for (int ping = 0; ping < 3; ++ping) {
+    EXPECT_TRUE(systemd.awaitMessage("WATCHDOG=1", 1500ms)) << "ping " << ping;
+  }
+  serve->signal(SIGTERM);
+  EXPECT_TRUE(systemd.awaitMessage("STOPPING=1", 10s)) << serve->logTail();
+  EXPECT_EQ(serve->waitForExit(30s), 0) << serve->logTail();
+}
+
+// The unit installed for systemd (the build's copy, pointing at this build's program): it parses
+// without a warning, and its exposure stays in systemd-analyze's "OK" range.
+TEST(ServeUnit, TheSystemdUnitVerifiesAndIsHardened) {
+  const char* unit = g_getenv("SU_SYSTEMD_UNIT");
+  ASSERT_NE(unit, nullptr) << "SU_SYSTEMD_UNIT is set by meson test";
+  ProcessRun verify = runArgv({"systemd-analyze", "verify", "--man=no", unit}, std::nullopt);
+  EXPECT_EQ(verify.status, 0) << verify.err;
+  EXPECT_EQ(verify.err, "") << "every line is a problem systemd would log";
+  ProcessRun security = runArgv(
+      {"systemd-analyze", "security", "--offline=true", "--threshold=25", "--no-pager", unit},
+      std::nullopt);
+  EXPECT_EQ(security.status, 0) << security.out << security.err;
+  const auto overall = security.out.find("Overall exposure level");
+  ASSERT_NE(overall, std::string::npos) << security.out;
+  std::cout << security.out.substr(overall);
 }
 
 TEST_F(ServeTest, SighupReloadsCapacityAndSaysWhatNeedsARestart) {

@@ -117,8 +117,12 @@ void ServiceProcess::signal(int signum) {
 }
 
 std::optional<int> ServiceProcess::interrupt(std::chrono::milliseconds timeout, int signum) {
+  signal(signum);
+  return waitForExit(timeout);
+}
+
+std::optional<int> ServiceProcess::waitForExit(std::chrono::milliseconds timeout) {
   if (!process_) return std::nullopt;
-  g_subprocess_send_signal(process_.get(), signum);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (running() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -40,8 +40,10 @@ class ServiceProcess {
   // SIGINT, as Ctrl-C would (or `signum`: SIGTERM as a service manager would), then waits for
   // the exit: its status, or none if it had to be killed after `timeout`.
   std::optional<int> interrupt(std::chrono::milliseconds timeout, int signum = SIGINT);
-  // Sends `signum` without waiting (interrupt() afterwards collects the exit).
+  // Sends `signum` without waiting (waitForExit() afterwards collects the exit).
   void signal(int signum);
+  // Waits for the exit: its status, or none if it had to be killed after `timeout`.
+  std::optional<int> waitForExit(std::chrono::milliseconds timeout);
   bool running() const;
   std::string logTail(std::size_t bytes = 4000) const;
 

@@ -10,7 +10,6 @@ SU_GREF_GOBJECT(GSocketListener);
 SU_GREF_GOBJECT(GSocketConnection);
 SU_GREF_GOBJECT(GSocketClient);
 SU_GREF_GOBJECT(GInetAddress);
-SU_GREF_GOBJECT(GSocketAddress);
 
 namespace su::test {
 
