@@ -26,13 +26,14 @@ std::unique_ptr<JanusServer> JanusServer::start(Options options) {
   server->apiSecret_ = options.apiSecret;
   // A random window, so that tests running side by side rarely pick the same RTP ports.
   std::random_device random;
-  const int base = 20000 + static_cast<int>(random() % 400) * 100;
+  const int windows = 40000 / options.rtpPorts;
+  const int base = 20000 + static_cast<int>(random() % windows) * options.rtpPorts;
   service::JanusConfig config{
       .wsPort = server->wsPort_,
       .adminSecret = "su-test-admin-secret",
       .streamingAdminKey = server->streamingAdminKey_,
       .videoRoomAdminKey = server->videoRoomAdminKey_,
-      .rtpPortRange = std::to_string(base) + "-" + std::to_string(base + 99),
+      .rtpPortRange = std::to_string(base) + "-" + std::to_string(base + options.rtpPorts - 1),
       .sessionTimeoutSeconds = options.sessionTimeoutSeconds,
       .debugLevel = options.debugLevel};
   if (auto written = service::writeJanusConfig(dataPath("janus"), server->process_.dir(), config);

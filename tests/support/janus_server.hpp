@@ -17,6 +17,7 @@ class JanusServer {
     int sessionTimeoutSeconds = 60;
     int debugLevel = 4;
     std::optional<std::string> apiSecret;  // requests then need it (janus --apisecret)
+    int rtpPorts = 100;  // the size of its RTP port range: a media takes one, or two with RTCP
   };
 
   // Null (with a test failure recorded) if Janus did not come up.
