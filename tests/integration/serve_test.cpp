@@ -1,7 +1,9 @@
 // `streaming-utils serve` as a process, driven over HTTP with libsoup's client against a real
-// Janus: two broadcasts of different kinds started through the API (a viewer decodes the one
-// with media), listed, shown, stopped; tokens, bad JSON, invalid requests, oversized bodies and
-// unknown ids refused clearly; config errors named; SIGTERM drains and leaves Janus clean.
+// Janus: broadcasts of three kinds started through the API (a viewer decodes the test pattern
+// and the RTMP one), listed, shown, stopped; tokens, bad JSON, invalid requests, oversized
+// bodies and unknown ids refused clearly; admission by count and CPU budget; config errors
+// named; SIGTERM drains (starts in flight included) and leaves Janus clean; systemd's notify
+// protocol and the unit; a real Prometheus scraping /metrics.
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <gtest/gtest.h>
@@ -20,6 +22,7 @@
 #include "json/parse.hpp"
 #include "support/janus_test.hpp"
 #include "support/process.hpp"
+#include "support/rtmp_server.hpp"
 
 namespace su::test {
 namespace {
@@ -133,6 +136,20 @@ TEST_F(ServeTest, BroadcastsThroughTheApiUntilADrainLeavesJanusClean) {
       R"("media":[{"type":"video","codec":"vp8"}]}})");
   ASSERT_EQ(second.status, 201) << second.body;
 
+  // An RTMP broadcast from nginx-rtmp, as an encoder would publish it: relayed in the process.
+  auto rtmp = RtmpServer::start();
+  ASSERT_TRUE(rtmp);
+  auto publisher = RtmpPublisher::start(rtmp->url("api-7"));
+  ASSERT_TRUE(publisher);
+  HttpReply third =
+      request("POST", "/v1/broadcasts",
+              R"({"source_kind":"rtmp_external","broadcast_id":"api-7","srs":{"publish_url":")" +
+                  rtmp->url("api-7") +
+                  R"("},"mountpoint_spec":{"id":9957,"media":[{"type":"audio","codec":"opus"},)"
+                  R"({"type":"video","codec":"h264"}]}})");
+  ASSERT_EQ(third.status, 201) << third.body << serve->logTail();
+  EXPECT_TRUE(viewerDecodes(9957));
+
   HttpReply listed = request("GET", "/v1/broadcasts");
   EXPECT_EQ(listed.status, 200);
   EXPECT_NE(listed.body.find(R"("broadcast_id":"api-1")"), std::string::npos) << listed.body;
@@ -159,7 +176,8 @@ TEST_F(ServeTest, BroadcastsThroughTheApiUntilADrainLeavesJanusClean) {
   }
   for (const char* expected :
        {R"(su_broadcasts{state="running",source_kind="test_pattern"} 1)",
-        "su_broadcast_start_seconds_count 2", R"(su_janus_media_age_seconds{broadcast_id="api-1")",
+        R"(su_broadcasts{state="running",source_kind="rtmp_external"} 1)",
+        "su_broadcast_start_seconds_count 3", R"(su_janus_media_age_seconds{broadcast_id="api-1")",
         R"(su_relay_bitrate_bytes_per_second{broadcast_id="api-1")",
         R"(su_queue_lag_jobs{queue_kind="memory"} 0)", "su_worker_jobs_in_flight 0",
         "process_resident_memory_bytes ", "process_cpu_seconds_total "}) {
@@ -176,8 +194,11 @@ TEST_F(ServeTest, BroadcastsThroughTheApiUntilADrainLeavesJanusClean) {
 
   HttpReply stopping = request("DELETE", "/v1/broadcasts/api-2");
   EXPECT_EQ(stopping.status, 202) << stopping.body;
-  EXPECT_TRUE(
-      runUntil([&] { return mountpointIds(*streaming) == std::vector<std::int64_t>{9951}; }, 10s));
+  EXPECT_TRUE(runUntil(
+      [&] {
+        return mountpointIds(*streaming) == std::vector<std::int64_t>{9951, 9957};
+      },
+      10s));
 
   EXPECT_EQ(serve->interrupt(30s, SIGTERM), 0) << serve->logTail();
   EXPECT_TRUE(mountpointIds(*streaming).empty()) << "the drain (stop) leaves Janus clean";
