@@ -222,9 +222,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "encoding a 20 s 720p30 H.264 + AAC clip...\n");
     if (!su::bench::makeClip(clip, 2)) return 1;
   }
-  // Each mountpoint takes an RTP port per media from Janus's range: room for every start.
+  // Each mountpoint takes an RTP port per media from Janus's range: room for every start, as if
+  // none were given back.
+  const auto mountpoints =
+      settings.starts * settings.clients.size() + settings.relays * settings.kinds.size();
   auto janus = su::test::JanusServer::start(
-      {.debugLevel = 3, .rtpPorts = std::max(1000, 4 * (settings.starts + settings.relays))});
+      {.debugLevel = 3, .rtpPorts = std::max(1000, 2 * static_cast<int>(mountpoints) + 100)});
   if (!janus) return 1;
   const std::uint16_t port = su::test::freeTcpPort();
   su::test::ServiceProcess serve("serve");
@@ -270,6 +273,12 @@ int main(int argc, char** argv) {
                             .send("POST", "/v1/broadcasts",
                                   relayRequest(kind + "-" + std::to_string(i), kind, source))
                             .first;
+          if (statuses[i] != 201) {
+            const std::string& body = client.lastBody();
+            const auto error = body.find(R"("error")");
+            std::fprintf(stderr, "  %s-%d: %d %s\n", kind.c_str(), i, statuses[i],
+                         body.substr(error == std::string::npos ? 0 : error, 300).c_str());
+          }
         });
       }
       for (auto& thread : threads)

@@ -49,6 +49,9 @@ struct BroadcastOptions {
   // The Streaming plugin's admin_key, for requests whose mountpoint has none: a secret of the
   // ingest node that producers and API clients need not know.
   std::optional<std::string> streamingAdminKey;
+  // Finished broadcasts (stopped or failed, nothing left to undo) listed with their results:
+  // the most recently started ones, so that a long-running service does not grow without end.
+  std::size_t finishedKept = 100;
 };
 
 struct Backends {
@@ -107,6 +110,13 @@ class Broadcast {
   // Stopped or failed, with cleanup steps Janus was not there for: undone at the next restore().
   bool cleanupPending() const noexcept {
     return !active() && (!lifecycle_.empty() || cleanupTask_.busy());
+  }
+  // Stopped or failed with nothing left to do or to answer: safe to forget.
+  bool settled() const noexcept {
+    return (result_.state == model::RunState::Stopped ||
+            result_.state == model::RunState::Failed) &&
+           lifecycle_.empty() && !startTask_.busy() && !endTask_.busy() && !restoreTask_.busy() &&
+           !cleanupTask_.busy() && !reforwardTask_.busy() && tasks_.size() == 0;
   }
 
   Broadcast(const Broadcast&) = delete;

@@ -87,8 +87,8 @@ Task<void> Broadcast::restoreMountpoint() {
       media.port3 = port.port3;
     }
   }
-  auto created = co_await call<janus::MountPointCreated>(
-      [&](Callback<janus::MountPointCreated> done) {
+  auto created =
+      co_await call<janus::MountPointCreated>([&](Callback<janus::MountPointCreated> done) {
         backends_.streaming.create(spec, std::move(done));
       });
   if (!active()) {

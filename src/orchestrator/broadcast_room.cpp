@@ -36,10 +36,10 @@ std::string Broadcast::publisherName() const {
 Task<void> Broadcast::ensureRoom() {
   if (!fromRoom(request_)) co_return {};
   if (!backends_.videoroom) {
-    co_return failure("room", makeError(BroadcastError::Unsupported,
-                                        "source_kind " +
-                                            std::string(model::nameOf(request_.sourceKind)) +
-                                            " needs the VideoRoom plugin, and none was given"));
+    co_return failure("room",
+                      makeError(BroadcastError::Unsupported,
+                                "source_kind " + std::string(model::nameOf(request_.sourceKind)) +
+                                    " needs the VideoRoom plugin, and none was given"));
   }
   const std::int64_t room = roomId();
   if (!request_.roomSpec) {
@@ -48,9 +48,10 @@ Task<void> Broadcast::ensureRoom() {
         [&](Callback<bool> done) { backends_.videoroom->exists(room, std::move(done)); });
     if (!exists) co_return failure("room", exists.error());
     if (!*exists) {
-      co_return failure("room", makeError(BroadcastError::NoRoom,
-                                          "room " + std::to_string(room) +
-                                              " does not exist (give room_spec to have it created)"));
+      co_return failure("room",
+                        makeError(BroadcastError::NoRoom,
+                                  "room " + std::to_string(room) +
+                                      " does not exist (give room_spec to have it created)"));
     }
     result_.room = model::RoomSection{.roomId = room, .created = false};
     co_return {};
@@ -89,7 +90,8 @@ Task<void> Broadcast::watchRoom() {
       });
   if (!watcher) co_return failure("room", watcher.error());
   adoptWatcher(std::move(watcher).value());
-  lifecycle_.add("leave room " + std::to_string(room), [this] { return leaveRoom(); }, "room_left");
+  lifecycle_.add(
+      "leave room " + std::to_string(room), [this] { return leaveRoom(); }, "room_left");
   co_return {};
 }
 
@@ -118,9 +120,9 @@ Task<void> Broadcast::forwardPublisher() {
   if (!wantedPublisher()) {
     event("awaiting_publisher", details(json::ObjectWriter().set("publisher", publisherName())));
   }
-  auto publisher = co_await anyOf(
-      publisherAppears(), publisherTimeout(),
-      failWhen<janus::RoomPublisher>(stopping_, stoppedWhileStarting()));
+  auto publisher =
+      co_await anyOf(publisherAppears(), publisherTimeout(),
+                     failWhen<janus::RoomPublisher>(stopping_, stoppedWhileStarting()));
   if (!publisher) co_return failure("publisher", publisher.error());
   const Result<void> forwarded = co_await forward(std::move(publisher).value());
   if (!forwarded) co_return failure("forward", forwarded.error());

@@ -1,5 +1,6 @@
 #include "orchestrator/orchestrator.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "core/log.hpp"
@@ -58,10 +59,12 @@ void BroadcastOrchestrator::start(model::BroadcastRequest request,
     }
     return;
   }
+  forgetOldFinished();
   Entry& entry = broadcasts_[id];
   if (entry.broadcast && entry.broadcast->cleanupPending()) {
     leftovers_.push_back(std::move(entry.broadcast));
   }
+  entry.startOrder = ++starts_;
   entry.broadcast = std::make_unique<Broadcast>(context_.get(), id, std::move(request), backends_,
                                                 options_, observer_);
   entry.broadcast->setOrigin(std::move(options));
@@ -75,6 +78,19 @@ void BroadcastOrchestrator::start(model::BroadcastRequest request,
       waiter(result);
     metricRunning();
   });
+}
+
+void BroadcastOrchestrator::forgetOldFinished() {
+  std::vector<std::pair<std::uint64_t, std::string>> settled;
+  for (const auto& [id, entry] : broadcasts_) {
+    if (entry.broadcast->settled() && entry.waiting.empty())
+      settled.emplace_back(entry.startOrder, id);
+  }
+  if (settled.size() <= options_.finishedKept) return;
+  std::sort(settled.begin(), settled.end());
+  settled.resize(settled.size() - options_.finishedKept);  // the oldest
+  for (const auto& [order, id] : settled)
+    broadcasts_.erase(id);
 }
 
 void BroadcastOrchestrator::janusRestored() {
@@ -95,6 +111,12 @@ void BroadcastOrchestrator::stop(const std::string& id, Callback<model::Broadcas
     return;
   }
   Broadcast* broadcast = it->second.broadcast.get();
+  if (broadcast->settled()) {
+    // Answered from here: a settled broadcast may be forgotten before its own answer would run.
+    const model::BroadcastResult result = broadcast->result();
+    deferred_.post([done, result] { done(result); }, [done] { done(cancelledError()); });
+    return;
+  }
   broadcast->stop([this, broadcast, done] {
     done(broadcast->result());
     metricRunning();

@@ -1,7 +1,8 @@
 // BroadcastOrchestrator: many broadcasts on one control context, each started, stopped, listed
 // and health-checked by its id. Starting an id that is already starting or running returns that
 // broadcast instead of provisioning twice; ids are generated when a request has none. Finished
-// broadcasts stay listed (with their error) until their id is started again.
+// broadcasts stay listed (with their error) until their id is started again, or until newer
+// ones push them out (BroadcastOptions::finishedKept).
 #pragma once
 
 #include <map>
@@ -56,8 +57,11 @@ class BroadcastOrchestrator {
   struct Entry {
     std::unique_ptr<Broadcast> broadcast;
     std::vector<Callback<model::BroadcastResult>> waiting;  // starts of an id already starting
+    std::uint64_t startOrder = 0;
   };
   std::string newId() const;
+  // Forgets the settled broadcasts beyond the finishedKept most recently started.
+  void forgetOldFinished();
   void metricRunning();
 
   GRef<GMainContext> context_;
@@ -65,6 +69,7 @@ class BroadcastOrchestrator {
   BroadcastOptions options_;
   Observer observer_;
   std::map<std::string, Entry> broadcasts_;
+  std::uint64_t starts_ = 0;
   // Broadcasts whose id was started again while their cleanup waited for Janus.
   std::vector<std::unique_ptr<Broadcast>> leftovers_;
   Deferred deferred_;

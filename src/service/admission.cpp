@@ -22,7 +22,7 @@ std::string percent(double value) {
 double RelayCosts::of(RelayWork work) const noexcept {
   switch (work) {
     case RelayWork::None:
-      return none;
+      return 0;
     case RelayWork::Passthrough:
       return passthrough;
     case RelayWork::AudioTranscode:

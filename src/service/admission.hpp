@@ -21,10 +21,10 @@ enum class RelayWork {
   VideoTranscode,  // video decoded and encoded (or generated), audio too
 };
 
-// In percent of one core per broadcast. The defaults are relay-bench's in-process figures on
-// the project's 2-vCPU machine, rounded up (bench/README.md, "Costs for admission").
+// In percent of one core per broadcast (nothing relayed costs nothing). The defaults are
+// relay-bench's in-process figures on the project's 2-vCPU machine, rounded up (bench/README.md,
+// "Costs for admission").
 struct RelayCosts {
-  double none = 0;
   double passthrough = 2.0;
   double audioTranscode = 4.0;
   double videoTranscode = 40.0;

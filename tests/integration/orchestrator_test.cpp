@@ -173,8 +173,8 @@ TEST_F(OrchestratorTest, ACleanupJanusCouldNotBeReachedForIsDoneWhenItIsBack) {
   EXPECT_EQ(mountpointsInJanus(), std::vector<std::int64_t>{9628});
   // The new broadcast restores too (janusRestored made it retrying): Janus kept its mountpoint,
   // so it runs again once Janus said so — which may come after the old one's cleanup.
-  ASSERT_TRUE(runUntil(
-      [&] { return orchestrator->result("cut-1")->state == RunState::Running; }, 10s));
+  ASSERT_TRUE(
+      runUntil([&] { return orchestrator->result("cut-1")->state == RunState::Running; }, 10s));
   health = wait<AggregateHealth>(
       [&](auto done) { orchestrator->health([done](AggregateHealth h) { done(std::move(h)); }); });
   ASSERT_TRUE(health.ok());
@@ -313,6 +313,43 @@ TEST_F(OrchestratorTest, FrontendOwnedRelaysNothingAndSaysHowTheBrowserPublishes
   ASSERT_TRUE(result.note);
   EXPECT_NE(result.note->find("the browser publishes"), std::string::npos);
   stop("front");
+  EXPECT_TRUE(mountpointsInJanus().empty());
+}
+
+// A long-running service starts broadcasts without end: only the most recent finished ones stay
+// listed, and a stop of a forgotten one is an unknown id.
+TEST_F(OrchestratorTest, OnlyTheMostRecentFinishedBroadcastsStayListed) {
+  orchestrator = std::make_unique<BroadcastOrchestrator>(
+      context(), Backends{.streaming = *streaming, .relays = *realRelays},
+      BroadcastOptions{.finishedKept = 2}, observer);
+  for (int i = 0; i < 4; ++i) {
+    const std::string id = "kept-" + std::to_string(i);
+    ASSERT_EQ(start(request(R"({"source_kind":"frontend_owned","broadcast_id":")" + id +
+                            R"(","mountpoint_spec":)" +
+                            mountpoint(9640 + i, janus->streamingAdminKey()) + "}"))
+                  .state,
+              RunState::Running);
+    EXPECT_EQ(stop(id).state, RunState::Stopped);
+  }
+  // Each start forgets what is beyond the two most recent finished; the last stop added one.
+  std::vector<std::string> listed;
+  for (const auto& result : orchestrator->list())
+    listed.push_back(result.broadcastId);
+  EXPECT_EQ(listed, (std::vector<std::string>{"kept-1", "kept-2", "kept-3"}));
+  ASSERT_EQ(start(request(R"({"source_kind":"frontend_owned","broadcast_id":"kept-4",)"
+                          R"("mountpoint_spec":)" +
+                          mountpoint(9644, janus->streamingAdminKey()) + "}"))
+                .state,
+            RunState::Running);
+  listed.clear();
+  for (const auto& result : orchestrator->list())
+    listed.push_back(result.broadcastId);
+  EXPECT_EQ(listed, (std::vector<std::string>{"kept-2", "kept-3", "kept-4"}));
+  auto forgotten =
+      wait<model::BroadcastResult>([&](auto done) { orchestrator->stop("kept-0", done); });
+  EXPECT_FALSE(forgotten.ok());
+  EXPECT_EQ(stop("kept-4").state, RunState::Stopped);
+  EXPECT_EQ(stop("kept-3").state, RunState::Stopped) << "a settled one answers at once";
   EXPECT_TRUE(mountpointsInJanus().empty());
 }
 
