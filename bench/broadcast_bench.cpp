@@ -3,17 +3,25 @@
 // bench/README.md.
 //
 //   broadcast-bench [--broadcasts 1,8] [--kinds gstreamer,ffmpeg] [--rounds 3] [--gop 2]
+//                   [--freeze S] [--stall-ms MS]
 //
 // It starts Janus and nginx-rtmp on loopback, publishes a 720p30 H.264 + AAC clip to the ingest
 // (looped, copied), then per round starts N rtmp_external broadcasts at once through
 // service::BroadcastService — each creating its mountpoint, starting its relay and waiting for
 // Janus's own word that media arrives (age_ms fresh on every poll for 600 ms) — and stops them
-// all at once, checking that Janus lists no mountpoint afterwards.
+// all at once, checking that Janus lists no mountpoint afterwards. With --freeze, before the
+// stop the publisher is frozen (SIGSTOP: its connection stays open, nothing is sent) for S
+// seconds, then thawed: per broadcast, the time from the freeze until it is `retrying` (its
+// relay restarted by the stall watchdog: --stall-ms, or the node's default) and from the thaw
+// until it is `running` again.
 #include <glib.h>
 #include <glib/gstdio.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +41,8 @@ struct Settings {
   std::vector<std::string> kinds{"gstreamer", "ffmpeg"};
   int rounds = 3;
   int gopSeconds = 2;
+  int freezeSeconds = 0;
+  std::optional<int> stallMs;
 };
 
 struct Row {
@@ -42,6 +52,9 @@ struct Row {
   std::vector<double> stopMs;   // each round's stop of all -> all stopped
   int failed = 0;
   int leftInJanus = 0;
+  std::vector<double> stallMs;    // freeze -> retrying
+  std::vector<double> recoverMs;  // thaw -> running
+  int notRecovered = 0;
 };
 
 bool parse(int argc, char** argv, Settings& settings) {
@@ -58,6 +71,10 @@ bool parse(int argc, char** argv, Settings& settings) {
       settings.rounds = std::atoi(value.c_str());
     } else if (name == "--gop") {
       settings.gopSeconds = std::atoi(value.c_str());
+    } else if (name == "--freeze") {
+      settings.freezeSeconds = std::atoi(value.c_str());
+    } else if (name == "--stall-ms") {
+      settings.stallMs = std::atoi(value.c_str());
     } else {
       return false;
     }
@@ -68,9 +85,10 @@ bool parse(int argc, char** argv, Settings& settings) {
 }
 
 std::string request(const std::string& id, const std::string& kind, const std::string& source,
-                    const std::string& adminKey) {
+                    const std::string& adminKey, std::optional<int> stallMs) {
   return R"({"source_kind":"rtmp_external","relay_kind":")" + kind + R"(","broadcast_id":")" + id +
-         R"(","srs":{"publish_url":")" + source + R"("},"mountpoint_spec":{"admin_key":")" +
+         (stallMs ? R"(","stall_timeout_ms":)" + std::to_string(*stallMs) + R"(,")" : R"(",")") +
+         R"("srs":{"publish_url":")" + source + R"("},"mountpoint_spec":{"admin_key":")" +
          adminKey +
          R"(","media":[{"type":"audio","codec":"opus"},{"type":"video","codec":"h264"}]}})";
 }
@@ -86,7 +104,7 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, settings)) {
     std::fprintf(stderr,
                  "usage: broadcast-bench [--broadcasts 1,8] [--kinds gstreamer,ffmpeg] "
-                 "[--rounds N] [--gop S]\n");
+                 "[--rounds N] [--gop S] [--freeze S] [--stall-ms MS]\n");
     return 2;
   }
   if (auto initialised = su::init(); !initialised) return 1;
@@ -103,7 +121,15 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(3s);
 
   su::BlockingContext context;
-  su::service::BroadcastService service(context.get(), {.janus = {.url = janus->url()}});
+  // When each broadcast last turned retrying and running (for --freeze).
+  std::map<std::string, std::int64_t> retryingUs;
+  std::map<std::string, std::int64_t> runningUs;
+  su::orchestrator::Observer observer;
+  observer.onState = [&](const std::string& id, su::model::RunState state) {
+    if (state == su::model::RunState::Retrying) retryingUs[id] = g_get_monotonic_time();
+    if (state == su::model::RunState::Running) runningUs[id] = g_get_monotonic_time();
+  };
+  su::service::BroadcastService service(context.get(), {.janus = {.url = janus->url()}}, observer);
   auto connected = context.wait<void>([&](auto done) { service.connect(done); });
   if (!connected) {
     std::fprintf(stderr, "%s\n", connected.error().message.c_str());
@@ -112,6 +138,41 @@ int main(int argc, char** argv) {
   auto iterateUntil = [&](const std::function<bool()>& done) {
     while (!done())
       g_main_context_iteration(context.get(), TRUE);
+  };
+
+  // Iterates the context for up to `seconds`, or until `done`.
+  auto iterateFor = [&](double seconds, const std::function<bool()>& done) {
+    const std::int64_t until = g_get_monotonic_time() + static_cast<std::int64_t>(seconds * 1e6);
+    while (!done() && g_get_monotonic_time() < until) {
+      if (!g_main_context_iteration(context.get(), FALSE)) g_usleep(1000);
+    }
+  };
+  auto freezeAndThaw = [&](Row& row, int count) {
+    auto ids = [&] {
+      std::vector<std::string> all;
+      for (int i = 0; i < count; ++i)
+        all.push_back(row.kind + "-" + std::to_string(i));
+      return all;
+    }();
+    retryingUs.clear();
+    publisher->freeze();
+    const std::int64_t frozenUs = g_get_monotonic_time();
+    iterateFor(settings.freezeSeconds, [] { return false; });
+    runningUs.clear();
+    publisher->thaw();
+    const std::int64_t thawedUs = g_get_monotonic_time();
+    iterateFor(30, [&] {
+      return std::all_of(ids.begin(), ids.end(),
+                         [&](const auto& id) { return runningUs.contains(id); });
+    });
+    for (const std::string& id : ids) {
+      if (retryingUs.contains(id)) row.stallMs.push_back((retryingUs[id] - frozenUs) / 1000.0);
+      if (runningUs.contains(id)) {
+        row.recoverMs.push_back((runningUs[id] - thawedUs) / 1000.0);
+      } else {
+        ++row.notRecovered;
+      }
+    }
   };
 
   std::vector<Row> rows;
@@ -123,21 +184,23 @@ int main(int argc, char** argv) {
         int answered = 0;
         for (int i = 0; i < count; ++i) {
           const std::int64_t startUs = g_get_monotonic_time();
-          service.start(
-              request(kind + "-" + std::to_string(i), kind, source, janus->streamingAdminKey()),
-              [&, startUs](su::Result<su::model::BroadcastResult> result) {
-                ++answered;
-                if (result && result->state == su::model::RunState::Running) {
-                  row.startMs.push_back(since(startUs));
-                } else {
-                  ++row.failed;
-                  std::fprintf(stderr, "  failed: %s\n",
-                               result ? (result->error ? result->error->message.c_str() : "?")
-                                      : result.error().message.c_str());
-                }
-              });
+          service.start(request(kind + "-" + std::to_string(i), kind, source,
+                                janus->streamingAdminKey(), settings.stallMs),
+                        [&, startUs](su::Result<su::model::BroadcastResult> result) {
+                          ++answered;
+                          if (result && result->state == su::model::RunState::Running) {
+                            row.startMs.push_back(since(startUs));
+                          } else {
+                            ++row.failed;
+                            std::fprintf(
+                                stderr, "  failed: %s\n",
+                                result ? (result->error ? result->error->message.c_str() : "?")
+                                       : result.error().message.c_str());
+                          }
+                        });
         }
         iterateUntil([&] { return answered == count; });
+        if (settings.freezeSeconds > 0) freezeAndThaw(row, count);
         const std::int64_t stopUs = g_get_monotonic_time();
         bool stopped = false;
         service.stopAll([&] { stopped = true; });
@@ -179,6 +242,22 @@ int main(int argc, char** argv) {
         compare ? (" (" + su::bench::ratio(stop, su::bench::median(baseline->stopMs)) + ")").c_str()
                 : "",
         row.failed, row.leftInJanus);
+  }
+  if (settings.freezeSeconds > 0) {
+    std::printf(
+        "\nPublisher frozen for %d s, then thawed (stall timeout: %s):\n\n"
+        "| N at once | relay | freeze → retrying ms (median / max) | thaw → running ms (median / "
+        "max) | not back |\n| --- | --- | --- | --- | --- |\n",
+        settings.freezeSeconds,
+        settings.stallMs ? (std::to_string(*settings.stallMs) + " ms").c_str() : "the default");
+    auto maxOf = [](const std::vector<double>& values) {
+      return values.empty() ? 0.0 : *std::max_element(values.begin(), values.end());
+    };
+    for (const Row& row : rows) {
+      std::printf("| %d | %s | %.0f / %.0f | %.0f / %.0f | %d |\n", row.broadcasts,
+                  row.kind.c_str(), su::bench::median(row.stallMs), maxOf(row.stallMs),
+                  su::bench::median(row.recoverMs), maxOf(row.recoverMs), row.notRecovered);
+    }
   }
   publisher.reset();
   rtmp.reset();

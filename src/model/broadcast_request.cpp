@@ -75,6 +75,7 @@ BroadcastRequest BroadcastRequest::read(json::ObjectReader& reader) {
     request.mountpointSpec = MountPoint::read(*spec);
   request.inputUrl = reader.string("input_url");
   request.gstreamerPipeline = reader.string("gstreamer_pipeline");
+  request.stallTimeoutMs = reader.integer("stall_timeout_ms");
   if (auto srs = reader.object("srs")) request.srs = SrsIngestSpec::read(*srs);
   if (auto room = reader.object("room_spec")) request.roomSpec = RoomSpec::read(*room);
   if (auto camera = reader.object("rtsp_camera")) {
@@ -154,6 +155,13 @@ void checkRelay(const RequestRules& rules) {
     rules.diagnostics.error(rules.at("gstreamer_pipeline"), "only for relay_kind gstreamer");
   }
   checkNotEmpty(rules.diagnostics, rules.at("gstreamer_pipeline"), request.gstreamerPipeline);
+  if (request.stallTimeoutMs) {
+    if (relay == RelayKind::None) {
+      rules.diagnostics.warning(rules.at("stall_timeout_ms"), "ignored without a relay");
+    } else if (*request.stallTimeoutMs < 500 || *request.stallTimeoutMs > 600000) {
+      rules.diagnostics.error(rules.at("stall_timeout_ms"), "must be from 500 to 600000 ms");
+    }
+  }
 }
 
 void checkMountPoint(const RequestRules& rules) {
@@ -271,7 +279,9 @@ GRef<JsonNode> BroadcastRequest::toPayload() const {
       .set("owned_by_app", ownedByApp)
       .set("host", host);
   if (mountpointSpec) out.set("mountpoint_spec", mountpointSpec->toJson());
-  out.set("input_url", inputUrl).set("gstreamer_pipeline", gstreamerPipeline);
+  out.set("input_url", inputUrl)
+      .set("gstreamer_pipeline", gstreamerPipeline)
+      .set("stall_timeout_ms", stallTimeoutMs);
   if (srs) out.set("srs", srs->toJson());
   if (roomSpec) out.set("room_spec", roomSpec->toJson());
   if (rtspCamera) out.set("rtsp_camera", rtspCamera->toJson());

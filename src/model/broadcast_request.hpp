@@ -30,6 +30,8 @@ struct BroadcastRequest {
   std::optional<MountPoint> mountpointSpec;
   std::optional<std::string> inputUrl;           // uri
   std::optional<std::string> gstreamerPipeline;  // a custom source for relay_kind gstreamer
+  // The relay restarts after media stopped for this long (absent: the node's default, 5 s).
+  std::optional<std::int64_t> stallTimeoutMs;
   std::optional<SrsIngestSpec> srs;              // obs, rtmp_external
   std::optional<RoomSpec> roomSpec;              // videoroom, browser_webrtc: ensure this room
   std::optional<RtspCameraConfig> rtspCamera;    // rtsp_camera

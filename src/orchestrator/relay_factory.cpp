@@ -26,6 +26,27 @@ std::string withCredentials(const model::RtspCameraConfig& camera) {
 
 }  // namespace
 
+std::vector<std::string> ffmpegRtspOptions(const model::RtspCameraConfig& camera) {
+  std::vector<std::string> options;
+  switch (camera.transport) {
+    case model::RtspTransport::Tcp:
+      options = {"-rtsp_transport", "tcp"};
+      break;
+    case model::RtspTransport::Udp:
+      options = {"-rtsp_transport", "udp"};
+      break;
+    case model::RtspTransport::UdpMulticast:
+      options = {"-rtsp_transport", "udp_multicast"};
+      break;
+    case model::RtspTransport::Auto:
+      break;  // ffmpeg's own order: UDP, then TCP
+  }
+  // Socket I/O timeout, in microseconds: a camera that goes quiet ends the run (and is retried).
+  options.push_back("-timeout");
+  options.push_back(std::to_string(static_cast<std::int64_t>(camera.timeoutSeconds * 1e6)));
+  return options;
+}
+
 Result<media::SourceSpec> relaySource(const model::BroadcastRequest& request) {
   if (request.gstreamerPipeline) return media::CustomSource{*request.gstreamerPipeline};
   switch (request.sourceKind) {
@@ -49,29 +70,29 @@ Result<media::SourceSpec> relaySource(const model::BroadcastRequest& request) {
 Result<std::unique_ptr<supervisor::Relay>> DefaultRelayFactory::create(
     const std::string& name, const model::BroadcastRequest& request,
     std::vector<media::OutputTrack> tracks, supervisor::StateCallback onState) {
+  supervisor::RelayOptions options = options_;
+  if (request.stallTimeoutMs) options.stallTimeout = Milliseconds(*request.stallTimeoutMs);
   if (request.effectiveRelayKind() == model::RelayKind::Ffmpeg) {
     supervisor::FfmpegInput input;
     if (request.srs) {
       input.url = request.srs->publishUrl();
     } else if (request.rtspCamera) {
       input.url = withCredentials(*request.rtspCamera);
-      if (request.rtspCamera->transport == model::RtspTransport::Tcp) {
-        input.options = {"-rtsp_transport", "tcp"};
-      }
+      input.options = ffmpegRtspOptions(*request.rtspCamera);
     } else if (request.inputUrl) {
       input.url = *request.inputUrl;
     } else {
       return noSource(request, "input ffmpeg can read");
     }
     auto relay = supervisor::FfmpegRelay::create(context_, name, std::move(input),
-                                                 std::move(tracks), options_, std::move(onState));
+                                                 std::move(tracks), options, std::move(onState));
     if (!relay) return relay.error();
     return std::unique_ptr<supervisor::Relay>(std::move(relay).value());
   }
   auto source = relaySource(request);
   if (!source) return source.error();
   auto relay = supervisor::PipelineRelay::create(context_, name, std::move(source).value(),
-                                                 std::move(tracks), options_, std::move(onState));
+                                                 std::move(tracks), options, std::move(onState));
   if (!relay) return relay.error();
   return std::unique_ptr<supervisor::Relay>(std::move(relay).value());
 }

@@ -39,5 +39,7 @@ class DefaultRelayFactory final : public RelayFactory {
 
 // What a relay reads for `request` (the in-process source).
 Result<media::SourceSpec> relaySource(const model::BroadcastRequest& request);
+// ffmpeg's input options for a camera: its transport and its timeout.
+std::vector<std::string> ffmpegRtspOptions(const model::RtspCameraConfig& camera);
 
 }  // namespace su::orchestrator

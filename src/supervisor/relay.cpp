@@ -121,9 +121,11 @@ void SupervisedRelay::tick() {
 
   const std::int64_t lastMedia = lastMediaUs();
   if (lastMedia > 0) mediaFlowing();
+  // Before the first packet the source may still be connecting, or waiting for a keyframe.
   const std::int64_t reference = lastMedia > 0 ? lastMedia : launchedUs_;
-  if (now - reference > options_.stallTimeout.count() * 1000) {
-    const std::string limit = std::to_string(options_.stallTimeout.count()) + " ms";
+  const Milliseconds timeout = lastMedia > 0 ? options_.stallTimeout : options_.firstMediaTimeout;
+  if (now - reference > timeout.count() * 1000) {
+    const std::string limit = std::to_string(timeout.count()) + " ms";
     retry(makeError(RelayError::Stalled, lastMedia > 0
                                              ? "no media for " + limit
                                              : "no media within " + limit + " of starting"));

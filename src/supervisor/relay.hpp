@@ -39,7 +39,8 @@ GQuark errorDomainOf(RelayError);
 struct RelayOptions {
   BackoffPolicy backoff{.initial = Milliseconds(1000), .max = Milliseconds(30000)};
   RestartBudgetPolicy budget{.maxRestarts = 5, .window = Milliseconds(60000)};
-  Milliseconds stallTimeout{10000};  // no media for this long: restart
+  Milliseconds stallTimeout{5000};        // media stopped for this long: restart
+  Milliseconds firstMediaTimeout{15000};  // no media this long after a (re)start: restart
   Milliseconds stopTimeout{5000};    // a run still not ended after this is abandoned or killed
   media::VideoEncoding video;
 };

@@ -87,6 +87,23 @@ TEST_F(OrchestratorTest, RtmpAndRtspBroadcastsRunSideBySideAndStopOneByOne) {
   EXPECT_TRUE(mountpointsInJanus().empty());
 }
 
+// The ffmpeg relay takes the camera's transport and timeout (the unit test checks the options
+// exactly): ffmpeg 5.1 accepts them, and a camera that only sends RTP over UDP plays with
+// transport udp.
+TEST_F(OrchestratorTest, AnRtspCameraOverFfmpegUsesTheCamerasTransport) {
+  auto camera = test::RtspTestServer::start(context(), {.udpOnly = true});
+  ASSERT_TRUE(camera);
+  const auto result = start(
+      request(R"({"source_kind":"rtsp_camera","relay_kind":"ffmpeg","broadcast_id":"udp-camera",)"
+              R"("rtsp_camera":{"url":")" +
+              camera->url() + R"(","transport":"udp","timeout":4},"mountpoint_spec":)" +
+              mountpoint(9645, janus->streamingAdminKey()) + "}"));
+  ASSERT_EQ(result.state, RunState::Running) << (result.error ? result.error->message : "");
+  EXPECT_TRUE(viewerDecodes(9645));
+  EXPECT_EQ(stop("udp-camera").state, RunState::Stopped);
+  EXPECT_TRUE(mountpointsInJanus().empty());
+}
+
 TEST_F(OrchestratorTest, AUriBroadcastAndALegacyExternalOneOverFfmpegReachAViewer) {
   auto rtmp = test::RtmpServer::start();
   ASSERT_TRUE(rtmp);

@@ -51,6 +51,10 @@ class RtmpPublisher {
   }
   bool running() const { return process_.running(); }
   std::string logTail() const { return process_.logTail(); }
+  // SIGSTOP: a frozen encoder — its connection stays open, nothing more is sent. thaw() (SIGCONT)
+  // lets it go on.
+  void freeze() { process_.signal(SIGSTOP); }
+  void thaw() { process_.signal(SIGCONT); }
 
  private:
   RtmpPublisher() : process_("ffmpeg-publisher") {}

@@ -21,6 +21,7 @@ std::unique_ptr<RtspTestServer> RtspTestServer::start(GMainContext* context, Opt
       "audiotestsrc is-live=true ! audioconvert ! audioresample ! opusenc ! "
       "rtpopuspay name=pay1 pt=97 )");
   gst_rtsp_media_factory_set_shared(factory, TRUE);
+  if (options.udpOnly) gst_rtsp_media_factory_set_protocols(factory, GST_RTSP_LOWER_TRANS_UDP);
   if (options.user) {
     GstRTSPAuth* auth = gst_rtsp_auth_new();
     GstRTSPToken* token =

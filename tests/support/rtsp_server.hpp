@@ -18,6 +18,7 @@ class RtspTestServer {
   struct Options {
     std::optional<std::string> user;
     std::optional<std::string> password;
+    bool udpOnly = false;  // refuses RTP over the RTSP connection (TCP interleaved)
   };
   static std::unique_ptr<RtspTestServer> start(GMainContext* context, Options options);
   std::string url() const;

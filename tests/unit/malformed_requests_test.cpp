@@ -138,6 +138,10 @@ INSTANTIATE_TEST_SUITE_P(
              "\"ffmpeg\" does not fit source_kind test_pattern (use gstreamer)"},
         Case{"uri", R"({"relay_kind":"ffmpeg","gstreamer_pipeline":"videotestsrc"})",
              "gstreamer_pipeline", "only for relay_kind gstreamer"},
+        Case{"test_pattern", R"({"stall_timeout_ms":100})", "stall_timeout_ms",
+             "must be from 500 to 600000 ms"},
+        Case{"test_pattern", R"({"stall_timeout_ms":"5s"})", "stall_timeout_ms",
+             "must be an integer, got a string"},
         // What each source kind needs.
         Case{"videoroom", R"({"room_id":null})", "room_id", "required for source_kind videoroom"},
         Case{"videoroom", R"({"publisher_id":null})", "publisher_id",

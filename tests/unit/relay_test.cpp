@@ -258,6 +258,28 @@ TEST_F(RelayTest, ASourceThatGoesSilentIsRestartedByTheWatchdogAndRecovers) {
   stop(*subject);
 }
 
+// Before its first packet a source may still be connecting or waiting for a keyframe: the
+// first-media timeout applies there, the (shorter) stall timeout only once media flowed.
+TEST_F(RelayTest, ASourceThatNeverSendsIsGivenTheFirstMediaTimeoutNotTheStallTimeout) {
+  const std::uint16_t inbound = test::freeUdpPort();
+  test::RtpReceiver outbound;
+  auto subject =
+      relay("never-1",
+            media::CustomSource{"udpsrc port=" + std::to_string(inbound) +
+                                " caps=application/x-rtp,media=video,encoding-name=H264,"
+                                "clock-rate=90000,payload=96 ! rtph264depay ! h264parse"},
+            {video("never-1", outbound.port())},
+            {.budget = {.maxRestarts = 20, .window = 60s},
+             .stallTimeout = 300ms,
+             .firstMediaTimeout = 1500ms});
+  subject->start();
+  ASSERT_TRUE(runUntil([&] { return subject->state() == RunState::Retrying; }, 10s));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_TRUE(isRelayError(errors.back(), RelayError::Stalled));
+  EXPECT_EQ(errors.back().message, "no media within 1500 ms of starting");
+  stop(*subject);
+}
+
 TEST_F(RelayTest, StopIsBoundedEvenWhenThePipelineWillNotStop) {
   test::RtpReceiver port;
   // identity holds each buffer for 3 s (scaled like every wait here, so that it still outlasts
