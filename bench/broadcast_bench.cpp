@@ -87,7 +87,7 @@ bool parse(int argc, char** argv, Settings& settings) {
 std::string request(const std::string& id, const std::string& kind, const std::string& source,
                     const std::string& adminKey, std::optional<int> stallMs) {
   return R"({"source_kind":"rtmp_external","relay_kind":")" + kind + R"(","broadcast_id":")" + id +
-         (stallMs ? R"(","stall_timeout_ms":)" + std::to_string(*stallMs) + R"(,")" : R"(",")") +
+         (stallMs ? R"(","stall_timeout_ms":)" + std::to_string(*stallMs) + "," : R"(",)") +
          R"("srs":{"publish_url":")" + source + R"("},"mountpoint_spec":{"admin_key":")" +
          adminKey +
          R"(","media":[{"type":"audio","codec":"opus"},{"type":"video","codec":"h264"}]}})";
