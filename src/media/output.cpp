@@ -140,6 +140,45 @@ std::string safeName(std::string_view mid) {
   return name;
 }
 
+// One UDP socket for the branch's RTCP, both ways: sender reports leave from it, and Janus's
+// feedback comes back to it (Janus latches onto the address its RTCP port last heard from).
+Result<void> wireRtcp(GstBin* bin, const OutputTrack& track) {
+  auto host = GRef<GObject>::adopt(G_OBJECT(g_inet_address_new_from_string(track.host.c_str())));
+  const GSocketFamily family =
+      host ? g_inet_address_get_family(G_INET_ADDRESS(host.get())) : G_SOCKET_FAMILY_IPV4;
+  GUnique<GError> error;
+  auto socket = GRef<GObject>::adopt(G_OBJECT(
+      g_socket_new(family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, error.outPtr())));
+  if (socket) {
+    auto any = GRef<GObject>::adopt(G_OBJECT(g_inet_address_new_any(family)));
+    auto local =
+        GRef<GObject>::adopt(G_OBJECT(g_inet_socket_address_new(G_INET_ADDRESS(any.get()), 0)));
+    if (!g_socket_bind(G_SOCKET(socket.get()), G_SOCKET_ADDRESS(local.get()), FALSE,
+                       error.outPtr())) {
+      socket = {};
+    }
+  }
+  if (!socket) {
+    return makeError(MediaError::Link, "cannot open the RTCP socket for mid " + track.mid + ": " +
+                                           (error ? error->message : "unknown error"));
+  }
+  auto out = GRef<GstElement>::adopt(gst_bin_get_by_name(bin, "rtcp-out"));
+  g_object_set(out.get(), "socket", socket.get(), "close-socket", FALSE, "host", track.host.c_str(),
+               "port", *track.rtcpPort, nullptr);
+  auto in = GRef<GstElement>::adopt(gst_bin_get_by_name(bin, "rtcp-in"));
+  g_object_set(in.get(), "socket", socket.get(), "close-socket", FALSE, nullptr);
+  // A sender report every second or so instead of every 5 s: Janus sends a viewer's keyframe
+  // request only once it has heard from us, so the first one should come early.
+  auto rtpbin = GRef<GstElement>::adopt(gst_bin_get_by_name(bin, "rtp"));
+  GstElement* session = nullptr;
+  g_signal_emit_by_name(rtpbin.get(), "get-session", 0u, &session);
+  if (session) {
+    g_object_set(session, "rtcp-min-interval", static_cast<guint64>(GST_SECOND), nullptr);
+    gst_object_unref(session);
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string relayableCodecs() {
@@ -204,6 +243,8 @@ Result<std::vector<OutputTrack>> planOutput(const model::MountPoint& mountpoint,
                                  .fmtp = media.fmtp,
                                  .sourceIndex = static_cast<int>(media.mindex.value_or(nth)),
                                  .ssrc = stableSsrc(relayName, mid)});
+    const auto rtcpPort = port != ports.end() && port->rtcpPort ? port->rtcpPort : media.rtcpPort;
+    if (rtcpPort && *rtcpPort > 0) tracks.back().rtcpPort = static_cast<int>(*rtcpPort);
   }
   if (!problems.ok()) {
     return makeError(MediaError::Unrelayable, "the relay cannot feed this mountpoint",
@@ -254,9 +295,16 @@ Result<GRef<GstElement>> makeOutputBranch(const OutputTrack& track, const GstCap
         "leaky=downstream ! " +
         (isRaw(input) ? std::string(encoder) : "decodebin ! " + std::string(encoder));
   }
-  const std::string description = (chain.empty() ? std::string() : chain + " ! ") +
-                                  std::string(codec->payloader) +
-                                  " name=pay ! udpsink name=udp sync=false async=false";
+  // With RTCP: the payloader into an rtpbin session, whose RTCP goes out and comes in on one
+  // socket (set below).
+  const std::string output =
+      track.rtcpPort ? " name=pay ! rtp.send_rtp_sink_0 rtpbin name=rtp "
+                       "rtp.send_rtp_src_0 ! udpsink name=udp sync=false async=false "
+                       "rtp.send_rtcp_src_0 ! udpsink name=rtcp-out sync=false async=false "
+                       "udpsrc name=rtcp-in caps=application/x-rtcp ! rtp.recv_rtcp_sink_0"
+                     : " name=pay ! udpsink name=udp sync=false async=false";
+  const std::string description =
+      (chain.empty() ? std::string() : chain + " ! ") + std::string(codec->payloader) + output;
   GUnique<GError> error;
   // Ghosted by hand: with `decodebin ! x`, x's sink is unlinked too until decodebin has a pad.
   auto bin = GRef<GstElement>::adopt(
@@ -279,6 +327,9 @@ Result<GRef<GstElement>> makeOutputBranch(const OutputTrack& track, const GstCap
                "mtu", kMtu, nullptr);
   auto sink = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "udp"));
   g_object_set(sink.get(), "host", track.host.c_str(), "port", track.port, nullptr);
+  if (track.rtcpPort) {
+    if (auto wired = wireRtcp(GST_BIN(bin.get()), track); !wired) return wired.error();
+  }
   return bin;
 }
 
@@ -357,6 +408,31 @@ void countSentPackets(GstElement* branch, TrackCounters* counters,
                     GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
                     countRtp, new CountingProbe{counters, std::move(first)},
                     [](gpointer data) { delete static_cast<CountingProbe*>(data); });
+
+  auto rtcpIn = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch), "rtcp-in"));
+  if (!rtcpIn) return;
+  auto received = GRef<GstPad>::adopt(gst_element_get_static_pad(rtcpIn.get(), "src"));
+  gst_pad_add_probe(
+      received.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      [](GstPad*, GstPadProbeInfo*, gpointer data) noexcept {
+        static_cast<TrackCounters*>(data)->rtcpReceived.fetch_add(1, std::memory_order_relaxed);
+        return GST_PAD_PROBE_OK;
+      },
+      counters, nullptr);
+  // rtpbin turns a PLI or FIR into an upstream force-key-unit event through the payloader.
+  auto payloader = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch), "pay"));
+  auto paid = GRef<GstPad>::adopt(gst_element_get_static_pad(payloader.get(), "src"));
+  gst_pad_add_probe(
+      paid.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+        const GstStructure* structure = gst_event_get_structure(GST_PAD_PROBE_INFO_EVENT(info));
+        if (structure && gst_structure_has_name(structure, "GstForceKeyUnit")) {
+          static_cast<TrackCounters*>(data)->keyframeRequests.fetch_add(1,
+                                                                        std::memory_order_relaxed);
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      counters, nullptr);
 }
 
 }  // namespace su::media

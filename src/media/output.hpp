@@ -5,6 +5,12 @@
 // VP9, Opus, G.711) and transcodes the rest (AAC or MP3 to Opus at 48 kHz, anything to the
 // media's codec), always ending in the media's payloader (its payload type, an SSRC that stays
 // the same across restarts, MTU 1200, SPS/PPS with every IDR) and a live-safe udpsink.
+//
+// When the mountpoint media has an RTCP port, the payloader feeds an rtpbin session: RTP to the
+// media port, sender reports to the RTCP port from a socket that also receives what Janus sends
+// back there (Janus answers to wherever RTCP came from). A PLI or FIR from Janus — a viewer
+// asking for a keyframe — becomes rtpbin's upstream force-key-unit event: an encoder of a
+// transcoding branch makes a keyframe; on passthrough nothing upstream can, and it is counted.
 #pragma once
 
 #include <gst/gst.h>
@@ -50,6 +56,7 @@ struct OutputTrack {
   std::optional<std::string> fmtp;
   int sourceIndex = 0;  // the n-th source stream of this type feeds it
   std::uint32_t ssrc = 0;
+  std::optional<int> rtcpPort;  // Janus's RTCP port for this media: RTCP both ways
 };
 
 // One OutputTrack per audio and video media of `mountpoint`, sent to `host` at the ports Janus
@@ -87,7 +94,9 @@ GRef<GstCaps> branchCaps(model::MediaType type);
 struct TrackCounters {
   std::atomic<std::uint64_t> packets{0};
   std::atomic<std::uint64_t> bytes{0};
-  std::atomic<std::int64_t> firstPacketUs{0};  // g_get_monotonic_time() of the first RTP packet
+  std::atomic<std::uint64_t> keyframeRequests{0};  // PLI/FIR from Janus (RTCP branches)
+  std::atomic<std::uint64_t> rtcpReceived{0};      // RTCP packets from Janus
+  std::atomic<std::int64_t> firstPacketUs{0};      // g_get_monotonic_time() of the first RTP packet
   std::atomic<std::int64_t> lastPacketUs{0};
 };
 

@@ -147,6 +147,8 @@ json::ObjectWriter relayJson(const supervisor::RelayStats& stats) {
                          .set("bytes", static_cast<std::int64_t>(track.bytes))
                          .set("bitrate_kbps", track.bitrateKbps)
                          .set("last_packet_age_ms", track.lastPacketAgeMs)
+                         .set("rtcp_received", track.rtcpReceived)
+                         .set("keyframe_requests", track.keyframeRequests)
                          .set("first_packet_ms", track.firstPacketMs)
                          .node());
   }

@@ -324,6 +324,10 @@ void PipelineRelay::fillTrackStats(std::vector<TrackStats>& tracks) const {
     const std::int64_t last = counters.lastPacketUs.load(std::memory_order_relaxed);
     if (first > 0) tracks[i].firstPacketMs = (first - launchedUs_) / 1000;
     if (last > 0) tracks[i].lastPacketAgeMs = (now - last) / 1000;
+    if (pipeline_->tracks()[i].rtcpPort) {
+      tracks[i].rtcpReceived = counters.rtcpReceived.load(std::memory_order_relaxed);
+      tracks[i].keyframeRequests = counters.keyframeRequests.load(std::memory_order_relaxed);
+    }
   }
 }
 

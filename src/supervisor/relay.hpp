@@ -53,6 +53,9 @@ struct TrackStats {
   double bitrateKbps = 0;                       // over the last watchdog period
   std::optional<std::int64_t> lastPacketAgeMs;  // since the last packet
   std::optional<std::int64_t> firstPacketMs;    // from the (re)start to the first packet
+  // With RTCP (the mountpoint media has an RTCP port), in-process relays: since the (re)start.
+  std::optional<std::uint64_t> rtcpReceived;      // RTCP packets from Janus
+  std::optional<std::uint64_t> keyframeRequests;  // PLI/FIR among them
 };
 
 struct RelayStats {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 #include "janus/streaming.hpp"
 #include "media/output.hpp"
@@ -28,8 +29,9 @@ class RelayJanusTest : public test::JanusStreamingTest {
     JanusStreamingTest::TearDown();
   }
 
-  std::vector<media::OutputTrack> createMountPoint(std::int64_t id, const std::string& relayName) {
-    return createRelayMountPoint(*streaming, id, relayName);
+  std::vector<media::OutputTrack> createMountPoint(std::int64_t id, const std::string& relayName,
+                                                   bool videoRtcp = false) {
+    return createRelayMountPoint(*streaming, id, relayName, videoRtcp);
   }
 
   bool mediaFresh(std::int64_t id) { return JanusTest::mediaFresh(*streaming, id, 2); }
@@ -94,6 +96,42 @@ TEST_F(RelayJanusTest, AnRtmpStreamReachesAWebRtcViewerWithAacAsOpus) {
       << "video frames " << viewer->videoFrames() << ", audio buffers " << viewer->audioBuffers();
   const RelayStats stats = relay->stats();
   EXPECT_EQ(stats.source, rtmp->url("***")) << "the stream key is masked";
+}
+
+// RTCP both ways: the relay's sender reports reach Janus (which answers only to where RTCP came
+// from), a viewer joining makes Janus send a PLI, and the encoding branch answers it with a
+// keyframe — the viewer has video at once although the source's keyframes are 10 s apart.
+TEST_F(RelayJanusTest, AViewersKeyframeRequestReachesTheEncoderThroughRtcp) {
+  auto rtmp = test::RtmpServer::start();
+  ASSERT_TRUE(rtmp);
+  auto publisher = test::RtmpPublisher::start(rtmp->url("long-gop"), {.gopFrames = 300});
+  ASSERT_TRUE(publisher);
+  auto tracks = createMountPoint(9307, "rtcp-janus", true);
+  ASSERT_EQ(tracks.size(), 2u);
+  ASSERT_TRUE(tracks[1].rtcpPort) << "Janus gave the video media an RTCP port";
+  EXPECT_FALSE(tracks[0].rtcpPort);
+  startRelay("rtcp-janus", media::RtmpSource{rtmp->url("long-gop")}, tracks,
+             {.video = {.always = true, .keyframeIntervalSeconds = 10}});
+  ASSERT_TRUE(runUntil([&] { return relay->state() == RunState::Running; }, 30s))
+      << (errors.empty() ? "" : errors.back().message);
+  ASSERT_TRUE(mediaFresh(9307));
+  runFor(2s);  // a sender report or two: Janus now knows where to send feedback
+
+  const auto joined = std::chrono::steady_clock::now();
+  watch(9307);
+  ASSERT_TRUE(runUntil([&] { return viewer->videoFrames() > 0; }, 15s));
+  const auto firstFrame = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - joined);
+  std::cout << "join to first decoded frame: " << firstFrame.count()
+            << " ms (keyframes 10 s apart)\n";
+  const RelayStats stats = relay->stats();
+  ASSERT_EQ(stats.tracks.size(), 2u);
+  EXPECT_FALSE(stats.tracks[0].rtcpReceived) << "no RTCP for the audio";
+  ASSERT_TRUE(stats.tracks[1].rtcpReceived);
+  EXPECT_GT(*stats.tracks[1].rtcpReceived, 0u) << "Janus's RTCP came back to the relay";
+  ASSERT_TRUE(stats.tracks[1].keyframeRequests);
+  EXPECT_GT(*stats.tracks[1].keyframeRequests, 0u) << "the viewer's PLI reached the branch";
+  EXPECT_TRUE(runUntil([&] { return viewer->videoFrames() >= 30; }, 10s));
 }
 
 TEST_F(RelayJanusTest, APublisherThatDiesAndComesBackIsFollowed) {

@@ -84,9 +84,11 @@ class JanusTest : public MainContextTest {
 
   // An Opus + H.264 (constrained baseline) mountpoint `id`, Janus picking the ports, and a
   // relay's plan for it: what the relay tests feed.
+  // `videoRtcp`: the video media gets an RTCP port of Janus's choosing.
   std::vector<media::OutputTrack> createRelayMountPoint(janus::StreamingBackend& streaming,
                                                         std::int64_t id,
-                                                        const std::string& relayName) {
+                                                        const std::string& relayName,
+                                                        bool videoRtcp = false) {
     model::MountPoint spec{.id = id, .adminKey = janus->streamingAdminKey()};
     spec.media = {{.type = model::MediaType::Audio, .mid = "a", .pt = 111, .codec = "opus"},
                   {.type = model::MediaType::Video,
@@ -94,6 +96,7 @@ class JanusTest : public MainContextTest {
                    .pt = 96,
                    .codec = "h264",
                    .fmtp = "profile-level-id=42e01f;packetization-mode=1"}};
+    if (videoRtcp) spec.media[1].rtcpPort = 0;
     auto created = wait<janus::MountPointCreated>([&](auto done) { streaming.create(spec, done); });
     EXPECT_TRUE(created.ok()) << created.error().message;
     auto plan =
