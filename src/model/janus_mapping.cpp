@@ -61,7 +61,8 @@ GRef<JsonNode> janusMedia(const MediaTrack& track) {
       .set("simulcast", track.simulcast)
       .set("port2", track.port2)
       .set("port3", track.port3)
-      .set("svc", track.svc);
+      .set("svc", track.svc)
+      .set("bufferkf", track.bufferKeyframe);
   if (track.dataType) out.set("datatype", nameOf(*track.dataType));
   out.set("buffermsg", track.bufferLatestMessage);
   return out.node();

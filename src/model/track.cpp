@@ -99,6 +99,7 @@ MediaTrack MediaTrack::read(json::ObjectReader& reader) {
   track.port2 = reader.integer({"port2", "port_2"});
   track.port3 = reader.integer({"port3", "port_3"});
   track.svc = reader.boolean("svc");
+  track.bufferKeyframe = reader.boolean({"buffer_keyframe", "bufferkf", "videobufferkf"});
   track.dataType = readEnum<DataType>(reader, {"data_type", "datatype"});
   track.bufferLatestMessage =
       reader.boolean({"buffer_latest_message", "buffermsg", "databuffermsg"});
@@ -170,7 +171,11 @@ void MediaTrack::validate(const std::string& path, json::Diagnostics& diagnostic
     checkAbsent(diagnostics, at("port2"), port2, "video media");
     checkAbsent(diagnostics, at("port3"), port3, "video media");
     checkAbsent(diagnostics, at("svc"), svc, "video media");
+    checkAbsent(diagnostics, at("buffer_keyframe"), bufferKeyframe, "video media");
     return;
+  }
+  if (bufferKeyframe.value_or(false) && simulcast.value_or(false)) {
+    diagnostics.error(at("buffer_keyframe"), "not with simulcast (Janus ignores it there)");
   }
   if (h264Sps && codec != "h264") diagnostics.error(at("h264_sps"), "only for codec h264");
   checkNotEmpty(diagnostics, at("h264_sps"), h264Sps);
@@ -195,6 +200,7 @@ GRef<JsonNode> MediaTrack::toJson() const {
       .set("label", label)
       .set("msid", msid)
       .set("rtcp_port", rtcpPort)
+      .set("buffer_keyframe", bufferKeyframe)
       .set("multicast", multicast)
       .set("bind_interface", bindInterface)
       .set("skew", skew)

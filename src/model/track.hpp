@@ -38,6 +38,10 @@ struct MediaTrack {
   std::optional<std::int64_t> port2;
   std::optional<std::int64_t> port3;
   std::optional<bool> svc;
+  // Janus keeps the latest keyframe and sends it to each new viewer at once (not with
+  // simulcast): video that passes through a relay starts without waiting for the source's next
+  // keyframe. JSON buffer_keyframe (Janus bufferkf).
+  std::optional<bool> bufferKeyframe;
   // Data only.
   std::optional<DataType> dataType;         // JSON data_type (Janus datatype)
   std::optional<bool> bufferLatestMessage;  // JSON buffer_latest_message (Janus buffermsg)

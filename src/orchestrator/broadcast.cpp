@@ -244,9 +244,25 @@ Task<void> Broadcast::stopping(std::function<void()> done) {
 
 // --- the mountpoint ---------------------------------------------------------------------------
 
+namespace {
+
+// What Janus is asked to create: the spec, and for an in-process relay an RTCP port of Janus's
+// choosing on every video media that names none — so that viewers' keyframe requests reach the
+// relay (media/output.hpp).
+model::MountPoint mountpointToCreate(const model::BroadcastRequest& request) {
+  model::MountPoint spec = *request.mountpointSpec;
+  if (request.effectiveRelayKind() != model::RelayKind::Gstreamer) return spec;
+  for (model::MediaTrack& media : spec.media) {
+    if (media.type == model::MediaType::Video && !media.rtcpPort) media.rtcpPort = 0;
+  }
+  return spec;
+}
+
+}  // namespace
+
 Task<void> Broadcast::provisionMountpoint() {
   if (!request_.mountpointSpec) co_return {};  // frontend_owned without one
-  const model::MountPoint& spec = *request_.mountpointSpec;
+  const model::MountPoint spec = mountpointToCreate(request_);
   if (!request_.createMountpoint) {
     result_.mountpoint = model::MountPointSection{
         .id = spec.id.value_or(0), .created = false, .media = portsOfSpec(spec)};

@@ -40,6 +40,10 @@ TEST_F(OrchestratorTest, ATestPatternBroadcastRunsReachesAViewerAndLeavesJanusCl
     EXPECT_TRUE(media.fresh) << media.mid;
   ASSERT_TRUE(report.relay);
   EXPECT_GT(report.relay->tracks.at(1).packets, 0u);
+  // The in-process relay's video got an RTCP port from Janus, and the relay's RTCP is wired.
+  ASSERT_TRUE(result.mountpoint->media.at(1).rtcpPort);
+  EXPECT_FALSE(result.mountpoint->media.at(0).rtcpPort) << "audio: none asked for";
+  EXPECT_TRUE(report.relay->tracks.at(1).rtcpReceived);
 
   const auto stopped = stop("pattern-1");
   EXPECT_EQ(stopped.state, RunState::Stopped);

@@ -39,7 +39,7 @@ TEST(JanusStreamingCreate, RtpMountPointUsesTheMultistreamMediaFormWithJanusName
        "msid": "stream mic", "bind_interface": "127.0.0.1", "skew": true, "mindex": 1},
       {"type": "video", "mid": "v", "port": 5004, "codec": "h264", "rtcp_port": 5005,
        "multicast": "232.0.0.1", "h264_sps": "Z0IAHw==", "simulcast": true,
-       "port2": 5006, "port3": 5008},
+       "port2": 5006, "port3": 5008, "buffer_keyframe": false},
       {"type": "data", "mid": "d", "data_type": "binary", "buffer_latest_message": true}
     ],
     "extra": {"threads": 2, "playoutdelay_ext": true}
@@ -53,7 +53,7 @@ TEST(JanusStreamingCreate, RtpMountPointUsesTheMultistreamMediaFormWithJanusName
        "iface": "127.0.0.1", "pt": 111, "codec": "opus", "skew": true},
       {"type": "video", "mid": "v", "port": 5004, "mcast": "232.0.0.1", "rtcpport": 5005,
        "pt": 96, "codec": "h264", "fmtp": "profile-level-id=42e01f;packetization-mode=1",
-       "h264sps": "Z0IAHw==", "simulcast": true, "port2": 5006, "port3": 5008},
+       "h264sps": "Z0IAHw==", "simulcast": true, "port2": 5006, "port3": 5008, "bufferkf": false},
       {"type": "data", "mid": "d", "port": 0, "datatype": "binary", "buffermsg": true}
     ],
     "datatype": "binary", "buffermsg": true,

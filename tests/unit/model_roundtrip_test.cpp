@@ -52,6 +52,7 @@ MediaTrack fullVideoTrack() {
   video.port2 = 5006;
   video.port3 = 5008;
   video.svc = false;
+  video.bufferKeyframe = false;
   return video;
 }
 
