@@ -54,6 +54,7 @@ enum Property {
   PROP_KEYFRAME_INTERVAL,
   PROP_VIDEO_BITRATE,
   PROP_TIMEOUT,
+  PROP_RTCP,
   PROP_STATS,
 };
 
@@ -225,7 +226,8 @@ gboolean onInputQuery(GstPad* pad, GstObject* parent, GstQuery* query) noexcept 
       Input* input = inputOf(self, pad);
       if (input && !input->branch) {
         const auto track = trackOf(self, *input);
-        accepted = track ? su::media::acceptedCaps(self->state->tracks[*track], self->state->settings.video)
+        accepted = track ? su::media::acceptedCaps(self->state->tracks[*track],
+                                                   self->state->settings.video)
                          : su::media::branchCaps(input->type);
       }
     }
@@ -452,6 +454,13 @@ GstStructure* statsOf(SuJanusSink* self) {
         G_TYPE_UINT64, static_cast<guint64>(counters.bytes.load(std::memory_order_relaxed)),
         "last-packet-age-ms", G_TYPE_INT64,
         static_cast<gint64>(last == 0 ? -1 : (now - last) / 1000), nullptr);
+    if (track.rtcpPort) {
+      gst_structure_set(
+          entry, "rtcp-port", G_TYPE_INT, *track.rtcpPort, "rtcp-received", G_TYPE_UINT64,
+          static_cast<guint64>(counters.rtcpReceived.load(std::memory_order_relaxed)),
+          "keyframe-requests", G_TYPE_UINT64,
+          static_cast<guint64>(counters.keyframeRequests.load(std::memory_order_relaxed)), nullptr);
+    }
     GValue value = G_VALUE_INIT;
     g_value_init(&value, GST_TYPE_STRUCTURE);
     g_value_take_boxed(&value, entry);
@@ -514,6 +523,9 @@ void setProperty(GObject* object, guint id, const GValue* value, GParamSpec* spe
     case PROP_TIMEOUT:
       settings.timeoutMs = g_value_get_uint(value);
       break;
+    case PROP_RTCP:
+      settings.rtcp = g_value_get_boolean(value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, spec);
   }
@@ -572,6 +584,9 @@ void getProperty(GObject* object, guint id, GValue* value, GParamSpec* spec) noe
       break;
     case PROP_TIMEOUT:
       g_value_set_uint(value, settings.timeoutMs);
+      break;
+    case PROP_RTCP:
+      g_value_set_boolean(value, settings.rtcp);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, spec);
@@ -675,6 +690,14 @@ static void su_janus_sink_class_init(SuJanusSinkClass* klass) {
       g_param_spec_uint("keyframe-interval", "Keyframe interval",
                         "Seconds between keyframes when re-encoding video", 1, 60, 2, settable));
   g_object_class_install_property(
+      objectClass, PROP_RTCP,
+      g_param_spec_boolean(
+          "rtcp", "RTCP",
+          "Send RTCP sender reports to the media's RTCP port and take Janus's keyframe requests "
+          "from it (to an encoder upstream) — for media with an RTCP port; the video media of a "
+          "mountpoint it creates get one",
+          TRUE, settable));
+  g_object_class_install_property(
       objectClass, PROP_VIDEO_BITRATE,
       g_param_spec_uint("video-bitrate", "Video bitrate", "kbit/s when re-encoding video", 100,
                         50000, 2000, settable));
@@ -687,7 +710,8 @@ static void su_janus_sink_class_init(SuJanusSinkClass* klass) {
       objectClass, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
                          "mountpoint-id, and per media: mid, type, codec, port, packets, bytes, "
-                         "last-packet-age-ms (-1 before the first packet)",
+                         "last-packet-age-ms (-1 before the first packet); with RTCP also "
+                         "rtcp-port, rtcp-received, keyframe-requests",
                          GST_TYPE_STRUCTURE,
                          GParamFlags(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 

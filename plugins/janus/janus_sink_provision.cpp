@@ -64,12 +64,11 @@ void takeMediaFrom(const su::janus::MountPointInfo& info, su::model::MountPoint&
       mountpoint.media.push_back(std::move(track));
     }
     if (media.port) {
-      ports.push_back(
-          su::model::MountPointPort{.mid = media.mid, .type = media.type, .port = *media.port});
+      ports.push_back(su::model::MountPointPort{
+          .mid = media.mid, .type = media.type, .port = *media.port, .rtcpPort = media.rtcpPort});
     }
   }
 }
-
 
 Result<su::model::MountPoint> mountPointFor(const Settings& settings,
                                             const std::vector<Input>& inputs,
@@ -161,8 +160,8 @@ Task<JanusLink> link(GMainContext* context, const Settings& settings) {
                                                   .reconnect = false});
   if (!session) co_return session.error();
   JanusLink janus{std::move(session).value(), nullptr};
-  const Result<void> connected = co_await call<void>(
-      [&](Callback<void> done) { janus.session->connect(std::move(done)); });
+  const Result<void> connected =
+      co_await call<void>([&](Callback<void> done) { janus.session->connect(std::move(done)); });
   if (!connected) {
     co_return Error{connected.error().domain,
                     connected.error().code,
@@ -191,9 +190,13 @@ Task<Provisioned> provisioningWith(JanusLink& janus, const Settings& settings,
   Provisioned result{.mountpoint = std::move(plan.mountpoint)};
   std::vector<model::MountPointPort> ports;
   if (settings.createMountpoint) {
-    auto created = co_await call<janus::MountPointCreated>(
-        [&](Callback<janus::MountPointCreated> done) {
-          janus.streaming->create(result.mountpoint, std::move(done));
+    model::MountPoint toCreate = result.mountpoint;
+    for (model::MediaTrack& media : toCreate.media) {
+      if (settings.rtcp && media.type == MediaType::Video && !media.rtcpPort) media.rtcpPort = 0;
+    }
+    auto created =
+        co_await call<janus::MountPointCreated>([&](Callback<janus::MountPointCreated> done) {
+          janus.streaming->create(toCreate, std::move(done));
         });
     if (!created) {
       co_return Error{created.error().domain, created.error().code,
@@ -221,8 +224,7 @@ Task<Provisioned> provisioningWith(JanusLink& janus, const Settings& settings,
     }
   }
   auto tracks = media::planOutput(result.mountpoint, ports, plan.host, name);
-  const Result<void> padsFit =
-      tracks ? checkPads(inputs, *tracks) : Result<void>(tracks.error());
+  const Result<void> padsFit = tracks ? checkPads(inputs, *tracks) : Result<void>(tracks.error());
   if (!padsFit) {
     if (result.owned) {
       static_cast<void>(co_await call<janus::Removal>([&](Callback<janus::Removal> done) {
@@ -232,6 +234,10 @@ Task<Provisioned> provisioningWith(JanusLink& janus, const Settings& settings,
     co_return padsFit.error();
   }
   result.tracks = std::move(tracks).value();
+  if (!settings.rtcp) {
+    for (media::OutputTrack& track : result.tracks)
+      track.rtcpPort.reset();
+  }
   co_return result;
 }
 

@@ -34,6 +34,9 @@ struct Settings {
   std::string audioCodec = "opus";
   su::media::VideoEncoding video;
   guint timeoutMs = 10000;
+  // RTCP both ways for media with an RTCP port (video media of a mountpoint it creates get one):
+  // viewers' keyframe requests reach an encoder upstream.
+  bool rtcp = true;
 };
 
 // One request pad and the branch its caps chose.

@@ -110,7 +110,8 @@ class JanusSinkTest : public test::JanusStreamingTest {
 // The mountpoint's media packets and the branch elements of a running janussink.
 struct SinkStats {
   std::int64_t mountpointId = 0;
-  std::map<std::string, std::uint64_t> packets;  // per mid
+  std::map<std::string, std::uint64_t> packets;           // per mid
+  std::map<std::string, std::uint64_t> keyframeRequests;  // per mid with RTCP
 };
 
 SinkStats statsOf(GstElement* sink) {
@@ -124,6 +125,10 @@ SinkStats statsOf(GstElement* sink) {
     guint64 packets = 0;
     gst_structure_get_uint64(entry, "packets", &packets);
     result.packets[gst_structure_get_string(entry, "mid")] = packets;
+    guint64 requests = 0;
+    if (gst_structure_get_uint64(entry, "keyframe-requests", &requests)) {
+      result.keyframeRequests[gst_structure_get_string(entry, "mid")] = requests;
+    }
   }
   gst_structure_free(stats);
   return result;
@@ -194,6 +199,14 @@ TEST_F(JanusSinkTest, AnEncoderNegotiatesWhatPassesThroughAndAacBecomesOpus) {
   EXPECT_EQ(stats.mountpointId, 9402);
   EXPECT_GT(stats.packets.at("v0"), 0u);
   EXPECT_GT(stats.packets.at("a0"), 0u);
+  // The created mountpoint's video has an RTCP port (rtcp=true, the default): its branch goes
+  // through rtpbin, and a viewer's keyframe request reaches x264enc upstream.
+  EXPECT_TRUE(branchContains(element.get(), "out-v0", "rtpbin"));
+  EXPECT_FALSE(branchContains(element.get(), "out-a0", "rtpbin"));
+  EXPECT_FALSE(stats.keyframeRequests.contains("a0"));
+  runFor(2s);  // sender reports: Janus now knows where to send feedback
+  EXPECT_TRUE(viewerDecodes(9402));
+  EXPECT_TRUE(runUntil([&] { return statsOf(element.get()).keyframeRequests["v0"] > 0; }, 5s));
 
   gst_element_set_state(pipeline.get(), GST_STATE_NULL);
   EXPECT_TRUE(gone(9402));
@@ -302,9 +315,10 @@ TEST_F(JanusSinkTest, StartingNeverWaitsForJanus) {
   const guint16 port = g_socket_listener_add_any_inet_port(silent, nullptr, nullptr);
   ASSERT_NE(port, 0);
   const long timeoutMs = 5000 * timeScale();
-  launch("videotestsrc is-live=true ! x264enc tune=zerolatency ! janussink name=js "
-         "janus-url=ws://127.0.0.1:" +
-         std::to_string(port) + " create-mountpoint=true timeout=" + std::to_string(timeoutMs));
+  launch(
+      "videotestsrc is-live=true ! x264enc tune=zerolatency ! janussink name=js "
+      "janus-url=ws://127.0.0.1:" +
+      std::to_string(port) + " create-mountpoint=true timeout=" + std::to_string(timeoutMs));
   const std::int64_t before = g_get_monotonic_time();
   const GstStateChangeReturn played = play();
   const std::int64_t tookMs = (g_get_monotonic_time() - before) / 1000;
