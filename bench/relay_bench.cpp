@@ -2,11 +2,13 @@
 // in one run on one machine. See bench/README.md.
 //
 //   relay-bench [--relays 1,8,16,32] [--kinds gstreamer,ffmpeg] [--warmup 5] [--window 20]
-//               [--gop 2] [--work audio]
+//               [--gop 2] [--work audio] [--rtcp 0,1]
 //
 // `--work` lists what the relays do (relay-host's --work): passthrough (the video alone, passed
 // through), audio (the video passed through, AAC transcoded to Opus: an RTMP broadcast), video
 // (both transcoded, H.264 to VP8). The figures of admission's cost table come from these.
+// `--rtcp 0,1` runs the in-process relays without and with RTCP on the video (an rtpbin session,
+// as orchestrated relays have); ffmpeg runs once, without.
 //
 // It starts nginx-rtmp on loopback and publishes a 720p30 H.264 + AAC clip to it, looped and
 // copied (so that the publisher costs next to nothing), then for each N and kind runs
@@ -191,6 +193,7 @@ TreeSample sampleTree(pid_t root, bool includeRoot) {
 struct RunResult {
   std::string kind;
   std::string work;
+  bool rtcp = false;
   int relays = 0;
   double cpuPercentPerRelay = 0;  // of one core
   double rssMbPerRelay = 0;
@@ -214,10 +217,12 @@ struct Settings {
   int basePort = 41000;
   int gopSeconds = 2;  // the clip's keyframe interval: OBS's recommended setting
   std::vector<std::string> works{"audio"};
+  std::vector<int> rtcp{0};
 };
 
 std::optional<RunResult> runOnce(const Settings& settings, const std::string& kind,
-                                 const std::string& work, int relays, const std::string& source) {
+                                 const std::string& work, bool rtcp, int relays,
+                                 const std::string& source) {
   std::vector<int> ports;
   for (int i = 0; i < relays; ++i) {
     ports.push_back(settings.basePort + 4 * i);      // audio
@@ -236,8 +241,10 @@ std::optional<RunResult> runOnce(const Settings& settings, const std::string& ki
                                       std::to_string(settings.basePort),
                                       "--work",
                                       work};
+  std::vector<std::string> args = argv;
+  if (rtcp) args.push_back("--rtcp");
   std::vector<const char*> raw;
-  for (const auto& arg : argv)
+  for (const auto& arg : args)
     raw.push_back(arg.c_str());
   raw.push_back(nullptr);
   su::GUnique<GError> error;
@@ -273,7 +280,7 @@ std::optional<RunResult> runOnce(const Settings& settings, const std::string& ki
   while (!allVideo() && g_get_monotonic_time() < deadline)
     std::this_thread::sleep_for(20ms);
 
-  RunResult result{.kind = kind, .work = work, .relays = relays};
+  RunResult result{.kind = kind, .work = work, .rtcp = rtcp, .relays = relays};
   std::vector<double> firstVideoMs;
   for (int i = 0; i < relays; ++i) {
     const std::int64_t first = receiver.port(2 * i + 1).firstUs;
@@ -346,6 +353,10 @@ bool parse(int argc, char** argv, Settings& settings) {
       settings.basePort = std::atoi(value.c_str());
     } else if (name == "--work") {
       settings.works = split(value);
+    } else if (name == "--rtcp") {
+      settings.rtcp.clear();
+      for (const auto& part : split(value))
+        settings.rtcp.push_back(std::atoi(part.c_str()));
     } else {
       return false;
     }
@@ -385,16 +396,21 @@ int main(int argc, char** argv) {
   for (const std::string& work : settings.works) {
     for (int relays : settings.relays) {
       for (const std::string& kind : settings.kinds) {
-        std::fprintf(stderr, "%s x %d, %s...\n", kind.c_str(), relays, work.c_str());
-        auto result = runOnce(settings, kind, work, relays, source);
-        if (!result) return 1;
-        std::fprintf(stderr,
-                     "  cpu %.2f %%/relay, rss %.1f MB/relay, pss %.1f MB/relay, %ld threads, "
-                     "%.0f pps/relay, first video %.0f ms (max %.0f), %d stalled, %d no video\n",
-                     result->cpuPercentPerRelay, result->rssMbPerRelay, result->pssMbPerRelay,
-                     result->threads, result->packetsPerSecondPerRelay, result->firstVideoMsMedian,
-                     result->firstVideoMsMax, result->stalled, result->missingVideo);
-        results.push_back(*result);
+        for (int rtcp : settings.rtcp) {
+          if (rtcp && kind == "ffmpeg") continue;
+          std::fprintf(stderr, "%s x %d, %s%s...\n", kind.c_str(), relays, work.c_str(),
+                       rtcp ? ", rtcp" : "");
+          auto result = runOnce(settings, kind, work, rtcp != 0, relays, source);
+          if (!result) return 1;
+          std::fprintf(stderr,
+                       "  cpu %.2f %%/relay, rss %.1f MB/relay, pss %.1f MB/relay, %ld threads, "
+                       "%.0f pps/relay, first video %.0f ms (max %.0f), %d stalled, %d no video\n",
+                       result->cpuPercentPerRelay, result->rssMbPerRelay, result->pssMbPerRelay,
+                       result->threads, result->packetsPerSecondPerRelay,
+                       result->firstVideoMsMedian, result->firstVideoMsMax, result->stalled,
+                       result->missingVideo);
+          results.push_back(*result);
+        }
       }
     }
   }
@@ -428,7 +444,7 @@ int main(int argc, char** argv) {
     };
     std::printf(
         "| %s | %d | %s | %s | %s | %s | %s | %s | %s / %.0f | %d%s |\n", r.work.c_str(), r.relays,
-        r.kind.c_str(),
+        (r.kind + (r.rtcp ? " + rtcp" : "")).c_str(),
         withRatio(r.cpuPercentPerRelay, compare ? baseline->cpuPercentPerRelay : 0, "%.2f").c_str(),
         withRatio(r.rssMbPerRelay, compare ? baseline->rssMbPerRelay : 0, "%.1f").c_str(),
         withRatio(r.pssMbPerRelay, compare ? baseline->pssMbPerRelay : 0, "%.1f").c_str(),
@@ -447,11 +463,12 @@ int main(int argc, char** argv) {
       "\nMemory added per relay beyond the first (total at N minus total at N=1, / N-1):\n");
   for (const RunResult& r : results) {
     const auto single = std::find_if(results.begin(), results.end(), [&](const RunResult& b) {
-      return b.kind == r.kind && b.work == r.work && b.relays == 1;
+      return b.kind == r.kind && b.work == r.work && b.rtcp == r.rtcp && b.relays == 1;
     });
     if (r.relays == 1 || single == results.end()) continue;
-    std::printf("  %s %s N=%d: RSS %.1f MB, PSS %.1f MB\n", r.work.c_str(), r.kind.c_str(),
-                r.relays, (r.rssMbTotal - single->rssMbTotal) / (r.relays - 1),
+    std::printf("  %s %s%s N=%d: RSS %.1f MB, PSS %.1f MB\n", r.work.c_str(), r.kind.c_str(),
+                r.rtcp ? " + rtcp" : "", r.relays,
+                (r.rssMbTotal - single->rssMbTotal) / (r.relays - 1),
                 (r.pssMbTotal - single->pssMbTotal) / (r.relays - 1));
   }
   return 0;

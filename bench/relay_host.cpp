@@ -3,12 +3,14 @@
 // SIGINT. The process whose cost relay-bench measures.
 //
 //   relay-host --kind gstreamer|ffmpeg --relays N --source rtmp://... --base-port P
-//              [--work passthrough|audio|video]
+//              [--work passthrough|audio|video] [--rtcp]
 //
 // Relay i sends Opus (pt 111) to P + 4i and H.264 (pt 96, passed through) to P + 4i + 2 on
 // 127.0.0.1 (`--work audio`, the default: the audio is transcoded). `--work passthrough`: the
 // video alone, passed through. `--work video`: VP8 (pt 96) instead of H.264, so both kinds
-// decode and encode the video too (vp8enc / libvpx with the relays' realtime settings). With
+// decode and encode the video too (vp8enc / libvpx with the relays' realtime settings).
+// `--rtcp`: the video goes through an rtpbin session with sender reports to P + 4i + 3 (as an
+// orchestrated in-process relay's video does; the ffmpeg relay ignores it). With
 // --stagger-ms, relay i starts MS after relay i-1. Prints "start I US" when relay I starts and
 // "running I US" when its media flows (US: CLOCK_MONOTONIC microseconds, as
 // g_get_monotonic_time()), "ready" once all started.
@@ -36,11 +38,18 @@ struct Options {
   int basePort = 40000;
   int staggerMs = 0;           // between one relay's start and the next
   std::string work = "audio";  // passthrough, audio (transcoded) or video (and audio) transcoded
+  bool rtcp = false;
 };
 
 bool parse(int argc, char** argv, Options& options) {
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     const std::string name = argv[i];
+    if (name == "--rtcp") {
+      options.rtcp = true;
+      --i;  // a flag without a value
+      continue;
+    }
+    if (i + 1 >= argc) return false;
     const std::string value = argv[i + 1];
     if (name == "--kind") {
       options.kind = value;
@@ -65,7 +74,7 @@ bool parse(int argc, char** argv, Options& options) {
 }
 
 std::vector<media::OutputTrack> tracksFor(int relay, int basePort, const std::string& name,
-                                          const std::string& work) {
+                                          const std::string& work, bool rtcp) {
   std::vector<media::OutputTrack> tracks{{.mid = "a",
                                           .type = model::MediaType::Audio,
                                           .codec = "opus",
@@ -81,6 +90,7 @@ std::vector<media::OutputTrack> tracksFor(int relay, int basePort, const std::st
                                           .port = basePort + 4 * relay + 2,
                                           .fmtp = "profile-level-id=42e01f;packetization-mode=1",
                                           .ssrc = media::stableSsrc(name, "v")}};
+  if (rtcp) tracks.back().rtcpPort = basePort + 4 * relay + 3;
   if (work == "passthrough") tracks.erase(tracks.begin());
   if (work == "video") {
     tracks.back().codec = "vp8";
@@ -96,7 +106,7 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, options)) {
     std::fprintf(stderr,
                  "usage: relay-host --kind gstreamer|ffmpeg --relays N --source URL "
-                 "[--base-port P] [--stagger-ms MS] [--work passthrough|audio|video]\n");
+                 "[--base-port P] [--stagger-ms MS] [--work passthrough|audio|video] [--rtcp]\n");
     return 2;
   }
   if (auto initialized = init(); !initialized) {
@@ -129,7 +139,7 @@ int main(int argc, char** argv) {
       if (error) std::fprintf(stderr, "relay %d: %s\n", i, error->message.c_str());
       std::fflush(stdout);
     };
-    auto tracks = tracksFor(i, options.basePort, name, options.work);
+    auto tracks = tracksFor(i, options.basePort, name, options.work, options.rtcp);
     auto relay = [&]() -> Result<std::unique_ptr<supervisor::Relay>> {
       if (options.kind == "gstreamer") {
         auto created = supervisor::PipelineRelay::create(

@@ -400,14 +400,19 @@ GstPadProbeReturn countRtp(GstPad*, GstPadProbeInfo* info, gpointer data) noexce
 
 }  // namespace
 
-void countSentPackets(GstElement* branch, TrackCounters* counters,
+void countPacketsInto(GstElement* sink, TrackCounters* counters,
                       std::shared_ptr<FirstPacket> first) {
-  auto udp = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch), "udp"));
-  auto sink = GRef<GstPad>::adopt(gst_element_get_static_pad(udp.get(), "sink"));
-  gst_pad_add_probe(sink.get(),
+  auto pad = GRef<GstPad>::adopt(gst_element_get_static_pad(sink, "sink"));
+  gst_pad_add_probe(pad.get(),
                     GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
                     countRtp, new CountingProbe{counters, std::move(first)},
                     [](gpointer data) { delete static_cast<CountingProbe*>(data); });
+}
+
+void countSentPackets(GstElement* branch, TrackCounters* counters,
+                      std::shared_ptr<FirstPacket> first) {
+  auto udp = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch), "udp"));
+  countPacketsInto(udp.get(), counters, std::move(first));
 
   auto rtcpIn = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch), "rtcp-in"));
   if (!rtcpIn) return;

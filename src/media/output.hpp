@@ -114,5 +114,8 @@ struct FirstPacket {
 // outlive the branch. `first` may be null.
 void countSentPackets(GstElement* branch, TrackCounters* counters,
                       std::shared_ptr<FirstPacket> first);
+// The same for any sink element: what reaches its sink pad.
+void countPacketsInto(GstElement* sink, TrackCounters* counters,
+                      std::shared_ptr<FirstPacket> first);
 
 }  // namespace su::media

@@ -24,6 +24,17 @@ std::optional<model::MediaType> streamType(const GstCaps* caps, const GstPad* pa
   return std::nullopt;
 }
 
+// Whether a description's bin holds a sink: then it is a whole pipeline, not a source.
+bool holdsSink(GstElement* bin) {
+  bool found = false;
+  GstIterator* it = gst_bin_iterate_sinks(GST_BIN(bin));
+  GValue item = G_VALUE_INIT;
+  found = gst_iterator_next(it, &item) == GST_ITERATOR_OK;
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return found;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<RelayPipeline>> RelayPipeline::create(const std::string& name,
@@ -37,6 +48,10 @@ Result<std::unique_ptr<RelayPipeline>> RelayPipeline::create(const std::string& 
   if (!bin) return bin.error();
   relay->source_ = std::move(bin).value();
   gst_bin_add(GST_BIN(relay->pipeline_.get()), GRef<GstElement>(relay->source_).release());
+  if (std::holds_alternative<CustomSource>(source) && holdsSink(relay->source_.get())) {
+    if (auto counted = relay->countOwnSinks(); !counted) return counted.error();
+    return relay;
+  }
   g_signal_connect(relay->source_.get(), "pad-added", G_CALLBACK(&RelayPipeline::padAdded),
                    relay.get());
   // Static pads (a test pattern, a custom description) are streams from the start.
@@ -148,6 +163,38 @@ bool RelayPipeline::linkBranch(GstPad* pad, const GstCaps* caps, std::size_t tra
     return false;
   }
   return true;
+}
+
+Result<void> RelayPipeline::countOwnSinks() {
+  std::vector<bool> fed(tracks_.size(), false);
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(source_.get()));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* element = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory* factory = gst_element_get_factory(element);
+    if (factory && std::string_view(GST_OBJECT_NAME(factory)) == "udpsink") {
+      int port = 0;
+      g_object_get(element, "port", &port, nullptr);
+      for (std::size_t i = 0; i < tracks_.size(); ++i) {
+        if (tracks_[i].port != port || fed[i]) continue;
+        countPacketsInto(element, counters_[i].get(), firstPacket_);
+        fed[i] = true;
+      }
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  if (std::find(fed.begin(), fed.end(), true) == fed.end()) {
+    std::string ports;
+    for (const OutputTrack& track : tracks_)
+      ports += (ports.empty() ? "" : ", ") + track.mid + " " + std::to_string(track.port);
+    return makeError(MediaError::Unrelayable,
+                     "gstreamer_pipeline ends in sinks of its own, but no udpsink sends to a "
+                     "port of the mountpoint (" +
+                         ports + ")");
+  }
+  return {};
 }
 
 void RelayPipeline::discard(GstPad* pad) {

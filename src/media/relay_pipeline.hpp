@@ -6,6 +6,10 @@
 // for video stream n, however late it appears. A stream nobody asked for goes to a fakesink; a
 // stream several media ask for is teed. Per-media counters are updated by pad probes with
 // atomics only.
+//
+// A gstreamer_pipeline that ends in sinks of its own (the original's form) is the whole pipeline:
+// it runs as given, and each of its udpsinks sending to a media's port counts for that media (the
+// stall watchdog and statistics work as for the others).
 #pragma once
 
 #include <gst/gst.h>
@@ -53,6 +57,8 @@ class RelayPipeline {
   void linkToTracks(GstPad* pad, const GstCaps* caps, const std::vector<std::size_t>& tracks);
   bool linkBranch(GstPad* pad, const GstCaps* caps, std::size_t track);
   void discard(GstPad* pad);
+  // The whole-pipeline form: counts each udpsink's packets for the media whose port it sends to.
+  Result<void> countOwnSinks();
 
   std::string name_;
   std::vector<OutputTrack> tracks_;

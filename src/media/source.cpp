@@ -194,8 +194,8 @@ std::string describeSource(const SourceSpec& source) {
             // token: credentials.
             auto parts = uri::split(s.url);
             if (!parts || uri::lastSegment(*parts).empty()) return model::redactText(s.url);
-            parts->path = parts->path.substr(0, parts->path.rfind('/') + 1) +
-                          std::string(model::kRedacted);
+            parts->path =
+                parts->path.substr(0, parts->path.rfind('/') + 1) + std::string(model::kRedacted);
             if (parts->query) parts->query = std::string(model::kRedacted);
             return model::redactText(uri::join(*parts));
           },

@@ -108,6 +108,31 @@ TEST_F(OrchestratorTest, AnRtspCameraOverFfmpegUsesTheCamerasTransport) {
   EXPECT_TRUE(mountpointsInJanus().empty());
 }
 
+// The original's form of gstreamer_pipeline: the whole pipeline, ending in its own udpsinks to
+// the ports the mountpoint spec names; it runs as given and a viewer decodes it.
+TEST_F(OrchestratorTest, AWholeGstreamerPipelineRunsAsGivenIntoItsMountpoint) {
+  const std::uint16_t audioPort = test::freeUdpPort();
+  const std::uint16_t videoPort = test::freeUdpPort();
+  const std::string pipeline =
+      "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1,format=I420 ! "
+      "x264enc tune=zerolatency key-int-max=30 ! video/x-h264,profile=constrained-baseline ! "
+      "rtph264pay config-interval=-1 pt=96 ! udpsink host=127.0.0.1 sync=false port=" +
+      std::to_string(videoPort) +
+      " audiotestsrc is-live=true ! audioconvert ! audioresample ! opusenc ! rtpopuspay pt=111 ! "
+      "udpsink host=127.0.0.1 sync=false port=" +
+      std::to_string(audioPort);
+  const auto result = start(request(
+      R"({"source_kind":"test_pattern","broadcast_id":"whole-1","gstreamer_pipeline":")" +
+      pipeline + R"(","mountpoint_spec":{"id":9646,"secret":"mp-secret-9646","admin_key":")" +
+      janus->streamingAdminKey() + R"(","media":[{"type":"audio","codec":"opus","port":)" +
+      std::to_string(audioPort) + R"(},{"type":"video","codec":"h264","port":)" +
+      std::to_string(videoPort) + "}]}}"));
+  ASSERT_EQ(result.state, RunState::Running) << (result.error ? result.error->message : "");
+  EXPECT_TRUE(viewerDecodes(9646));
+  EXPECT_EQ(stop("whole-1").state, RunState::Stopped);
+  EXPECT_TRUE(mountpointsInJanus().empty());
+}
+
 TEST_F(OrchestratorTest, AUriBroadcastAndALegacyExternalOneOverFfmpegReachAViewer) {
   auto rtmp = test::RtmpServer::start();
   ASSERT_TRUE(rtmp);

@@ -280,6 +280,35 @@ TEST_F(RelayTest, ASourceThatNeverSendsIsGivenTheFirstMediaTimeoutNotTheStallTim
   stop(*subject);
 }
 
+// The original's form of gstreamer_pipeline: a whole pipeline ending in its own sinks runs as
+// given; its udpsink to the media's port counts for that media, so it is supervised like the rest.
+TEST_F(RelayTest, AWholePipelineWithItsOwnSinksRunsAsGivenAndIsCounted) {
+  test::RtpReceiver outbound;
+  const std::string whole =
+      "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=15/1 ! "
+      "x264enc tune=zerolatency ! rtph264pay ! udpsink host=127.0.0.1 sync=false port=" +
+      std::to_string(outbound.port());
+  auto subject = relay("whole-1", media::CustomSource{whole}, {video("whole-1", outbound.port())});
+  subject->start();
+  ASSERT_TRUE(runUntil([&] { return subject->state() == RunState::Running; }, 15s))
+      << (errors.empty() ? "" : errors.back().message);
+  EXPECT_TRUE(runUntil([&] { return outbound.packets() > 10; }, 10s));
+  EXPECT_GT(subject->stats().tracks.at(0).packets, 0u);
+  stop(*subject);
+
+  // One that sends nowhere the mountpoint listens fails at once, saying where it should send.
+  const std::uint16_t elsewhere = test::freeUdpPort();
+  auto astray = relay("whole-2", media::CustomSource{"videotestsrc is-live=true ! fakesink"},
+                      {video("whole-2", elsewhere)});
+  astray->start();
+  ASSERT_TRUE(runUntil([&] { return astray->state() == RunState::Failed; }, 10s));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors.back().message,
+            "gstreamer_pipeline ends in sinks of its own, but no udpsink sends to a port of the "
+            "mountpoint (v " +
+                std::to_string(elsewhere) + ")");
+}
+
 TEST_F(RelayTest, StopIsBoundedEvenWhenThePipelineWillNotStop) {
   test::RtpReceiver port;
   // identity holds each buffer for 3 s (scaled like every wait here, so that it still outlasts
