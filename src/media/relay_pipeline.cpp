@@ -26,10 +26,9 @@ std::optional<model::MediaType> streamType(const GstCaps* caps, const GstPad* pa
 
 // Whether a description's bin holds a sink: then it is a whole pipeline, not a source.
 bool holdsSink(GstElement* bin) {
-  bool found = false;
   GstIterator* it = gst_bin_iterate_sinks(GST_BIN(bin));
   GValue item = G_VALUE_INIT;
-  found = gst_iterator_next(it, &item) == GST_ITERATOR_OK;
+  const bool found = gst_iterator_next(it, &item) == GST_ITERATOR_OK;
   g_value_unset(&item);
   gst_iterator_free(it);
   return found;

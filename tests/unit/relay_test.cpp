@@ -228,19 +228,21 @@ TEST_F(RelayTest, AnUnreachableSourceIsRetriedUntilTheBudgetIsSpent) {
   }
 }
 
+// H.264 over RTP arriving at `port` on loopback: a source the test starts and stops at will.
+media::CustomSource rtpVideoFrom(std::uint16_t port) {
+  return {"udpsrc port=" + std::to_string(port) +
+          " caps=application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=96 ! "
+          "rtph264depay ! h264parse"};
+}
+
 TEST_F(RelayTest, ASourceThatGoesSilentIsRestartedByTheWatchdogAndRecovers) {
   const std::uint16_t inbound = test::freeUdpPort();
   test::RtpReceiver outbound;
   auto sender = test::RtpSender::start({{.video = true, .port = inbound, .payloadType = 96}});
-  auto subject =
-      relay("silent-1",
-            media::CustomSource{"udpsrc port=" + std::to_string(inbound) +
-                                " caps=application/x-rtp,media=video,encoding-name=H264,"
-                                "clock-rate=90000,payload=96 ! rtph264depay ! h264parse"},
-            {video("silent-1", outbound.port())},
-            {.backoff = {.initial = 100ms, .max = 200ms},
-             .budget = {.maxRestarts = 20, .window = 60s},
-             .stallTimeout = 1000ms});
+  auto subject = relay("silent-1", rtpVideoFrom(inbound), {video("silent-1", outbound.port())},
+                       {.backoff = {.initial = 100ms, .max = 200ms},
+                        .budget = {.maxRestarts = 20, .window = 60s},
+                        .stallTimeout = 1000ms});
   subject->start();
   ASSERT_TRUE(runUntil([&] { return subject->state() == RunState::Running; }, 15s));
 
@@ -263,15 +265,10 @@ TEST_F(RelayTest, ASourceThatGoesSilentIsRestartedByTheWatchdogAndRecovers) {
 TEST_F(RelayTest, ASourceThatNeverSendsIsGivenTheFirstMediaTimeoutNotTheStallTimeout) {
   const std::uint16_t inbound = test::freeUdpPort();
   test::RtpReceiver outbound;
-  auto subject =
-      relay("never-1",
-            media::CustomSource{"udpsrc port=" + std::to_string(inbound) +
-                                " caps=application/x-rtp,media=video,encoding-name=H264,"
-                                "clock-rate=90000,payload=96 ! rtph264depay ! h264parse"},
-            {video("never-1", outbound.port())},
-            {.budget = {.maxRestarts = 20, .window = 60s},
-             .stallTimeout = 300ms,
-             .firstMediaTimeout = 1500ms});
+  auto subject = relay("never-1", rtpVideoFrom(inbound), {video("never-1", outbound.port())},
+                       {.budget = {.maxRestarts = 20, .window = 60s},
+                        .stallTimeout = 300ms,
+                        .firstMediaTimeout = 1500ms});
   subject->start();
   ASSERT_TRUE(runUntil([&] { return subject->state() == RunState::Retrying; }, 10s));
   ASSERT_FALSE(errors.empty());
