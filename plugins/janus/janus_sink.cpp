@@ -83,7 +83,9 @@ struct JanusSinkState {
   std::vector<std::unique_ptr<su::media::TrackCounters>> counters;
   std::optional<std::int64_t> owned;  // a mountpoint this element created
   Phase phase = Phase::Idle;
-  bool stopping = false;  // PAUSED -> READY: streaming threads stop waiting for the mountpoint
+  bool stopping = false;       // PAUSED -> READY: streaming threads stop waiting for the mountpoint
+  bool threadRunning = false;  // the provisioning thread (then keeping the mountpoint)
+  bool releasing = false;      // READY -> NULL: that thread ends
 };
 
 }  // namespace
@@ -331,8 +333,9 @@ void unprovision(SuJanusSink* self) {
   {
     std::unique_lock lock(state.lock);
     state.stopping = true;
+    state.releasing = true;
     state.phaseChanged.notify_all();
-    state.phaseChanged.wait(lock, [&] { return state.phase != Phase::Provisioning; });
+    state.phaseChanged.wait(lock, [&] { return !state.threadRunning; });
     for (Input& input : state.inputs) {
       if (input.branch) branches.emplace_back(input.pad, std::exchange(input.branch, nullptr));
     }
@@ -382,6 +385,38 @@ void finishProvisioning(SuJanusSink* self, Result<Provisioned> provisioned,
   g_object_notify(G_OBJECT(self), "mountpoint-id");
 }
 
+// The provisioning thread, once the mountpoint it created runs: every 2 s, whether Janus still
+// has it; after a Janus restart it is created again with the same id and ports (the branches go
+// on feeding it) and a warning says so. Until READY -> NULL, which waits for the check in flight.
+void keepWhileReady(SuJanusSink* self, const Settings& settings, const Provisioned& provisioned) {
+  JanusSinkState& state = *self->state;
+  bool unreachableSaid = false;
+  for (;;) {
+    {
+      std::unique_lock lock(state.lock);
+      if (state.phaseChanged.wait_for(lock, std::chrono::seconds(2),
+                                      [&] { return state.releasing; })) {
+        return;
+      }
+    }
+    const auto kept = keepMountpoint(settings, provisioned);
+    const std::int64_t id = *provisioned.mountpoint.id;
+    if (kept && *kept) {
+      GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
+                          ("Janus had lost mountpoint %" G_GINT64_FORMAT
+                           " (a restart?): created again with the same id and ports",
+                           id),
+                          (nullptr));
+    } else if (!kept && !unreachableSaid) {
+      const std::string message = su::model::redactText(
+          "cannot check mountpoint " + std::to_string(id) + ": " + kept.error().message,
+          {settings.adminKey, settings.secret});
+      GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("%s", message.c_str()), (nullptr));
+    }
+    unreachableSaid = !kept;
+  }
+}
+
 // NULL -> READY: what needs no network is checked here (a problem fails the state change, with
 // its error posted); Janus is asked on a thread of the element's own, like rtmp2sink connects,
 // so that the application never waits for it. Its errors are posted when they come; streaming
@@ -405,11 +440,22 @@ bool startProvisioning(SuJanusSink* self) {
     std::lock_guard lock(state.lock);
     state.phase = Phase::Provisioning;
     state.stopping = false;
+    state.releasing = false;
+    state.threadRunning = true;
   }
   // The thread holds the element until it is done; READY -> NULL waits for it.
   gst_object_ref(self);
   std::thread([self, settings, inputs, name, plan = std::move(plan).value()]() mutable {
-    finishProvisioning(self, provision(settings, inputs, name, std::move(plan)), settings);
+    auto provisioned = provision(settings, inputs, name, std::move(plan));
+    const std::optional<Provisioned> owned =
+        provisioned && provisioned->owned ? std::optional(*provisioned) : std::nullopt;
+    finishProvisioning(self, std::move(provisioned), settings);
+    if (owned) keepWhileReady(self, settings, *owned);
+    {
+      std::lock_guard lock(self->state->lock);
+      self->state->threadRunning = false;
+    }
+    self->state->phaseChanged.notify_all();
     gst_object_unref(self);
   }).detach();
   return true;

@@ -263,7 +263,44 @@ Task<void> destroying(GMainContext* context, Settings settings, std::int64_t id)
   co_return {};
 }
 
+Task<bool> keeping(GMainContext* context, Settings settings, Provisioned provisioned) {
+  auto linked = co_await link(context, settings);
+  if (!linked) co_return linked.error();
+  model::MountPoint& spec = provisioned.mountpoint;
+  auto info = co_await call<janus::MountPointInfo>([&](Callback<janus::MountPointInfo> done) {
+    linked->streaming->info(*spec.id, spec.secret, std::move(done));
+  });
+  Result<bool> kept = true;
+  if (info) {
+    kept = false;
+  } else if (!janus::isPluginError(info.error(), janus::kStreamingNoSuchMountpoint)) {
+    kept = info.error();
+  } else {
+    for (model::MediaTrack& media : spec.media) {
+      for (const media::OutputTrack& track : provisioned.tracks) {
+        if (!media.mid || track.mid != *media.mid) continue;
+        media.port = track.port;
+        if (track.rtcpPort) media.rtcpPort = *track.rtcpPort;
+      }
+    }
+    auto created =
+        co_await call<janus::MountPointCreated>([&](Callback<janus::MountPointCreated> done) {
+          linked->streaming->create(spec, std::move(done));
+        });
+    if (!created) kept = created.error();
+  }
+  co_await unlink(*linked);
+  co_return kept;
+}
+
 }  // namespace
+
+Result<bool> keepMountpoint(const Settings& settings, const Provisioned& provisioned) {
+  BlockingContext context;
+  Task<bool> task = keeping(context.get(), settings, provisioned);
+  return context.wait<bool>(
+      [&](Callback<bool> done) { task.start(context.get(), std::move(done)); });
+}
 
 Result<Provisioned> provision(const Settings& settings, const std::vector<Input>& inputs,
                               const std::string& name, Plan plan) {

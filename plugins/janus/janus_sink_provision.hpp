@@ -72,5 +72,9 @@ Result<Provisioned> provision(const Settings& settings, const std::vector<Input>
                               const std::string& name, Plan plan);
 // READY -> NULL: destroys what provision created.
 Result<void> destroyMountpoint(const Settings& settings, std::int64_t id);
+// While it runs: whether Janus still has the mountpoint provision created; if it forgot it (a
+// restart forgets what is not permanent), it is created again with the same id and ports, so
+// that the branches feed it as before. True when it was re-created.
+Result<bool> keepMountpoint(const Settings& settings, const Provisioned& provisioned);
 
 }  // namespace su::janussink

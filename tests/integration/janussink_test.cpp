@@ -212,6 +212,46 @@ TEST_F(JanusSinkTest, AnEncoderNegotiatesWhatPassesThroughAndAacBecomesOpus) {
   EXPECT_TRUE(gone(9402));
 }
 
+// Janus restarts while the pipeline plays (it forgets every mountpoint that is not permanent):
+// janussink creates its mountpoint again with the same id and ports, its branches go on feeding
+// it, and a warning on the bus says what happened.
+TEST_F(JanusSinkTest, AMountpointJanusForgotInARestartIsCreatedAgainWhilePlaying) {
+  launch(
+      "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+      "x264enc tune=zerolatency key-int-max=30 ! janussink name=js {janus} {key} "
+      "create-mountpoint=true mountpoint-id=9405 audiotestsrc is-live=true ! opusenc ! "
+      "js.audio_0");
+  ASSERT_EQ(play(), GST_STATE_CHANGE_SUCCESS) << postedError().value_or(PostedError{}).message;
+  ASSERT_TRUE(mediaFresh(9405, 2));
+  auto before = info(9405);
+  ASSERT_TRUE(before.ok());
+
+  janus->kill();
+  ASSERT_TRUE(janus->restart());
+  auto bus = GRef<GstBus>::adopt(gst_element_get_bus(pipeline.get()));
+  std::string warnings;
+  const bool recreated = runUntil(
+      [&] {
+        while (GstMessage* message = gst_bus_pop_filtered(bus.get(), GST_MESSAGE_WARNING)) {
+          GError* error = nullptr;
+          gst_message_parse_warning(message, &error, nullptr);
+          warnings += std::string(error->message) + "\n";
+          g_error_free(error);
+          gst_message_unref(message);
+        }
+        return warnings.find("created again with the same id and ports") != std::string::npos;
+      },
+      20s);
+  EXPECT_TRUE(recreated) << warnings << janus->logTail();
+  ASSERT_TRUE(runUntil([&] { return info(9405).ok(); }, 20s)) << "the test's session is back";
+  EXPECT_TRUE(mediaFresh(9405, 2)) << "the same branches feed the same ports";
+  EXPECT_TRUE(viewerDecodes(9405));
+  EXPECT_EQ(warnings.find(janus->streamingAdminKey()), std::string::npos);
+
+  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  EXPECT_TRUE(gone(9405)) << "destroyed on stop, as before the restart";
+}
+
 TEST_F(JanusSinkTest, AnExistingMountpointNeedsItsSecretAndIsLeftInPlace) {
   model::MountPoint spec{
       .id = 9403, .secret = "sink-secret-3", .adminKey = janus->streamingAdminKey()};
