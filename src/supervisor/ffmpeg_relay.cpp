@@ -98,7 +98,10 @@ std::vector<std::string> FfmpegRelay::command(const std::string& program, const 
     argv.insert(argv.end(),
                 {"-payload_type", std::to_string(track.payloadType), "-ssrc",
                  std::to_string(static_cast<std::int32_t>(track.ssrc)), "-f", "rtp",
-                 "rtp://" + track.host + ":" + std::to_string(track.port) + "?pkt_size=1200"});
+                 "rtp://" + track.host + ":" + std::to_string(track.port) + "?pkt_size=1200" +
+                     // Its sender reports: to the media's RTCP port (else ffmpeg sends them to
+                     // port + 1, another media's port when Janus picked the ports in a row).
+                     (track.rtcpPort ? "&rtcpport=" + std::to_string(*track.rtcpPort) : "")});
   }
   return argv;
 }

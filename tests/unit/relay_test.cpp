@@ -370,7 +370,8 @@ TEST(FfmpegRelayCommand, IsTheOriginalsCommandPlusWhatJanusNeeds) {
                                                 .host = "127.0.0.1",
                                                 .port = 5004,
                                                 .sourceIndex = 1,
-                                                .ssrc = 42}};
+                                                .ssrc = 42,
+                                                .rtcpPort = 5005}};
   EXPECT_EQ(FfmpegRelay::command("ffmpeg", {.url = "rtmp://ingest/live/key"}, tracks),
             (std::vector<std::string>{"ffmpeg",
                                       "-hide_banner",
@@ -422,7 +423,7 @@ TEST(FfmpegRelayCommand, IsTheOriginalsCommandPlusWhatJanusNeeds) {
                                       "42",
                                       "-f",
                                       "rtp",
-                                      "rtp://127.0.0.1:5004?pkt_size=1200"}));
+                                      "rtp://127.0.0.1:5004?pkt_size=1200&rtcpport=5005"}));
   EXPECT_EQ(FfmpegRelay::command(
                 "ffmpeg", {.url = "rtsp://cam/s", .options = {"-rtsp_transport", "tcp"}}, {})[10],
             "-rtsp_transport");
