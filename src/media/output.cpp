@@ -165,6 +165,10 @@ Result<void> wireRtcp(GstBin* bin, const OutputTrack& track) {
   auto out = GRef<GstElement>::adopt(gst_bin_get_by_name(bin, "rtcp-out"));
   g_object_set(out.get(), "socket", socket.get(), "close-socket", FALSE, "host", track.host.c_str(),
                "port", *track.rtcpPort, nullptr);
+  // Not a sink for end-of-stream: rtpbin sends EOS on its RTCP only after a BYE it schedules
+  // itself, which sometimes comes late or not at all — the branch ends when its RTP has
+  // (gst-launch -e waited for it in one run out of eight).
+  GST_OBJECT_FLAG_UNSET(out.get(), GST_ELEMENT_FLAG_SINK);
   auto in = GRef<GstElement>::adopt(gst_bin_get_by_name(bin, "rtcp-in"));
   g_object_set(in.get(), "socket", socket.get(), "close-socket", FALSE, nullptr);
   // A sender report every second or so instead of every 5 s: Janus sends a viewer's keyframe
