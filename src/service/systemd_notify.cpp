@@ -3,13 +3,16 @@
 #include <systemd/sd-daemon.h>
 
 #include "core/log.hpp"
+#include "model/redaction.hpp"
 
 namespace su::service {
 
 namespace {
 
-// A status line is one line: systemd shows it in `systemctl status`.
-std::string oneLine(std::string text) {
+// A status line is one line, masked like every other output (it may quote a URL with
+// credentials): systemd shows it in `systemctl status` and the journal.
+std::string oneLine(const std::string& status) {
+  std::string text = model::redactText(status);
   for (char& c : text) {
     if (c == '\n' || c == '\r') c = ' ';
   }
