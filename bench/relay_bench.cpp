@@ -4,6 +4,10 @@
 //   relay-bench [--relays 1,8,16,32] [--kinds gstreamer,ffmpeg] [--warmup 5] [--window 20]
 //               [--gop 2] [--work audio] [--rtcp 0,1]
 //
+// Kind `fanout`: one in-process relay feeding N destinations (a broadcast with outputs on N Janus
+// servers: the source read and transcoded once, teed to each), against N ffmpeg processes
+// reading the same source (the original's way) — "N" then counts destinations.
+//
 // `--work` lists what the relays do (relay-host's --work): passthrough (the video alone, passed
 // through), audio (the video passed through, AAC transcoded to Opus: an RTMP broadcast), video
 // (both transcoded, H.264 to VP8). The figures of admission's cost table come from these.
@@ -230,11 +234,14 @@ std::optional<RunResult> runOnce(const Settings& settings, const std::string& ki
   }
   Receiver receiver(ports);
 
+  const bool fanout = kind == "fanout";
   const std::vector<std::string> argv{SU_RELAY_HOST,
                                       "--kind",
-                                      kind,
+                                      fanout ? "gstreamer" : kind,
                                       "--relays",
-                                      std::to_string(relays),
+                                      fanout ? "1" : std::to_string(relays),
+                                      "--outputs",
+                                      fanout ? std::to_string(relays) : "1",
                                       "--source",
                                       source,
                                       "--base-port",
@@ -269,6 +276,7 @@ std::optional<RunResult> runOnce(const Settings& settings, const std::string& ki
       startUs[index] = us;
     }
   }
+  if (fanout) std::fill(startUs.begin(), startUs.end(), startUs[0]);  // one relay feeds all
 
   // Every relay's first video packet, or 30 s.
   const std::int64_t deadline = g_get_monotonic_time() + 30'000'000;
@@ -301,7 +309,7 @@ std::optional<RunResult> runOnce(const Settings& settings, const std::string& ki
       total += receiver.port(i).packets;
     return total;
   };
-  const bool inProcess = kind == "gstreamer";
+  const bool inProcess = kind != "ffmpeg";
   const TreeSample before = sampleTree(pid, inProcess);
   const std::uint64_t packetsBefore = packetsNow();
   const std::int64_t windowStart = g_get_monotonic_time();
@@ -375,7 +383,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: relay-bench [--relays 1,8,16,32] [--kinds gstreamer,ffmpeg] "
                  "[--warmup S] [--window S] [--gop S] [--base-port P] "
-                 "[--work passthrough,audio,video]\n");
+                 "[--work passthrough,audio,video] [--rtcp 0,1] (kinds: gstreamer, ffmpeg, "
+                 "fanout)\n");
     return 2;
   }
   auto dir = su::GUnique<char>::adopt(g_dir_make_tmp("su-relay-bench-XXXXXX", nullptr));

@@ -3,7 +3,7 @@
 // SIGINT. The process whose cost relay-bench measures.
 //
 //   relay-host --kind gstreamer|ffmpeg --relays N --source rtmp://... --base-port P
-//              [--work passthrough|audio|video] [--rtcp]
+//              [--work passthrough|audio|video] [--rtcp] [--outputs K]
 //
 // Relay i sends Opus (pt 111) to P + 4i and H.264 (pt 96, passed through) to P + 4i + 2 on
 // 127.0.0.1 (`--work audio`, the default: the audio is transcoded). `--work passthrough`: the
@@ -13,7 +13,9 @@
 // orchestrated in-process relay's video does; the ffmpeg relay ignores it). With
 // --stagger-ms, relay i starts MS after relay i-1. Prints "start I US" when relay I starts and
 // "running I US" when its media flows (US: CLOCK_MONOTONIC microseconds, as
-// g_get_monotonic_time()), "ready" once all started.
+// g_get_monotonic_time()), "ready" once all started. `--outputs K`: each relay feeds K
+// destinations (a broadcast's outputs on K Janus servers: encoded once, sent K times); relay i's
+// output o takes the ports of relay i*K + o.
 #include <glib-unix.h>
 
 #include <cstdio>
@@ -39,6 +41,7 @@ struct Options {
   int staggerMs = 0;           // between one relay's start and the next
   std::string work = "audio";  // passthrough, audio (transcoded) or video (and audio) transcoded
   bool rtcp = false;
+  int outputs = 1;  // destinations per relay
 };
 
 bool parse(int argc, char** argv, Options& options) {
@@ -63,18 +66,20 @@ bool parse(int argc, char** argv, Options& options) {
       options.staggerMs = std::atoi(value.c_str());
     } else if (name == "--work") {
       options.work = value;
+    } else if (name == "--outputs") {
+      options.outputs = std::atoi(value.c_str());
     } else {
       return false;
     }
   }
   return (options.kind == "gstreamer" || options.kind == "ffmpeg") &&
          (options.work == "passthrough" || options.work == "audio" || options.work == "video") &&
-         options.relays > 0 && !options.source.empty() && options.basePort > 0 &&
-         options.basePort + 4 * options.relays < 65536;
+         options.relays > 0 && options.outputs > 0 && !options.source.empty() &&
+         options.basePort > 0 && options.basePort + 4 * options.relays * options.outputs < 65536;
 }
 
-std::vector<media::OutputTrack> tracksFor(int relay, int basePort, const std::string& name,
-                                          const std::string& work, bool rtcp) {
+std::vector<media::OutputTrack> destinationTracks(int relay, int basePort, const std::string& name,
+                                                  const std::string& work, bool rtcp) {
   std::vector<media::OutputTrack> tracks{{.mid = "a",
                                           .type = model::MediaType::Audio,
                                           .codec = "opus",
@@ -99,6 +104,20 @@ std::vector<media::OutputTrack> tracksFor(int relay, int basePort, const std::st
   return tracks;
 }
 
+std::vector<media::OutputTrack> tracksFor(int relay, const Options& options,
+                                          const std::string& name) {
+  std::vector<media::OutputTrack> tracks;
+  for (int output = 0; output < options.outputs; ++output) {
+    for (media::OutputTrack& track :
+         destinationTracks(relay * options.outputs + output, options.basePort, name, options.work,
+                           options.rtcp)) {
+      track.output = output;
+      tracks.push_back(std::move(track));
+    }
+  }
+  return tracks;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,7 +125,8 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, options)) {
     std::fprintf(stderr,
                  "usage: relay-host --kind gstreamer|ffmpeg --relays N --source URL "
-                 "[--base-port P] [--stagger-ms MS] [--work passthrough|audio|video] [--rtcp]\n");
+                 "[--base-port P] [--stagger-ms MS] [--work passthrough|audio|video] [--rtcp] "
+                 "[--outputs K]\n");
     return 2;
   }
   if (auto initialized = init(); !initialized) {
@@ -139,7 +159,7 @@ int main(int argc, char** argv) {
       if (error) std::fprintf(stderr, "relay %d: %s\n", i, error->message.c_str());
       std::fflush(stdout);
     };
-    auto tracks = tracksFor(i, options.basePort, name, options.work, options.rtcp);
+    auto tracks = tracksFor(i, options, name);
     auto relay = [&]() -> Result<std::unique_ptr<supervisor::Relay>> {
       if (options.kind == "gstreamer") {
         auto created = supervisor::PipelineRelay::create(

@@ -80,26 +80,44 @@ std::vector<std::string> StatusBoard::render(const model::BroadcastResult& resul
   if (report.health.janusError) head += "  (Janus: " + *report.health.janusError + ")";
   lines.push_back(head);
 
-  std::map<std::string, const supervisor::TrackStats*> relayed;
-  if (report.relay) {
-    for (const supervisor::TrackStats& track : report.relay->tracks)
-      relayed[track.mid] = &track;
-  }
-  for (const model::MediaHealth& media : report.health.media) {
-    std::string type;
-    if (result.mountpoint) {
-      for (const model::MountPointPort& port : result.mountpoint->media) {
-        if (port.mid == media.mid) type = model::nameOf(port.type);
+  // One block of media lines per Janus: the node's own mountpoint, then each output.
+  auto mediaLines = [&](int output, const std::vector<model::MediaHealth>& media,
+                        const std::optional<model::MountPointSection>& mountpoint) {
+    std::map<std::string, const supervisor::TrackStats*> relayed;
+    if (report.relay) {
+      for (const supervisor::TrackStats& track : report.relay->tracks) {
+        if (track.output == output) relayed[track.mid] = &track;
       }
     }
-    const auto* track = relayed.contains(media.mid) ? relayed[media.mid] : nullptr;
-    char line[160];
-    std::snprintf(line, sizeof line, "  %-3s %-5s %-7s %8.1f kbit/s %9llu packets  age_ms %s",
-                  media.mid.c_str(), type.c_str(), media.fresh ? "flowing" : "stale",
-                  track ? track->bitrateKbps : 0.0,
-                  track ? static_cast<unsigned long long>(track->packets) : 0ULL,
-                  media.ageMs ? std::to_string(*media.ageMs).c_str() : "-");
-    lines.push_back(line);
+    for (const model::MediaHealth& health : media) {
+      std::string type;
+      if (mountpoint) {
+        for (const model::MountPointPort& port : mountpoint->media) {
+          if (port.mid == health.mid) type = model::nameOf(port.type);
+        }
+      }
+      const auto* track = relayed.contains(health.mid) ? relayed[health.mid] : nullptr;
+      char line[160];
+      std::snprintf(line, sizeof line, "  %-3s %-5s %-7s %8.1f kbit/s %9llu packets  age_ms %s",
+                    health.mid.c_str(), type.c_str(), health.fresh ? "flowing" : "stale",
+                    track ? track->bitrateKbps : 0.0,
+                    track ? static_cast<unsigned long long>(track->packets) : 0ULL,
+                    health.ageMs ? std::to_string(*health.ageMs).c_str() : "-");
+      lines.push_back(line);
+    }
+  };
+  mediaLines(0, report.health.media, result.mountpoint);
+  for (std::size_t i = 0; i < report.health.outputs.size(); ++i) {
+    const model::OutputHealth& output = report.health.outputs[i];
+    const model::OutputSection* section =
+        i < result.outputs.size() ? &result.outputs[i] : nullptr;
+    std::string line = "  output " + std::to_string(i + 1) + "  " + output.janusUrl;
+    if (section) line += "  " + std::string(model::nameOf(section->state));
+    line += output.healthy ? "  healthy" : "  UNHEALTHY";
+    if (output.janusError) line += "  (Janus: " + *output.janusError + ")";
+    lines.push_back(model::redactText(line));
+    mediaLines(static_cast<int>(i + 1), output.media,
+               section ? section->mountpoint : std::nullopt);
   }
   if (report.health.media.empty() && report.relay) {
     // Janus not asked (or not answering): the relay's own view.

@@ -140,9 +140,30 @@ std::string safeName(std::string_view mid) {
   return name;
 }
 
-// One UDP socket for the branch's RTCP, both ways: sender reports leave from it, and Janus's
+// Names of the d-th destination's elements: "udp", "udp-1", ...
+std::string destinationName(std::string_view base, std::size_t d) {
+  return d == 0 ? std::string(base) : std::string(base) + "-" + std::to_string(d);
+}
+
+GRef<GstElement> childNamed(GstBin* bin, const std::string& name) {
+  return GRef<GstElement>::adopt(gst_bin_get_by_name(bin, name.c_str()));
+}
+
+// What follows the payloader for the d-th destination: its udpsink, through rtpbin session d
+// when it has an RTCP port (RTCP out and in on one socket, set in wireRtcp).
+std::string senderDescription(const OutputTrack& track, std::size_t d) {
+  const std::string n = std::to_string(d);
+  const std::string udp = "udpsink name=" + destinationName("udp", d) + " sync=false async=false";
+  if (!track.rtcpPort) return udp;
+  return "rtp.send_rtp_sink_" + n + " rtp.send_rtp_src_" + n + " ! " + udp + " rtp.send_rtcp_src_" +
+         n + " ! udpsink name=" + destinationName("rtcp-out", d) +
+         " sync=false async=false udpsrc name=" + destinationName("rtcp-in", d) +
+         " caps=application/x-rtcp ! rtp.recv_rtcp_sink_" + n;
+}
+
+// One UDP socket for the destination's RTCP, both ways: sender reports leave from it, and Janus's
 // feedback comes back to it (Janus latches onto the address its RTCP port last heard from).
-Result<void> wireRtcp(GstBin* bin, const OutputTrack& track) {
+Result<void> wireRtcp(GstBin* bin, const OutputTrack& track, std::size_t d) {
   auto host = GRef<GObject>::adopt(G_OBJECT(g_inet_address_new_from_string(track.host.c_str())));
   const GSocketFamily family =
       host ? g_inet_address_get_family(G_INET_ADDRESS(host.get())) : G_SOCKET_FAMILY_IPV4;
@@ -162,20 +183,20 @@ Result<void> wireRtcp(GstBin* bin, const OutputTrack& track) {
     return makeError(MediaError::Link, "cannot open the RTCP socket for mid " + track.mid + ": " +
                                            (error ? error->message : "unknown error"));
   }
-  auto out = GRef<GstElement>::adopt(gst_bin_get_by_name(bin, "rtcp-out"));
+  auto out = childNamed(bin, destinationName("rtcp-out", d));
   g_object_set(out.get(), "socket", socket.get(), "close-socket", FALSE, "host", track.host.c_str(),
                "port", *track.rtcpPort, nullptr);
   // Not a sink for end-of-stream: rtpbin sends EOS on its RTCP only after a BYE it schedules
   // itself, which sometimes comes late or not at all — the branch ends when its RTP has
   // (gst-launch -e waited for it in one run out of eight).
   GST_OBJECT_FLAG_UNSET(out.get(), GST_ELEMENT_FLAG_SINK);
-  auto in = GRef<GstElement>::adopt(gst_bin_get_by_name(bin, "rtcp-in"));
+  auto in = childNamed(bin, destinationName("rtcp-in", d));
   g_object_set(in.get(), "socket", socket.get(), "close-socket", FALSE, nullptr);
   // A sender report every second or so instead of every 5 s: Janus sends a viewer's keyframe
   // request only once it has heard from us, so the first one should come early.
-  auto rtpbin = GRef<GstElement>::adopt(gst_bin_get_by_name(bin, "rtp"));
+  auto rtpbin = childNamed(bin, "rtp");
   GstElement* session = nullptr;
-  g_signal_emit_by_name(rtpbin.get(), "get-session", 0u, &session);
+  g_signal_emit_by_name(rtpbin.get(), "get-session", static_cast<guint>(d), &session);
   if (session) {
     g_object_set(session, "rtcp-min-interval", static_cast<guint64>(GST_SECOND), nullptr);
     gst_object_unref(session);
@@ -210,16 +231,22 @@ std::uint32_t stableSsrc(std::string_view relayName, std::string_view mid) {
   return hash == 0 ? 1 : hash;
 }
 
+bool sameEncoding(const OutputTrack& a, const OutputTrack& b) {
+  return a.type == b.type && a.sourceIndex == b.sourceIndex && a.codec == b.codec &&
+         a.payloadType == b.payloadType && a.fmtp == b.fmtp;
+}
+
 Result<std::vector<OutputTrack>> planOutput(const model::MountPoint& mountpoint,
                                             const std::vector<model::MountPointPort>& ports,
-                                            const std::string& host, std::string_view relayName) {
+                                            const std::string& host, std::string_view relayName,
+                                            std::string_view specPath) {
   json::Diagnostics problems;
   std::vector<OutputTrack> tracks;
   int ordinal[2] = {0, 0};  // per type: audio, video
   for (std::size_t i = 0; i < mountpoint.media.size(); ++i) {
     const model::MediaTrack& media = mountpoint.media[i];
     if (media.type == model::MediaType::Data) continue;
-    const std::string path = json::indexPath("mountpoint_spec.media", i);
+    const std::string path = json::indexPath(json::childPath(specPath, "media"), i);
     const int typeIndex = media.type == model::MediaType::Audio ? 0 : 1;
     const int nth = ordinal[typeIndex]++;
     const std::string mid = media.mid.value_or(std::to_string(i));
@@ -275,6 +302,12 @@ bool canPassThrough(const GstCaps* caps, const OutputTrack& track, const VideoEn
 
 Result<GRef<GstElement>> makeOutputBranch(const OutputTrack& track, const GstCaps* caps,
                                           const VideoEncoding& video) {
+  return makeOutputBranch(std::span<const OutputTrack>(&track, 1), caps, video);
+}
+
+Result<GRef<GstElement>> makeOutputBranch(std::span<const OutputTrack> destinations,
+                                          const GstCaps* caps, const VideoEncoding& video) {
+  const OutputTrack& track = destinations.front();
   const Codec* codec = findCodec(track.codec);
   if (!codec) {
     return makeError(MediaError::Unrelayable, "no relay branch for codec " + track.codec);
@@ -299,14 +332,20 @@ Result<GRef<GstElement>> makeOutputBranch(const OutputTrack& track, const GstCap
         "leaky=downstream ! " +
         (isRaw(input) ? std::string(encoder) : "decodebin ! " + std::string(encoder));
   }
-  // With RTCP: the payloader into an rtpbin session, whose RTCP goes out and comes in on one
-  // socket (set below).
-  const std::string output =
-      track.rtcpPort ? " name=pay ! rtp.send_rtp_sink_0 rtpbin name=rtp "
-                       "rtp.send_rtp_src_0 ! udpsink name=udp sync=false async=false "
-                       "rtp.send_rtcp_src_0 ! udpsink name=rtcp-out sync=false async=false "
-                       "udpsrc name=rtcp-in caps=application/x-rtcp ! rtp.recv_rtcp_sink_0"
-                     : " name=pay ! udpsink name=udp sync=false async=false";
+  // The payloader, then a sender per destination (teed when there are several, in the same
+  // thread: udpsinks that neither sync nor wait do not hold it up).
+  std::string output = " name=pay";
+  bool anyRtcp = false;
+  if (destinations.size() == 1) {
+    output += " ! " + senderDescription(track, 0);
+  } else {
+    output += " ! tee name=fan";
+    for (std::size_t d = 0; d < destinations.size(); ++d)
+      output += " fan. ! " + senderDescription(destinations[d], d);
+  }
+  for (const OutputTrack& destination : destinations)
+    anyRtcp = anyRtcp || destination.rtcpPort.has_value();
+  if (anyRtcp) output += " rtpbin name=rtp";
   const std::string description =
       (chain.empty() ? std::string() : chain + " ! ") + std::string(codec->payloader) + output;
   GUnique<GError> error;
@@ -320,19 +359,24 @@ Result<GRef<GstElement>> makeOutputBranch(const OutputTrack& track, const GstCap
                      "cannot build the " + track.codec + " branch for mid " + track.mid + ": " +
                          (error ? error->message : "unknown error"));
   }
-  gst_object_set_name(GST_OBJECT(bin.get()), ("out-" + safeName(track.mid)).c_str());
-  auto first = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), entry.c_str()));
+  const std::string prefix = track.output == 0 ? "out-" : "out" + std::to_string(track.output) + "-";
+  gst_object_set_name(GST_OBJECT(bin.get()), (prefix + safeName(track.mid)).c_str());
+  GstBin* elements = GST_BIN(bin.get());
+  auto first = childNamed(elements, entry);
   auto entryPad = GRef<GstPad>::adopt(gst_element_get_static_pad(first.get(), "sink"));
   GstPad* ghostPad = gst_ghost_pad_new("sink", entryPad.get());
   gst_pad_set_active(ghostPad, TRUE);
   gst_element_add_pad(bin.get(), ghostPad);
-  auto payloader = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "pay"));
+  auto payloader = childNamed(elements, "pay");
   g_object_set(payloader.get(), "pt", static_cast<guint>(track.payloadType), "ssrc", track.ssrc,
                "mtu", kMtu, nullptr);
-  auto sink = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(bin.get()), "udp"));
-  g_object_set(sink.get(), "host", track.host.c_str(), "port", track.port, nullptr);
-  if (track.rtcpPort) {
-    if (auto wired = wireRtcp(GST_BIN(bin.get()), track); !wired) return wired.error();
+  for (std::size_t d = 0; d < destinations.size(); ++d) {
+    const OutputTrack& destination = destinations[d];
+    auto sink = childNamed(elements, destinationName("udp", d));
+    g_object_set(sink.get(), "host", destination.host.c_str(), "port", destination.port, nullptr);
+    if (destination.rtcpPort) {
+      if (auto wired = wireRtcp(elements, destination, d); !wired) return wired.error();
+    }
   }
   return bin;
 }
@@ -415,33 +459,43 @@ void countPacketsInto(GstElement* sink, TrackCounters* counters,
 
 void countSentPackets(GstElement* branch, TrackCounters* counters,
                       std::shared_ptr<FirstPacket> first) {
-  auto udp = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch), "udp"));
-  countPacketsInto(udp.get(), counters, std::move(first));
+  countSentPackets(branch, std::span<TrackCounters* const>(&counters, 1), std::move(first));
+}
 
-  auto rtcpIn = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch), "rtcp-in"));
-  if (!rtcpIn) return;
-  auto received = GRef<GstPad>::adopt(gst_element_get_static_pad(rtcpIn.get(), "src"));
-  gst_pad_add_probe(
-      received.get(), GST_PAD_PROBE_TYPE_BUFFER,
-      [](GstPad*, GstPadProbeInfo*, gpointer data) noexcept {
-        static_cast<TrackCounters*>(data)->rtcpReceived.fetch_add(1, std::memory_order_relaxed);
-        return GST_PAD_PROBE_OK;
-      },
-      counters, nullptr);
-  // rtpbin turns a PLI or FIR into an upstream force-key-unit event through the payloader.
-  auto payloader = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch), "pay"));
-  auto paid = GRef<GstPad>::adopt(gst_element_get_static_pad(payloader.get(), "src"));
-  gst_pad_add_probe(
-      paid.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-      [](GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
-        const GstStructure* structure = gst_event_get_structure(GST_PAD_PROBE_INFO_EVENT(info));
-        if (structure && gst_structure_has_name(structure, "GstForceKeyUnit")) {
-          static_cast<TrackCounters*>(data)->keyframeRequests.fetch_add(1,
-                                                                        std::memory_order_relaxed);
-        }
-        return GST_PAD_PROBE_OK;
-      },
-      counters, nullptr);
+void countSentPackets(GstElement* branch, std::span<TrackCounters* const> counters,
+                      std::shared_ptr<FirstPacket> first) {
+  GstBin* elements = GST_BIN(branch);
+  auto rtpbin = childNamed(elements, "rtp");
+  for (std::size_t d = 0; d < counters.size(); ++d) {
+    auto udp = childNamed(elements, destinationName("udp", d));
+    countPacketsInto(udp.get(), counters[d], first);
+
+    auto rtcpIn = childNamed(elements, destinationName("rtcp-in", d));
+    if (!rtcpIn) continue;
+    auto received = GRef<GstPad>::adopt(gst_element_get_static_pad(rtcpIn.get(), "src"));
+    gst_pad_add_probe(
+        received.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo*, gpointer data) noexcept {
+          static_cast<TrackCounters*>(data)->rtcpReceived.fetch_add(1, std::memory_order_relaxed);
+          return GST_PAD_PROBE_OK;
+        },
+        counters[d], nullptr);
+    // rtpbin turns a PLI or FIR into a force-key-unit event sent upstream from this session's
+    // RTP sink, on to the payloader (through the tee) and the encoder.
+    auto session = GRef<GstPad>::adopt(
+        gst_element_get_static_pad(rtpbin.get(), ("send_rtp_sink_" + std::to_string(d)).c_str()));
+    gst_pad_add_probe(
+        session.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+          const GstStructure* structure = gst_event_get_structure(GST_PAD_PROBE_INFO_EVENT(info));
+          if (structure && gst_structure_has_name(structure, "GstForceKeyUnit")) {
+            static_cast<TrackCounters*>(data)->keyframeRequests.fetch_add(
+                1, std::memory_order_relaxed);
+          }
+          return GST_PAD_PROBE_OK;
+        },
+        counters[d], nullptr);
+  }
 }
 
 }  // namespace su::media

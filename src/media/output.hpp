@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,14 +58,21 @@ struct OutputTrack {
   int sourceIndex = 0;  // the n-th source stream of this type feeds it
   std::uint32_t ssrc = 0;
   std::optional<int> rtcpPort;  // Janus's RTCP port for this media: RTCP both ways
+  int output = 0;  // which Janus it feeds: 0 the broadcast's own mountpoint, n its n-th output
 };
+
+// Whether one branch can make both: the same source stream encoded the same way. Such tracks
+// (the same media on several Janus servers) share one branch, encoded once, sent to each.
+bool sameEncoding(const OutputTrack& a, const OutputTrack& b);
 
 // One OutputTrack per audio and video media of `mountpoint`, sent to `host` at the ports Janus
 // listens on (`ports` from the create reply; the spec's own ports otherwise). A media no branch
-// can produce is an error naming it; data media are skipped (a relay carries none).
+// can produce is an error naming it (under `path`); data media are skipped (a relay carries
+// none).
 Result<std::vector<OutputTrack>> planOutput(const model::MountPoint& mountpoint,
                                             const std::vector<model::MountPointPort>& ports,
-                                            const std::string& host, std::string_view relayName);
+                                            const std::string& host, std::string_view relayName,
+                                            std::string_view path = "mountpoint_spec");
 
 // The codecs the relays can send.
 bool isRelayableCodec(std::string_view codec);
@@ -82,6 +90,12 @@ bool canPassThrough(const GstCaps* caps, const OutputTrack& track, const VideoEn
 // payloader ("pay") and udpsink ("udp").
 Result<GRef<GstElement>> makeOutputBranch(const OutputTrack& track, const GstCaps* caps,
                                           const VideoEncoding& video);
+// One branch for several destinations of the same encoding (sameEncoding): encoded once, the
+// payloader teed to a sender per destination — "udp", "udp-1", "udp-2"..., each with its own
+// rtpbin session when it has an RTCP port. Named after the first ("out-<mid>", or
+// "out<n>-<mid>" when it feeds output n).
+Result<GRef<GstElement>> makeOutputBranch(std::span<const OutputTrack> destinations,
+                                          const GstCaps* caps, const VideoEncoding& video);
 
 // What a branch for `track` takes, best first: the encoded stream that passes through (an
 // H.264 profile the fmtp allows, say), then what it can transcode. For an upstream encoder to
@@ -113,6 +127,9 @@ struct FirstPacket {
 // Counts what `branch` sends (a probe on its udpsink, atomics only) into `counters`, which must
 // outlive the branch. `first` may be null.
 void countSentPackets(GstElement* branch, TrackCounters* counters,
+                      std::shared_ptr<FirstPacket> first);
+// The same for a branch of several destinations: counters[d] for the d-th.
+void countSentPackets(GstElement* branch, std::span<TrackCounters* const> counters,
                       std::shared_ptr<FirstPacket> first);
 // The same for any sink element: what reaches its sink pad.
 void countPacketsInto(GstElement* sink, TrackCounters* counters,

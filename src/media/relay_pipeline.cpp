@@ -123,8 +123,20 @@ void RelayPipeline::route(GstPad* pad) {
 
 void RelayPipeline::linkToTracks(GstPad* pad, const GstCaps* caps,
                                  const std::vector<std::size_t>& tracks) {
-  if (tracks.size() == 1) {
-    linkBranch(pad, caps, tracks.front());
+  // Tracks of the same encoding (one media on several Janus servers) share a branch.
+  std::vector<std::vector<std::size_t>> branches;
+  for (std::size_t track : tracks) {
+    auto same = std::find_if(branches.begin(), branches.end(), [&](const auto& branch) {
+      return sameEncoding(tracks_[branch.front()], tracks_[track]);
+    });
+    if (same != branches.end()) {
+      same->push_back(track);
+    } else {
+      branches.push_back({track});
+    }
+  }
+  if (branches.size() == 1) {
+    linkBranch(pad, caps, branches.front());
     return;
   }
   GstElement* tee = gst_element_factory_make("tee", nullptr);
@@ -133,15 +145,23 @@ void RelayPipeline::linkToTracks(GstPad* pad, const GstCaps* caps,
   GstPad* teeSink = gst_element_get_static_pad(tee, "sink");
   gst_pad_link(pad, teeSink);
   gst_object_unref(teeSink);
-  for (std::size_t track : tracks) {
+  for (const std::vector<std::size_t>& branch : branches) {
     GstPad* branchPad = gst_element_request_pad_simple(tee, "src_%u");
-    linkBranch(branchPad, caps, track);
+    linkBranch(branchPad, caps, branch);
     gst_object_unref(branchPad);
   }
 }
 
-bool RelayPipeline::linkBranch(GstPad* pad, const GstCaps* caps, std::size_t track) {
-  auto branch = makeOutputBranch(tracks_[track], caps, video_);
+bool RelayPipeline::linkBranch(GstPad* pad, const GstCaps* caps,
+                               const std::vector<std::size_t>& tracks) {
+  std::vector<OutputTrack> destinations;
+  std::vector<TrackCounters*> counters;
+  for (std::size_t track : tracks) {
+    destinations.push_back(tracks_[track]);
+    counters.push_back(counters_[track].get());
+  }
+  const OutputTrack& track = destinations.front();
+  auto branch = makeOutputBranch(destinations, caps, video_);
   if (!branch) {
     GST_ELEMENT_ERROR(pipeline_.get(), CORE, MISSING_PLUGIN, ("%s", branch.error().message.c_str()),
                       (nullptr));
@@ -149,15 +169,15 @@ bool RelayPipeline::linkBranch(GstPad* pad, const GstCaps* caps, std::size_t tra
   }
   GstElement* element = branch->get();  // the pipeline takes a reference of its own
   gst_bin_add(GST_BIN(pipeline_.get()), element);
-  countSentPackets(element, counters_[track].get(), firstPacket_);
+  countSentPackets(element, counters, firstPacket_);
   GstPad* sink = gst_element_get_static_pad(element, "sink");
   const GstPadLinkReturn linked = gst_pad_link(pad, sink);
   gst_object_unref(sink);
   gst_element_sync_state_with_parent(element);
   if (linked != GST_PAD_LINK_OK) {
     GST_ELEMENT_ERROR(pipeline_.get(), CORE, NEGOTIATION,
-                      ("cannot link the source to the %s branch of mid %s",
-                       tracks_[track].codec.c_str(), tracks_[track].mid.c_str()),
+                      ("cannot link the source to the %s branch of mid %s", track.codec.c_str(),
+                       track.mid.c_str()),
                       ("gst_pad_link: %s", gst_pad_link_get_name(linked)));
     return false;
   }

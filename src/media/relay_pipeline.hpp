@@ -4,7 +4,8 @@
 // dynamic linking must be, under a mutex — to the media whose type and index they match
 // (`mindex`, else the order of media of that type): the n-th video stream feeds the media asking
 // for video stream n, however late it appears. A stream nobody asked for goes to a fakesink; a
-// stream several media ask for is teed. Per-media counters are updated by pad probes with
+// stream several media ask for is teed, and media of the same encoding on several Janus servers
+// share one branch (encoded once). Per-media counters are updated by pad probes with
 // atomics only.
 //
 // A gstreamer_pipeline that ends in sinks of its own (the original's form) is the whole pipeline:
@@ -55,7 +56,8 @@ class RelayPipeline {
   static void padAdded(GstElement* source, GstPad* pad, gpointer self) noexcept;
   void route(GstPad* pad);
   void linkToTracks(GstPad* pad, const GstCaps* caps, const std::vector<std::size_t>& tracks);
-  bool linkBranch(GstPad* pad, const GstCaps* caps, std::size_t track);
+  // One branch for `tracks` (of the same encoding).
+  bool linkBranch(GstPad* pad, const GstCaps* caps, const std::vector<std::size_t>& tracks);
   void discard(GstPad* pad);
   // The whole-pipeline form: counts each udpsink's packets for the media whose port it sends to.
   Result<void> countOwnSinks();

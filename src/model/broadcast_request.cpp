@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <initializer_list>
 
+#include "core/uri.hpp"
 #include "json/writer.hpp"
 #include "model/decode.hpp"
 #include "model/rules.hpp"
@@ -37,6 +38,29 @@ bool isValidBroadcastId(std::string_view id) {
 }
 
 }  // namespace
+
+BroadcastOutput BroadcastOutput::read(json::ObjectReader& reader) {
+  BroadcastOutput output;
+  output.janusUrl = required(reader, "janus_url", reader.string("janus_url"));
+  output.apiSecret = reader.string("api_secret");
+  output.host = reader.string("host");
+  if (auto spec = reader.object("mountpoint_spec")) output.mountpointSpec = MountPoint::read(*spec);
+  reader.rejectUnknownFields();
+  return output;
+}
+
+GRef<JsonNode> BroadcastOutput::toJson() const {
+  json::ObjectWriter out;
+  out.set("janus_url", janusUrl).set("api_secret", apiSecret).set("host", host);
+  if (mountpointSpec) out.set("mountpoint_spec", mountpointSpec->toJson());
+  return out.node();
+}
+
+std::string BroadcastOutput::rtpHost() const {
+  if (host) return *host;
+  const auto parts = uri::split(janusUrl);
+  return parts ? parts->host : std::string();
+}
 
 Result<BroadcastRequest> BroadcastRequest::fromPayload(JsonNode* payload,
                                                        std::vector<FieldError>* warnings) {
@@ -75,6 +99,10 @@ BroadcastRequest BroadcastRequest::read(json::ObjectReader& reader) {
     request.mountpointSpec = MountPoint::read(*spec);
   request.inputUrl = reader.string("input_url");
   request.gstreamerPipeline = reader.string("gstreamer_pipeline");
+  if (auto outputs = reader.objects("outputs")) {
+    for (json::ObjectReader& output : *outputs)
+      request.outputs.push_back(BroadcastOutput::read(output));
+  }
   request.stallTimeoutMs = reader.integer("stall_timeout_ms");
   if (auto srs = reader.object("srs")) request.srs = SrsIngestSpec::read(*srs);
   if (auto room = reader.object("room_spec")) request.roomSpec = RoomSpec::read(*room);
@@ -101,6 +129,10 @@ void BroadcastRequest::normalize() {
   relayKind = effectiveRelayKind();
   if (mountpointSpec) mountpointSpec->normalize();
   if (roomSpec && !roomSpec->room) roomSpec->room = roomId;
+  for (BroadcastOutput& output : outputs) {
+    if (!output.mountpointSpec) output.mountpointSpec = mountpointSpec;
+    if (output.mountpointSpec) output.mountpointSpec->normalize();
+  }
 }
 
 namespace {
@@ -188,6 +220,40 @@ void checkMountPoint(const RequestRules& rules) {
   }
 }
 
+// Outputs to more Janus servers: relayed sources only (a room's publisher is forwarded by its
+// own Janus; a browser publishes to one).
+void checkOutputs(const RequestRules& rules) {
+  const BroadcastRequest& request = rules.request;
+  if (request.outputs.empty()) return;
+  if (request.effectiveRelayKind() == RelayKind::None) {
+    rules.diagnostics.error(rules.at("outputs"),
+                            "only for relayed sources (source_kind " + rules.kind +
+                                " relays nothing)");
+    return;
+  }
+  if (request.outputs.size() > kMaxOutputs) {
+    rules.diagnostics.error(rules.at("outputs"),
+                            "at most " + std::to_string(kMaxOutputs) + " outputs");
+  }
+  for (std::size_t i = 0; i < request.outputs.size(); ++i) {
+    const BroadcastOutput& output = request.outputs[i];
+    const std::string path = json::indexPath(rules.at("outputs"), i);
+    checkUrl(rules.diagnostics, json::childPath(path, "janus_url"), output.janusUrl,
+             {"ws", "wss"});
+    checkNotEmpty(rules.diagnostics, json::childPath(path, "api_secret"), output.apiSecret);
+    if (output.host) checkHost(rules.diagnostics, json::childPath(path, "host"), *output.host);
+    const std::string specPath = json::childPath(path, "mountpoint_spec");
+    if (!output.mountpointSpec) {
+      rules.diagnostics.error(specPath, "required when the broadcast has no mountpoint_spec");
+      continue;
+    }
+    output.mountpointSpec->validate(specPath, rules.diagnostics);
+    if (output.mountpointSpec->type != MountPointType::Rtp) {
+      rules.diagnostics.error(json::childPath(specPath, "type"), "an output needs an rtp mountpoint");
+    }
+  }
+}
+
 void checkRoomSide(const RequestRules& rules) {
   const BroadcastRequest& request = rules.request;
   if (!isOneOf(request.sourceKind, {SourceKind::VideoRoom, SourceKind::BrowserWebrtc})) {
@@ -258,6 +324,7 @@ void BroadcastRequest::validate(const std::string& path, json::Diagnostics& diag
   const RequestRules rules{*this, diagnostics, path, std::string(nameOf(sourceKind))};
   checkRelay(rules);
   checkMountPoint(rules);
+  checkOutputs(rules);
   checkRoomSide(rules);
   checkSourceParts(rules);
   checkObs(rules);
@@ -282,6 +349,12 @@ GRef<JsonNode> BroadcastRequest::toPayload() const {
   out.set("input_url", inputUrl)
       .set("gstreamer_pipeline", gstreamerPipeline)
       .set("stall_timeout_ms", stallTimeoutMs);
+  if (!outputs.empty()) {
+    std::vector<GRef<JsonNode>> list;
+    for (const BroadcastOutput& output : outputs)
+      list.push_back(output.toJson());
+    out.set("outputs", json::arrayOf(list));
+  }
   if (srs) out.set("srs", srs->toJson());
   if (roomSpec) out.set("room_spec", roomSpec->toJson());
   if (rtspCamera) out.set("rtsp_camera", rtspCamera->toJson());

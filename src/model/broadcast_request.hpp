@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "json/diagnostics.hpp"
@@ -14,6 +15,25 @@
 #include "model/srs_ingest.hpp"
 
 namespace su::model {
+
+// Another Janus server fed by the same relay (Janus does not cluster: more viewers means the same
+// stream in mountpoints on several servers). Its mountpoint is created by the broadcast, and
+// provisioned, supervised, restored and cleaned up on its own.
+struct BroadcastOutput {
+  std::string janusUrl;                 // ws:// or wss://
+  std::optional<std::string> apiSecret;  // that server's `apisecret`, if it requires one
+  std::optional<std::string> host;      // where it receives RTP; absent: janus_url's host
+  std::optional<MountPoint> mountpointSpec;  // absent: the broadcast's mountpoint_spec
+
+  static BroadcastOutput read(json::ObjectReader& reader);
+  GRef<JsonNode> toJson() const;
+  // Where RTP for it goes: host, else janus_url's host.
+  std::string rtpHost() const;
+
+  friend bool operator==(const BroadcastOutput&, const BroadcastOutput&) = default;
+};
+
+inline constexpr std::size_t kMaxOutputs = 8;
 
 struct BroadcastRequest {
   SourceKind sourceKind = SourceKind::VideoRoom;
@@ -30,6 +50,8 @@ struct BroadcastRequest {
   std::optional<MountPoint> mountpointSpec;
   std::optional<std::string> inputUrl;           // uri
   std::optional<std::string> gstreamerPipeline;  // a custom source for relay_kind gstreamer
+  // More Janus servers the relay feeds besides the node's own (relayed sources only).
+  std::vector<BroadcastOutput> outputs;
   // The relay restarts after media stopped for this long (absent: the node's default, 5 s).
   std::optional<std::int64_t> stallTimeoutMs;
   std::optional<SrsIngestSpec> srs;              // obs, rtmp_external

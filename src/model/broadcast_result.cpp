@@ -87,6 +87,22 @@ json::ObjectWriter writeMountPoint(const MountPointSection& mountpoint) {
   return out;
 }
 
+OutputSection readOutput(json::ObjectReader& reader) {
+  OutputSection output;
+  output.janusUrl = required(reader, "janus_url", reader.string("janus_url"));
+  output.state = readEnum<RunState>(reader, "state").value_or(output.state);
+  if (auto mountpoint = reader.object("mountpoint")) output.mountpoint = readMountPoint(*mountpoint);
+  reader.rejectUnknownFields();
+  return output;
+}
+
+json::ObjectWriter writeOutput(const OutputSection& output) {
+  json::ObjectWriter out;
+  out.set("janus_url", output.janusUrl).set("state", nameOf(output.state));
+  if (output.mountpoint) out.set("mountpoint", writeMountPoint(*output.mountpoint));
+  return out;
+}
+
 Forwarder readForwarder(json::ObjectReader& reader) {
   Forwarder forwarder;
   forwarder.mid = required(reader, "mid", reader.string("mid"));
@@ -193,6 +209,25 @@ json::ObjectWriter writeMediaHealth(const MediaHealth& media) {
   return out;
 }
 
+OutputHealth readOutputHealth(json::ObjectReader& reader) {
+  OutputHealth output;
+  output.janusUrl = required(reader, "janus_url", reader.string("janus_url"));
+  output.healthy = reader.boolean("healthy").value_or(false);
+  output.media = readList(reader, "media", readMediaHealth);
+  output.janusError = reader.string("janus_error");
+  reader.rejectUnknownFields();
+  return output;
+}
+
+json::ObjectWriter writeOutputHealth(const OutputHealth& output) {
+  json::ObjectWriter out;
+  out.set("janus_url", output.janusUrl)
+      .set("healthy", output.healthy)
+      .set("media", writeList(output.media, writeMediaHealth))
+      .set("janus_error", output.janusError);
+  return out;
+}
+
 BroadcastHealth readHealth(json::ObjectReader& reader) {
   BroadcastHealth health;
   health.healthy = reader.boolean("healthy").value_or(false);
@@ -202,6 +237,7 @@ BroadcastHealth readHealth(json::ObjectReader& reader) {
   health.forwarding = reader.boolean("forwarding");
   health.janusError = reader.string("janus_error");
   health.checkedAtMs = reader.integer("checked_at_ms");
+  health.outputs = readList(reader, "outputs", readOutputHealth);
   reader.rejectUnknownFields();
   return health;
 }
@@ -214,6 +250,7 @@ json::ObjectWriter writeHealth(const BroadcastHealth& health) {
       .set("forwarding", health.forwarding)
       .set("janus_error", health.janusError)
       .set("checked_at_ms", health.checkedAtMs);
+  if (!health.outputs.empty()) out.set("outputs", writeList(health.outputs, writeOutputHealth));
   return out;
 }
 
@@ -276,6 +313,7 @@ BroadcastResult BroadcastResult::read(json::ObjectReader& reader) {
   result.state = readEnum<RunState>(reader, "state").value_or(result.state);
   result.room = readSection(reader, {"room_response", "room"}, readRoom);
   result.mountpoint = readSection(reader, {"mountpoint_response", "mountpoint"}, readMountPoint);
+  result.outputs = readList(reader, "outputs", readOutput);
   result.forward = readSection(reader, {"forward_response", "forward"}, readForward);
   result.relay = readSection(reader, {"relay_info", "relay"}, readRelay);
   result.srs = readSection(reader, {"srs_info", "srs"}, readSrs);
@@ -302,6 +340,7 @@ GRef<JsonNode> BroadcastResult::toPayload() const {
   // The original's field names: what its users parse.
   writeSection(out, "room_response", room, writeRoom);
   writeSection(out, "mountpoint_response", mountpoint, writeMountPoint);
+  if (!outputs.empty()) out.set("outputs", writeList(outputs, writeOutput));
   writeSection(out, "forward_response", forward, writeForward);
   writeSection(out, "relay_info", relay, writeRelay);
   writeSection(out, "srs_info", srs, writeSrs);

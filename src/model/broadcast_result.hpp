@@ -90,6 +90,25 @@ struct MediaHealth {
   friend bool operator==(const MediaHealth&, const MediaHealth&) = default;
 };
 
+// One of the request's outputs (another Janus server): its mountpoint, and whether it is fed.
+struct OutputSection {
+  std::string janusUrl;  // as requested (redacted when shown)
+  // running; retrying while its Janus is away or being restored (the others keep playing).
+  RunState state = RunState::Starting;
+  std::optional<MountPointSection> mountpoint;
+
+  friend bool operator==(const OutputSection&, const OutputSection&) = default;
+};
+
+struct OutputHealth {
+  std::string janusUrl;
+  bool healthy = false;  // every media fresh on that Janus
+  std::vector<MediaHealth> media;
+  std::optional<std::string> janusError;
+
+  friend bool operator==(const OutputHealth&, const OutputHealth&) = default;
+};
+
 struct BroadcastHealth {
   bool healthy = false;
   std::vector<MediaHealth> media;
@@ -98,6 +117,7 @@ struct BroadcastHealth {
   std::optional<bool> forwarding;  // videoroom, browser_webrtc: the publisher's forward is live
   std::optional<std::string> janusError;    // why Janus's view (media) is missing: unreachable...
   std::optional<std::int64_t> checkedAtMs;  // Unix time in milliseconds
+  std::vector<OutputHealth> outputs;        // the request's outputs, in order
 
   GRef<JsonNode> toJson() const;
   friend bool operator==(const BroadcastHealth&, const BroadcastHealth&) = default;
@@ -118,6 +138,7 @@ struct BroadcastResult {
   RunState state = RunState::Starting;
   std::optional<RoomSection> room;
   std::optional<MountPointSection> mountpoint;
+  std::vector<OutputSection> outputs;  // the request's outputs, in order
   std::optional<ForwardSection> forward;
   std::optional<RelaySection> relay;
   std::optional<SrsSection> srs;

@@ -51,6 +51,10 @@ Broadcast::Broadcast(GMainContext* context, std::string id, model::BroadcastRequ
   result_.request = request_;
   result_.broadcastId = id_;
   result_.state = model::RunState::Stopped;
+  for (const model::BroadcastOutput& output : request_.outputs) {
+    result_.outputs.push_back({.janusUrl = output.janusUrl, .state = model::RunState::Stopped});
+  }
+  outputLinks_.resize(request_.outputs.size());
 }
 
 Broadcast::~Broadcast() {
@@ -82,6 +86,7 @@ void Broadcast::setState(model::RunState state) {
   GST_INFO("broadcast %s: %s -> %s", id_.c_str(), model::nameOf(result_.state).data(),
            model::nameOf(state).data());
   result_.state = state;
+  outputsFollow(state);
   if (result_.health && !active()) result_.health->healthy = false;
   if (observer_.onState) observer_.onState(id_, state);
 }
@@ -127,9 +132,9 @@ Task<void> Broadcast::startSteps() {
   using Step = Task<void> (Broadcast::*)();
   // A stop asked for meanwhile ends the start after the step in flight: what that step made in
   // Janus is registered by then, and undone with the rest. The waits end at once.
-  for (Step step : {&Broadcast::provisionMountpoint, &Broadcast::ensureRoom, &Broadcast::watchRoom,
-                    &Broadcast::forwardPublisher, &Broadcast::startObs, &Broadcast::startRelay,
-                    &Broadcast::confirmMedia}) {
+  for (Step step : {&Broadcast::provisionMountpoint, &Broadcast::provisionOutputs,
+                    &Broadcast::ensureRoom, &Broadcast::watchRoom, &Broadcast::forwardPublisher,
+                    &Broadcast::startObs, &Broadcast::startRelay, &Broadcast::confirmMedia}) {
     if (stopping_.fired()) co_return failure("start", stoppedWhileStarting());
     const Result<void> done = co_await (this->*step)();
     if (!done) co_return done;
@@ -196,6 +201,8 @@ Task<std::vector<Error>> Broadcast::undoAll() {
   if (!lifecycle_.empty()) {
     event("cleanup_pending",
           details(json::ObjectWriter().set("steps", static_cast<std::int64_t>(lifecycle_.size()))));
+  } else {
+    releaseOutputs();
   }
   co_return errorsOf(std::move(failures));
 }
@@ -246,11 +253,14 @@ Task<void> Broadcast::stopping(std::function<void()> done) {
 
 namespace {
 
+}  // namespace
+
 // What Janus is asked to create: the spec, and for an in-process relay an RTCP port of Janus's
 // choosing on every video media that names none — so that viewers' keyframe requests reach the
 // relay (media/output.hpp).
-model::MountPoint mountpointToCreate(const model::BroadcastRequest& request) {
-  model::MountPoint spec = *request.mountpointSpec;
+model::MountPoint mountpointToCreate(const model::BroadcastRequest& request,
+                                     const model::MountPoint& wanted) {
+  model::MountPoint spec = wanted;
   if (request.effectiveRelayKind() != model::RelayKind::Gstreamer) return spec;
   for (model::MediaTrack& media : spec.media) {
     if (media.type == model::MediaType::Video && !media.rtcpPort) media.rtcpPort = 0;
@@ -258,30 +268,15 @@ model::MountPoint mountpointToCreate(const model::BroadcastRequest& request) {
   return spec;
 }
 
-}  // namespace
-
 Task<void> Broadcast::provisionMountpoint() {
   if (!request_.mountpointSpec) co_return {};  // frontend_owned without one
-  const model::MountPoint spec = mountpointToCreate(request_);
+  const model::MountPoint spec = mountpointToCreate(request_, *request_.mountpointSpec);
   if (!request_.createMountpoint) {
     result_.mountpoint = model::MountPointSection{
         .id = spec.id.value_or(0), .created = false, .media = portsOfSpec(spec)};
     co_return {};
   }
-  auto created = co_await call<janus::MountPointCreated>(
-      [&](auto done) { backends_.streaming.create(spec, std::move(done)); });
-  if (!created && takeOver_ && spec.id &&
-      janus::isPluginError(created.error(), janus::kStreamingCannotCreate)) {
-    // A worker that died while it held this start left the mountpoint behind.
-    GST_INFO("broadcast %s: taking over mountpoint %" G_GINT64_FORMAT " left by another worker",
-             id_.c_str(), *spec.id);
-    if (auto removed = co_await destroyMountpoint(*spec.id); !removed) {
-      co_return failure("mountpoint", removed.error());
-    }
-    event("mountpoint_taken_over", details(json::ObjectWriter().set("id", *spec.id)));
-    created = co_await call<janus::MountPointCreated>(
-        [&](auto done) { backends_.streaming.create(spec, std::move(done)); });
-  }
+  auto created = co_await createMountpoint(backends_.streaming, spec);
   if (!created) co_return failure("mountpoint", created.error());
   result_.mountpoint = model::MountPointSection{
       .id = created->id, .created = true, .media = created->ports, .raw = created->raw};
@@ -293,10 +288,33 @@ Task<void> Broadcast::provisionMountpoint() {
   co_return {};
 }
 
+Task<janus::MountPointCreated> Broadcast::createMountpoint(janus::StreamingBackend& streaming,
+                                                           const model::MountPoint& spec) {
+  auto created = co_await call<janus::MountPointCreated>(
+      [&](auto done) { streaming.create(spec, std::move(done)); });
+  if (!created && takeOver_ && spec.id &&
+      janus::isPluginError(created.error(), janus::kStreamingCannotCreate)) {
+    // A worker that died while it held this start left the mountpoint behind.
+    GST_INFO("broadcast %s: taking over mountpoint %" G_GINT64_FORMAT " left by another worker",
+             id_.c_str(), *spec.id);
+    if (auto removed = co_await destroyMountpointOn(streaming, *spec.id, spec); !removed) {
+      co_return removed.error();
+    }
+    event("mountpoint_taken_over", details(json::ObjectWriter().set("id", *spec.id)));
+    created = co_await call<janus::MountPointCreated>(
+        [&](auto done) { streaming.create(spec, std::move(done)); });
+  }
+  co_return created;
+}
+
 Task<void> Broadcast::destroyMountpoint(std::int64_t id) {
-  const model::MountPoint& spec = *request_.mountpointSpec;
+  co_return co_await destroyMountpointOn(backends_.streaming, id, *request_.mountpointSpec);
+}
+
+Task<void> Broadcast::destroyMountpointOn(janus::StreamingBackend& streaming, std::int64_t id,
+                                          const model::MountPoint& spec) {
   auto removed = co_await call<janus::Removal>([&](auto done) {
-    backends_.streaming.destroy(id, spec.secret, spec.permanent.value_or(false), std::move(done));
+    streaming.destroy(id, spec.secret, spec.permanent.value_or(false), std::move(done));
   });
   if (!removed) co_return removed.error();
   co_return {};
@@ -306,8 +324,7 @@ Task<void> Broadcast::destroyMountpoint(std::int64_t id) {
 
 Task<void> Broadcast::startRelay() {
   if (!relayed(request_)) co_return {};
-  auto plan =
-      media::planOutput(*request_.mountpointSpec, result_.mountpoint->media, request_.host, id_);
+  auto plan = planOutputTracks();
   if (!plan) co_return failure("relay", plan.error());
   auto relay =
       backends_.relays.create(id_, request_, std::move(plan).value(),
@@ -431,50 +448,107 @@ Task<void> Broadcast::stopObsStreaming() {
 
 // --- Janus's word that media arrives ------------------------------------------------------------
 
+namespace {
+
+// Janus's view of one mountpoint's media: fresh when every audio and video media's age_ms is
+// under `freshAge` (and, while confirming, came after the first question: Janus counts age_ms
+// from the mountpoint's creation until a packet arrives).
+struct MediaView {
+  bool fresh = false;
+  std::vector<model::MediaHealth> media;
+  std::string ages;  // "age_ms: v 12 ms, a none", or why Janus did not answer: for messages
+};
+
+MediaView viewOf(const Result<janus::MountPointInfo>& info, Milliseconds freshAge,
+                 std::optional<std::int64_t> sinceFirstMs = std::nullopt) {
+  MediaView view{.fresh = static_cast<bool>(info)};
+  if (!info) {
+    view.ages = info.error().message;
+    return view;
+  }
+  view.ages = "age_ms: ";
+  for (const janus::MountPointMedia& media : info->media) {
+    if (media.type == model::MediaType::Data) continue;
+    view.ages += (view.media.empty() ? "" : ", ") + media.mid + " " +
+                 (media.ageMs ? std::to_string(*media.ageMs) + " ms" : "none");
+    const bool fresh = media.ageMs && *media.ageMs < freshAge.count() &&
+                       (!sinceFirstMs || *media.ageMs < *sinceFirstMs);
+    view.media.push_back({.mid = media.mid, .ageMs = media.ageMs, .fresh = fresh});
+    view.fresh = view.fresh && fresh;
+  }
+  return view;
+}
+
+}  // namespace
+
+std::vector<Broadcast::MediaTarget> Broadcast::mediaTargets() {
+  std::vector<MediaTarget> targets;
+  if (result_.mountpoint && result_.mountpoint->id != 0) {
+    targets.push_back({&backends_.streaming, result_.mountpoint->id, &*request_.mountpointSpec,
+                       "mountpoint " + std::to_string(result_.mountpoint->id), 0});
+  }
+  for (std::size_t i = 0; i < result_.outputs.size(); ++i) {
+    const auto& mountpoint = result_.outputs[i].mountpoint;
+    if (!mountpoint || !outputLinks_[i].server) continue;
+    targets.push_back({&outputLinks_[i].server->streaming(), mountpoint->id,
+                       &*request_.outputs[i].mountpointSpec,
+                       "output " + std::to_string(i + 1) + " (" +
+                           model::redactText(request_.outputs[i].janusUrl) + ") mountpoint " +
+                           std::to_string(mountpoint->id),
+                       i + 1});
+  }
+  return targets;
+}
+
 Task<void> Broadcast::confirmMedia() {
-  if (!result_.mountpoint || result_.mountpoint->id == 0 || !expectsMedia(request_)) co_return {};
-  const std::int64_t id = result_.mountpoint->id;
+  if (!expectsMedia(request_)) co_return {};
+  const std::vector<MediaTarget> targets = mediaTargets();
+  if (targets.empty()) co_return {};
   const std::int64_t firstAskedUs = g_get_monotonic_time();
   std::int64_t freshSinceUs = 0;
   for (;;) {
     const std::int64_t askedUs = g_get_monotonic_time();
-    auto info = co_await call<janus::MountPointInfo>([&](auto done) {
-      backends_.streaming.info(id, request_.mountpointSpec->secret, std::move(done));
-    });
-    // Janus counts age_ms from the mountpoint's creation until a packet arrives: only a packet
-    // that came after the first question counts (its age is shorter than the time since).
     const std::int64_t sinceFirstMs = (askedUs - firstAskedUs) / 1000;
-    std::string ages;
-    bool fresh = static_cast<bool>(info);
-    model::BroadcastHealth health{.checkedAtMs = g_get_real_time() / 1000};
-    if (info) {
-      for (const janus::MountPointMedia& media : info->media) {
-        if (media.type == model::MediaType::Data) continue;
-        ages += (ages.empty() ? "" : ", ") + media.mid + " " +
-                (media.ageMs ? std::to_string(*media.ageMs) + " ms" : "none");
-        const bool mediaFresh =
-            media.ageMs && *media.ageMs < options_.freshAge.count() && *media.ageMs < sinceFirstMs;
-        health.media.push_back({.mid = media.mid, .ageMs = media.ageMs, .fresh = mediaFresh});
-        fresh = fresh && mediaFresh;
-      }
+    std::vector<MediaView> views;
+    bool fresh = true;
+    for (const MediaTarget& target : targets) {
+      auto info = co_await call<janus::MountPointInfo>([&](auto done) {
+        target.streaming->info(target.id, target.spec->secret, std::move(done));
+      });
+      views.push_back(viewOf(info, options_.freshAge, sinceFirstMs));
+      fresh = fresh && views.back().fresh;
     }
     const std::int64_t now = g_get_monotonic_time();
     freshSinceUs = fresh ? (freshSinceUs ? freshSinceUs : now) : 0;
     if (fresh && now - freshSinceUs >= options_.confirmFor.count() * 1000) {
-      health.healthy = true;
+      model::BroadcastHealth health{.healthy = true, .checkedAtMs = g_get_real_time() / 1000};
+      for (std::size_t i = 0; i < targets.size(); ++i) {
+        if (targets[i].output == 0) {
+          health.media = views[i].media;
+        } else {
+          health.outputs.push_back({.janusUrl = request_.outputs[targets[i].output - 1].janusUrl,
+                                    .healthy = true,
+                                    .media = views[i].media});
+        }
+      }
       if (relay_) health.relayState = relay_->stats().state;
       if (fromRoom(request_)) health.forwarding = forwardLive_;
       result_.health = std::move(health);
-      event("media_confirmed", details(json::ObjectWriter().set("mountpoint", id)));
+      event("media_confirmed", details(json::ObjectWriter().set("mountpoint", targets.front().id)));
       co_return {};
     }
     if (now - firstAskedUs > options_.mediaTimeout.count() * 1000) {
-      co_return failure(
-          "media",
-          makeError(BroadcastError::MediaTimeout,
-                    "Janus reports no fresh media on mountpoint " + std::to_string(id) +
-                        " within " + std::to_string(options_.mediaTimeout.count()) + " ms" +
-                        (info ? " (age_ms: " + ages + ")" : " (" + info.error().message + ")")));
+      // "... on mountpoint 7 within 2000 ms (age_ms: v 2084 ms); on output 1 (...) ..."
+      std::string message = "Janus reports no fresh media";
+      bool first = true;
+      for (std::size_t i = 0; i < targets.size(); ++i) {
+        if (views[i].fresh) continue;
+        message += std::string(first ? "" : ";") + " on " + targets[i].where +
+                   (first ? " within " + std::to_string(options_.mediaTimeout.count()) + " ms" : "") +
+                   " (" + views[i].ages + ")";
+        first = false;
+      }
+      co_return failure("media", makeError(BroadcastError::MediaTimeout, message));
     }
     if (auto waited = co_await pause(options_.pollInterval); !waited) {
       co_return failure("start", waited.error());
@@ -505,24 +579,26 @@ Task<void> Broadcast::reportHealth(std::function<void(HealthReport)> done) {
                        report.health.obsStreaming.value_or(true) &&
                        report.health.forwarding.value_or(true);
   const bool running = result_.state == model::RunState::Running;
-  if (!result_.mountpoint || result_.mountpoint->id == 0 || !active()) {
-    report.health.healthy = running && relayOk;
-    result_.health = report.health;
-    done(report);
-    co_return {};
-  }
-  auto info = co_await call<janus::MountPointInfo>([this](Callback<janus::MountPointInfo> answer) {
-    backends_.streaming.info(result_.mountpoint->id, request_.mountpointSpec->secret,
-                             std::move(answer));
-  });
-  bool fresh = static_cast<bool>(info);
-  if (!info) report.health.janusError = model::redactText(info.error().message);
-  if (info) {
-    for (const janus::MountPointMedia& media : info->media) {
-      if (media.type == model::MediaType::Data) continue;
-      const bool mediaFresh = media.ageMs && *media.ageMs < options_.freshAge.count();
-      report.health.media.push_back({.mid = media.mid, .ageMs = media.ageMs, .fresh = mediaFresh});
-      fresh = fresh && mediaFresh;
+  bool fresh = true;
+  if (active()) {
+    for (const MediaTarget& target : mediaTargets()) {
+      auto info = co_await call<janus::MountPointInfo>([&](Callback<janus::MountPointInfo> answer) {
+        target.streaming->info(target.id, target.spec->secret, std::move(answer));
+      });
+      const MediaView view = viewOf(info, options_.freshAge);
+      fresh = fresh && view.fresh;
+      std::optional<std::string> error;
+      if (!info) error = model::redactText(info.error().message);
+      if (target.output == 0) {
+        report.health.media = view.media;
+        report.health.janusError = error;
+      } else {
+        report.health.outputs.push_back(
+            {.janusUrl = request_.outputs[target.output - 1].janusUrl,
+             .healthy = view.fresh && active(),
+             .media = view.media,
+             .janusError = error});
+      }
     }
   }
   report.health.healthy = running && relayOk && (fresh || !expectsMedia(request_));

@@ -13,6 +13,11 @@
 // When the publisher stops publishing the broadcast is retrying; when it (or, by display name,
 // a new publisher of that name) publishes again it is forwarded again.
 //
+// Outputs (broadcast_outputs.cpp): a relayed broadcast may feed mountpoints on more Janus
+// servers. Each is created at the start (after the broadcast's own), fed by the same relay, and
+// confirmed like it; afterwards each is on its own: when its Janus comes back it is restored
+// while the others keep playing, and its health is its own.
+//
 // Only what this broadcast created is ever destroyed, only when owned_by_app, and with the
 // secrets it was created with.
 #pragma once
@@ -29,6 +34,7 @@
 #include "model/broadcast_result.hpp"
 #include "obs/bridge.hpp"
 #include "orchestrator/errors.hpp"
+#include "orchestrator/janus_servers.hpp"
 #include "orchestrator/lifecycle.hpp"
 #include "orchestrator/observer.hpp"
 #include "orchestrator/relay_factory.hpp"
@@ -58,6 +64,7 @@ struct Backends {
   janus::StreamingBackend& streaming;
   janus::VideoRoomBackend* videoroom = nullptr;
   RelayFactory& relays;
+  JanusServers* outputServers = nullptr;  // for requests with outputs
 };
 
 // How a start came to be.
@@ -97,6 +104,10 @@ class Broadcast {
   // flow then waits for its publisher to publish again. A failed restore is tried again.
   // A stopped or failed broadcast whose cleanup could not reach Janus runs it again instead.
   void restore();
+  // The Janus at `url` that some of its outputs feed is back after its session was lost: those
+  // outputs restore their mountpoints (the others and the broadcast's state are untouched); a
+  // stopped or failed broadcast runs the cleanup it could not finish.
+  void outputJanusRestored(const std::string& url);
 
   const std::string& id() const noexcept { return id_; }
   // Its health is the last one checked (at the start, Janus's confirmation of media).
@@ -127,6 +138,7 @@ class Broadcast {
   Task<void> run();         // the steps, then running; or the failure, undone
   Task<void> startSteps();  // each a no-op for the source kinds it does not concern
   Task<void> provisionMountpoint();
+  Task<void> provisionOutputs();  // broadcast_outputs.cpp
   Task<void> ensureRoom();        // broadcast_room.cpp
   Task<void> watchRoom();         // broadcast_room.cpp
   Task<void> forwardPublisher();  // broadcast_room.cpp
@@ -155,6 +167,26 @@ class Broadcast {
   void event(const std::string& name, json::Value details = {});
   void reportErrors(const std::string& phase, const std::vector<Error>& errors);
 
+  // --- mountpoints, on the node's Janus or an output's --------------------------------------
+  // Creates `spec`, taking over a leftover with its id when takeOver_ (StartOptions).
+  Task<janus::MountPointCreated> createMountpoint(janus::StreamingBackend& streaming,
+                                                  const model::MountPoint& spec);
+  // Janus may have forgotten `section`'s mountpoint: created again with its id and ports.
+  // True if it was.
+  Task<bool> recreateMountpoint(janus::StreamingBackend& streaming, const model::MountPoint& spec,
+                                model::MountPointSection& section);
+  Task<void> destroyMountpointOn(janus::StreamingBackend& streaming, std::int64_t id,
+                                 const model::MountPoint& spec);
+  // Every mountpoint Janus should see media on: the broadcast's own, then its outputs'.
+  struct MediaTarget {
+    janus::StreamingBackend* streaming;
+    std::int64_t id;
+    const model::MountPoint* spec;
+    std::string where;  // for messages: "mountpoint 7", "output 1 (ws://...) mountpoint 7"
+    std::size_t output;  // 0: the broadcast's own; n: its n-th output
+  };
+  std::vector<MediaTarget> mediaTargets();
+
   // --- the closers: what this broadcast set up, undone with the secrets it was created with ---
   Task<void> destroyMountpoint(std::int64_t id);
   Task<void> destroyRoom();
@@ -181,7 +213,17 @@ class Broadcast {
   void onRelayState(model::RunState state, const std::optional<Error>& error);
   Task<void> reportHealth(std::function<void(HealthReport)> done);
 
+  // --- outputs (broadcast_outputs.cpp) --------------------------------------------------------
+  Task<void> provisionOutput(std::size_t index);
+  Task<void> restoringOutput(std::size_t index);  // until it succeeds, with a growing pause
+  void outputsFollow(model::RunState state);      // the broadcast's state, where it applies
+  void releaseOutputs();                          // nothing left to do on their servers
+  Result<std::vector<media::OutputTrack>> planOutputTracks();
+
   // --- after Janus came back (broadcast_restore.cpp) -------------------------------------------
+  // A Janus is back: runs the cleanup a stopped or failed broadcast could not finish; true when
+  // there is something running to restore.
+  bool janusBack();
   Task<void> restoring();  // restoreSteps until they succeed, with a growing pause between
   Task<void> restoreSteps();
   Task<void> restoreMountpoint();
@@ -204,6 +246,11 @@ class Broadcast {
   std::unique_ptr<obs::Bridge> obsBridge_;
   std::unique_ptr<janus::RoomWatcher> watcher_;
   Condition publishersChanged_;
+  struct OutputLink {
+    std::shared_ptr<JanusServer> server;
+    Task<void> restore;
+  };
+  std::vector<OutputLink> outputLinks_;  // per request_.outputs
   bool takeOver_ = false;     // StartOptions::takeOver
   bool forwardLive_ = false;  // result_.forward's forwarders exist in Janus
   Trigger stopping_;          // a stop, or a failure being undone: waits end

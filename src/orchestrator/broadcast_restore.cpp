@@ -17,17 +17,20 @@
 
 namespace su::orchestrator {
 
-void Broadcast::restore() {
+bool Broadcast::janusBack() {
   if (cleanupPending()) {
     if (!cleanupTask_.busy()) {
       cleanupTask_ = retryCleanup();
       cleanupTask_.start(context_.get());
     }
-    return;
+    return false;
   }
-  if (result_.state != model::RunState::Running && result_.state != model::RunState::Retrying) {
-    return;  // a start in progress fails (and undoes itself) on its own lost requests
-  }
+  // A start in progress fails (and undoes itself) on its own lost requests.
+  return result_.state == model::RunState::Running || result_.state == model::RunState::Retrying;
+}
+
+void Broadcast::restore() {
+  if (!janusBack()) return;
   event("janus_restored");
   setState(model::RunState::Retrying);
   // Replaces a restore that waits to try again: Janus is back again, start over at once. (Its
@@ -66,20 +69,32 @@ Task<void> Broadcast::restoreMountpoint() {
   if (!result_.mountpoint || !result_.mountpoint->created || result_.mountpoint->id == 0) {
     co_return {};  // someone else's mountpoint, or none
   }
-  const std::int64_t id = result_.mountpoint->id;
+  auto recreated = co_await recreateMountpoint(backends_.streaming, *request_.mountpointSpec,
+                                               *result_.mountpoint);
+  if (!recreated) co_return recreated.error();
+  if (*recreated) {
+    event("mountpoint_recreated", details(json::ObjectWriter().set("id", result_.mountpoint->id)));
+  }
+  co_return {};
+}
+
+Task<bool> Broadcast::recreateMountpoint(janus::StreamingBackend& streaming,
+                                         const model::MountPoint& wanted,
+                                         model::MountPointSection& section) {
+  const std::int64_t id = section.id;
   auto info = co_await call<janus::MountPointInfo>([&](Callback<janus::MountPointInfo> done) {
-    backends_.streaming.info(id, request_.mountpointSpec->secret, std::move(done));
+    streaming.info(id, wanted.secret, std::move(done));
   });
   if (!active()) co_return cancelledError();
-  if (info) co_return {};  // Janus kept it: only the connection was lost
+  if (info) co_return false;  // Janus kept it: only the connection was lost
   if (!janus::isPluginError(info.error(), janus::kStreamingNoSuchMountpoint)) {
     co_return info.error();
   }
   // The same mountpoint again: its id, and the ports Janus gave it the first time.
-  model::MountPoint spec = *request_.mountpointSpec;
+  model::MountPoint spec = wanted;
   spec.id = id;
   for (model::MediaTrack& media : spec.media) {
-    for (const model::MountPointPort& port : result_.mountpoint->media) {
+    for (const model::MountPointPort& port : section.media) {
       if (!media.mid || port.mid != *media.mid) continue;
       media.port = port.port;
       media.rtcpPort = port.rtcpPort;
@@ -89,17 +104,16 @@ Task<void> Broadcast::restoreMountpoint() {
   }
   auto created =
       co_await call<janus::MountPointCreated>([&](Callback<janus::MountPointCreated> done) {
-        backends_.streaming.create(spec, std::move(done));
+        streaming.create(spec, std::move(done));
       });
   if (!active()) {
     // Stopped meanwhile, its cleanup done: this one is left to undo.
-    if (created && request_.ownedByApp) tasks_.spawn(destroyMountpoint(id));
+    if (created && request_.ownedByApp) tasks_.spawn(destroyMountpointOn(streaming, id, wanted));
     co_return cancelledError();
   }
   if (!created) co_return created.error();
-  result_.mountpoint->raw = created->raw;
-  event("mountpoint_recreated", details(json::ObjectWriter().set("id", id)));
-  co_return {};
+  section.raw = created->raw;
+  co_return true;
 }
 
 Task<void> Broadcast::restoreRoom() {

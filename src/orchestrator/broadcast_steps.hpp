@@ -30,4 +30,8 @@ inline bool expectsMedia(const model::BroadcastRequest& request) {
   return relayed(request) || fromRoom(request);
 }
 
+// What Janus is asked to create for `wanted` (the broadcast's mountpoint_spec, or an output's).
+model::MountPoint mountpointToCreate(const model::BroadcastRequest& request,
+                                     const model::MountPoint& wanted);
+
 }  // namespace su::orchestrator

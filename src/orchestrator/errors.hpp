@@ -13,6 +13,7 @@ enum class BroadcastError {
   NoRoom,             // the room does not exist and there is no room_spec to create it
   NoPublisher,        // the publisher did not appear in the room in time
   PublisherMismatch,  // the publisher has no stream for a mountpoint media
+  OutputUnreachable,  // an output's Janus did not answer at the start
 };
 GQuark errorDomainOf(BroadcastError);
 

@@ -102,6 +102,14 @@ void BroadcastOrchestrator::janusRestored() {
     leftover->restore();
 }
 
+void BroadcastOrchestrator::outputJanusRestored(const std::string& url) {
+  std::erase_if(leftovers_, [](const auto& leftover) { return !leftover->cleanupPending(); });
+  for (auto& [id, entry] : broadcasts_)
+    entry.broadcast->outputJanusRestored(url);
+  for (auto& leftover : leftovers_)
+    leftover->outputJanusRestored(url);
+}
+
 void BroadcastOrchestrator::stop(const std::string& id, Callback<model::BroadcastResult> done) {
   auto it = broadcasts_.find(id);
   if (it == broadcasts_.end()) {

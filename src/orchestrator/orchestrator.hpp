@@ -49,6 +49,8 @@ class BroadcastOrchestrator {
   // have forgotten, and every stopped one with cleanup pending undoes what is left (see
   // Broadcast::restore). The service calls it from the session's listener.
   void janusRestored();
+  // The same for one of the other Janus servers outputs feed (JanusServers::onRestored).
+  void outputJanusRestored(const std::string& url);
 
   BroadcastOrchestrator(const BroadcastOrchestrator&) = delete;
   BroadcastOrchestrator& operator=(const BroadcastOrchestrator&) = delete;

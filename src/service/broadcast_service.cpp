@@ -25,6 +25,7 @@ BroadcastService::~BroadcastService() {
   connect_.reset();
   tasks_.cancelAll();
   orchestrator_.reset();  // stops every broadcast while Janus is still there
+  outputServers_.reset();
   relays_.reset();
   if (connection_) connection_->session().removeListener(&janusWatch_);
   connection_.reset();
@@ -44,7 +45,7 @@ void BroadcastService::connect(Callback<void> done) {
 }
 
 Task<void> BroadcastService::connecting() {
-  auto connection = JanusConnection::create(context_.get(), options_.janus);
+  auto connection = janus::Connection::create(context_.get(), options_.janus);
   if (!connection) co_return connection.error();
   connection_ = std::move(connection).value();
   connection_->session().addListener(&janusWatch_);
@@ -52,12 +53,17 @@ Task<void> BroadcastService::connecting() {
       co_await call<void>([this](Callback<void> done) { connection_->connect(std::move(done)); });
   if (!connected) co_return connected;
   relays_ = std::make_unique<orchestrator::DefaultRelayFactory>(context_.get(), options_.relay);
+  outputServers_ = std::make_unique<orchestrator::JanusServers>(context_.get(), options_.janus);
   orchestrator_ = std::make_unique<orchestrator::BroadcastOrchestrator>(
       context_.get(),
       orchestrator::Backends{.streaming = connection_->streaming(),
                              .videoroom = &connection_->videoroom(),
-                             .relays = *relays_},
+                             .relays = *relays_,
+                             .outputServers = outputServers_.get()},
       options_.broadcast, observer_);
+  outputServers_->onRestored = [this](const std::string& url) {
+    if (orchestrator_) orchestrator_->outputJanusRestored(url);
+  };
   co_return {};
 }
 
@@ -140,9 +146,10 @@ namespace {
 json::ObjectWriter relayJson(const supervisor::RelayStats& stats) {
   std::vector<GRef<JsonNode>> tracks;
   for (const supervisor::TrackStats& track : stats.tracks) {
-    tracks.push_back(json::ObjectWriter()
-                         .set("mid", track.mid)
-                         .set("type", model::nameOf(track.type))
+    json::ObjectWriter entry;
+    entry.set("mid", track.mid);
+    if (track.output > 0) entry.set("output", static_cast<std::int64_t>(track.output));
+    tracks.push_back(entry.set("type", model::nameOf(track.type))
                          .set("packets", static_cast<std::int64_t>(track.packets))
                          .set("bytes", static_cast<std::int64_t>(track.bytes))
                          .set("bitrate_kbps", track.bitrateKbps)

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "orchestrator/orchestrator.hpp"
-#include "service/janus_connection.hpp"
+#include "janus/connection.hpp"
 
 namespace su::service {
 
@@ -52,7 +52,7 @@ class BroadcastService {
   const orchestrator::BroadcastOrchestrator* orchestrator() const noexcept {
     return orchestrator_.get();
   }
-  JanusConnection* janus() noexcept { return connection_.get(); }
+  janus::Connection* janus() noexcept { return connection_.get(); }
 
   BroadcastService(const BroadcastService&) = delete;
   BroadcastService& operator=(const BroadcastService&) = delete;
@@ -75,9 +75,10 @@ class BroadcastService {
   GRef<GMainContext> context_;
   ServiceOptions options_;
   orchestrator::Observer observer_;
-  std::unique_ptr<JanusConnection> connection_;
+  std::unique_ptr<janus::Connection> connection_;
   JanusWatch janusWatch_{*this};
   std::unique_ptr<orchestrator::DefaultRelayFactory> relays_;
+  std::unique_ptr<orchestrator::JanusServers> outputServers_;
   std::unique_ptr<orchestrator::BroadcastOrchestrator> orchestrator_;
   Deferred deferred_;
   Task<void> connect_;

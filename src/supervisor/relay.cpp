@@ -212,6 +212,7 @@ RelayStats SupervisedRelay::stats() const {
   stats.tracks.resize(tracks_.size());
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
     stats.tracks[i].mid = tracks_[i].mid;
+    stats.tracks[i].output = tracks_[i].output;
     stats.tracks[i].type = tracks_[i].type;
   }
   if (runActive_) fillTrackStats(stats.tracks);

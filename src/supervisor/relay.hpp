@@ -47,6 +47,7 @@ struct RelayOptions {
 
 struct TrackStats {
   std::string mid;
+  int output = 0;  // the Janus it feeds: 0 the broadcast's own, n its n-th output
   model::MediaType type = model::MediaType::Video;
   std::uint64_t packets = 0;
   std::uint64_t bytes = 0;

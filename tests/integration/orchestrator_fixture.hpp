@@ -168,6 +168,12 @@ class OrchestratorTest : public test::JanusStreamingTest {
                                const std::map<std::string, std::string>& labels) {
       metrics.push_back({name, value, labels});
     };
+    outputServers = std::make_unique<JanusServers>(
+        context(),
+        janus::SessionOptions{.reconnectBackoff = {.initial = 200ms, .max = 1s}});
+    outputServers->onRestored = [this](const std::string& url) {
+      if (orchestrator) orchestrator->outputJanusRestored(url);
+    };
     makeOrchestrator({.mediaTimeout = 15s});
   }
   void makeOrchestrator(BroadcastOptions options) {
@@ -175,12 +181,14 @@ class OrchestratorTest : public test::JanusStreamingTest {
         std::make_unique<BroadcastOrchestrator>(context(),
                                                 Backends{.streaming = *failingStreaming,
                                                          .videoroom = failingVideoRoom.get(),
-                                                         .relays = *failingRelays},
+                                                         .relays = *failingRelays,
+                                                         .outputServers = outputServers.get()},
                                                 options, observer);
   }
   void TearDown() override {
     publisher.reset();
     orchestrator.reset();
+    outputServers.reset();
     failingVideoRoom.reset();
     videoroom.reset();
     failingRelays.reset();
@@ -263,6 +271,15 @@ class OrchestratorTest : public test::JanusStreamingTest {
       count += entry.forwarders.size();
     return count;
   }
+  // A connection of the test's own to another Janus, to look at what broadcasts did there.
+  std::unique_ptr<janus::Connection> connectTo(const test::JanusServer& server) {
+    auto connection = janus::Connection::create(context(), {.url = server.url()});
+    EXPECT_TRUE(connection.ok());
+    if (!connection) return nullptr;
+    auto connected = wait<void>([&](auto done) { (*connection)->connect(done); });
+    EXPECT_TRUE(connected.ok()) << connected.error().message;
+    return connected ? std::move(connection).value() : nullptr;
+  }
   bool hasEvent(const std::string& id, const std::string& name) {
     return std::find(events[id].begin(), events[id].end(), name) != events[id].end();
   }
@@ -275,6 +292,7 @@ class OrchestratorTest : public test::JanusStreamingTest {
   std::unique_ptr<DefaultRelayFactory> realRelays;
   std::unique_ptr<FailingRelays> failingRelays;
   Observer observer;
+  std::unique_ptr<JanusServers> outputServers;
   std::unique_ptr<BroadcastOrchestrator> orchestrator;
   std::map<std::string, std::vector<RunState>> states;
   std::map<std::string, std::vector<std::string>> events;

@@ -59,6 +59,109 @@ TEST_F(OrchestratorTest, ATestPatternBroadcastRunsReachesAViewerAndLeavesJanusCl
             (std::vector<RunState>{RunState::Stopping, RunState::Stopped}));
 }
 
+// One source into three Janus servers (the node's and two more): every mountpoint fed and
+// decoded, viewers' keyframe requests reaching the relay from each; one Janus killed and
+// restarted while the others keep playing, its output restored with the same mountpoint; every
+// Janus clean after the stop.
+TEST_F(OrchestratorTest, OneSourceFeedsThreeJanusServersAndOneBackFromACrashIsRestoredAlone) {
+  makeOrchestrator({.mediaTimeout = 15s, .restoreRetry = 300ms, .restoreRetryMax = 600ms});
+  auto second = test::JanusServer::start();
+  auto third = test::JanusServer::start();
+  ASSERT_TRUE(second && third);
+  auto secondView = connectTo(*second);
+  auto thirdView = connectTo(*third);
+  ASSERT_TRUE(secondView && thirdView);
+  const auto result = start(request(
+      R"({"source_kind":"test_pattern","broadcast_id":"fan-out","mountpoint_spec":)" +
+      mountpoint(9641, janus->streamingAdminKey()) + R"(,"outputs":[{"janus_url":")" +
+      second->url() + R"(","mountpoint_spec":)" + mountpoint(9642, second->streamingAdminKey()) +
+      R"(},{"janus_url":")" + third->url() + R"(","mountpoint_spec":)" +
+      mountpoint(9643, third->streamingAdminKey()) + "}]}"));
+  ASSERT_EQ(result.state, RunState::Running) << (result.error ? result.error->message : "");
+  ASSERT_EQ(result.outputs.size(), 2u);
+  for (const model::OutputSection& output : result.outputs) {
+    EXPECT_EQ(output.state, RunState::Running);
+    ASSERT_TRUE(output.mountpoint);
+    EXPECT_TRUE(output.mountpoint->created);
+  }
+  EXPECT_EQ(result.outputs[0].mountpoint->id, 9642);
+  EXPECT_EQ(result.outputs[1].mountpoint->id, 9643);
+  ASSERT_TRUE(result.health);
+  EXPECT_EQ(result.health->outputs.size(), 2u) << "media confirmed on every Janus";
+  EXPECT_TRUE(hasEvent("fan-out", "output_mountpoint_created"));
+
+  EXPECT_TRUE(viewerDecodes(9641));
+  EXPECT_TRUE(viewerDecodes(9642, 30, &secondView->session()));
+  EXPECT_TRUE(viewerDecodes(9643, 30, &thirdView->session()));
+  auto health = wait<AggregateHealth>(
+      [&](auto done) { orchestrator->health([done](AggregateHealth h) { done(std::move(h)); }); });
+  ASSERT_TRUE(health.ok());
+  EXPECT_TRUE(health->healthy);
+  const HealthReport& report = health->broadcasts.at(0).second;
+  ASSERT_EQ(report.health.outputs.size(), 2u);
+  for (const model::OutputHealth& output : report.health.outputs)
+    EXPECT_TRUE(output.healthy) << output.janusUrl;
+  ASSERT_TRUE(report.relay);
+  ASSERT_EQ(report.relay->tracks.size(), 6u) << "audio and video for each of three mountpoints";
+  for (const supervisor::TrackStats& track : report.relay->tracks) {
+    SCOPED_TRACE("output " + std::to_string(track.output) + " mid " + track.mid);
+    EXPECT_GT(track.packets, 0u);
+    if (track.type != model::MediaType::Video) continue;
+    // Each Janus's viewer asked for a keyframe, and that Janus's RTCP reached the relay.
+    ASSERT_TRUE(track.keyframeRequests);
+    EXPECT_GT(*track.keyframeRequests, 0u);
+  }
+
+  third->kill();
+  EXPECT_TRUE(mediaFresh(*streaming, 9641, 2)) << "the others keep playing";
+  EXPECT_TRUE(mediaFresh(secondView->streaming(), 9642, 2));
+  health = wait<AggregateHealth>(
+      [&](auto done) { orchestrator->health([done](AggregateHealth h) { done(std::move(h)); }); });
+  ASSERT_TRUE(health.ok());
+  EXPECT_FALSE(health->healthy);
+  const auto& away = health->broadcasts.at(0).second.health.outputs;
+  ASSERT_EQ(away.size(), 2u);
+  EXPECT_TRUE(away[0].healthy);
+  EXPECT_FALSE(away[1].healthy);
+  EXPECT_TRUE(away[1].janusError);
+  EXPECT_EQ(orchestrator->result("fan-out")->state, RunState::Running);
+
+  ASSERT_TRUE(third->restart());
+  ASSERT_TRUE(runUntil([&] { return hasEvent("fan-out", "output_restored"); }, 20s));
+  EXPECT_TRUE(hasEvent("fan-out", "output_mountpoint_recreated"));
+  EXPECT_FALSE(hasEvent("fan-out", "janus_restored")) << "the node's own Janus never went";
+  const auto restored = orchestrator->result("fan-out");
+  EXPECT_EQ(restored->state, RunState::Running);
+  EXPECT_EQ(restored->outputs.at(1).state, RunState::Running);
+  ASSERT_TRUE(runUntil([&] { return thirdView->session().ready(); }, 15s));
+  EXPECT_TRUE(mediaFresh(thirdView->streaming(), 9643, 2)) << "the same ports, fed again at once";
+  EXPECT_TRUE(viewerDecodes(9643, 30, &thirdView->session()));
+
+  EXPECT_EQ(stop("fan-out").state, RunState::Stopped);
+  EXPECT_TRUE(mountpointsInJanus().empty());
+  EXPECT_TRUE(mountpointIds(secondView->streaming()).empty());
+  EXPECT_TRUE(mountpointIds(thirdView->streaming()).empty());
+}
+
+TEST_F(OrchestratorTest, AnOutputWhoseJanusDoesNotAnswerFailsTheStartAndLeavesEveryJanusClean) {
+  auto second = test::JanusServer::start();
+  ASSERT_TRUE(second);
+  auto secondView = connectTo(*second);
+  ASSERT_TRUE(secondView);
+  const std::string nowhere = "ws://127.0.0.1:" + std::to_string(test::freeTcpPort());
+  const auto result = start(request(
+      R"({"source_kind":"test_pattern","broadcast_id":"half-out","mountpoint_spec":)" +
+      mountpoint(9644, janus->streamingAdminKey()) + R"(,"outputs":[{"janus_url":")" +
+      second->url() + R"(","mountpoint_spec":)" + mountpoint(9645, second->streamingAdminKey()) +
+      R"(},{"janus_url":")" + nowhere + R"("}]})"));
+  EXPECT_EQ(result.state, RunState::Failed);
+  ASSERT_TRUE(result.error);
+  EXPECT_NE(result.error->message.find("output 2 (" + nowhere + ")"), std::string::npos)
+      << result.error->message;
+  EXPECT_TRUE(mountpointsInJanus().empty());
+  EXPECT_TRUE(mountpointIds(secondView->streaming()).empty()) << "output 1's mountpoint undone";
+}
+
 TEST_F(OrchestratorTest, RtmpAndRtspBroadcastsRunSideBySideAndStopOneByOne) {
   auto rtmp = test::RtmpServer::start();
   ASSERT_TRUE(rtmp);

@@ -1,6 +1,9 @@
 // Output planning and branch choice: which stream feeds which media, and what passes through.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <map>
+
 #include "media/output.hpp"
 #include "model/decode.hpp"
 #include "supervisor/relay.hpp"
@@ -159,6 +162,68 @@ TEST(OutputBranch, EveryRelayableCodecBuildsABranchWithItsSettings) {
     EXPECT_FALSE(async);
     EXPECT_EQ(port, 5004);
   }
+}
+
+TEST(OutputBranch, OneEncodingForSeveralJanusServersIsEncodedOnceAndSentToEach) {
+  const OutputTrack own{.mid = "v",
+                        .codec = "vp8",
+                        .payloadType = 100,
+                        .host = "127.0.0.1",
+                        .port = 5004,
+                        .ssrc = 1234,
+                        .rtcpPort = 5005};
+  OutputTrack second = own;
+  second.host = "127.0.0.2";
+  second.port = 6004;
+  second.rtcpPort.reset();
+  second.output = 1;
+  OutputTrack third = own;
+  third.port = 7004;
+  third.rtcpPort = 7005;
+  third.output = 2;
+  EXPECT_TRUE(sameEncoding(own, third));
+  OutputTrack h264 = own;
+  h264.codec = "h264";
+  EXPECT_FALSE(sameEncoding(own, h264));
+
+  const std::vector<OutputTrack> destinations{own, second, third};
+  auto branch = makeOutputBranch(destinations, caps("video/x-raw").get(), {});
+  ASSERT_TRUE(branch.ok()) << branch.error().message;
+  EXPECT_STREQ(GST_OBJECT_NAME(branch->get()), "out-v");
+  std::map<std::string, int> factories;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(branch->get()));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GstElementFactory* factory = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&item)));
+    if (factory) ++factories[GST_OBJECT_NAME(factory)];
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  EXPECT_EQ(factories["vp8enc"], 1) << "encoded once";
+  EXPECT_EQ(factories["rtpvp8pay"], 1);
+  EXPECT_EQ(factories["tee"], 1);
+  EXPECT_EQ(factories["rtpbin"], 1) << "one rtpbin, a session per destination with RTCP";
+  EXPECT_EQ(factories["udpsrc"], 2) << "Janus's RTCP, from the two with an RTCP port";
+  const std::array<std::pair<const char*, int>, 3> sinks{
+      {{"udp", 5004}, {"udp-1", 6004}, {"udp-2", 7004}}};
+  for (const auto& [name, expected] : sinks) {
+    auto udp = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch->get()), name));
+    ASSERT_TRUE(udp) << name;
+    gint port = 0;
+    g_object_get(udp.get(), "port", &port, nullptr);
+    EXPECT_EQ(port, expected) << name;
+  }
+  auto rtcp = GRef<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch->get()), "rtcp-out-2"));
+  ASSERT_TRUE(rtcp);
+  gint rtcpPort = 0;
+  g_object_get(rtcp.get(), "port", &rtcpPort, nullptr);
+  EXPECT_EQ(rtcpPort, 7005);
+
+  // Named after the output it first feeds, so that branches of several outputs never clash.
+  auto ofSecond = makeOutputBranch(second, caps("video/x-raw").get(), {});
+  ASSERT_TRUE(ofSecond.ok());
+  EXPECT_STREQ(GST_OBJECT_NAME(ofSecond->get()), "out1-v");
 }
 
 TEST(RelayErrors, WhatIsWorthARestart) {

@@ -270,6 +270,21 @@ TEST(ModelRoundTrip, BroadcastRequestsOfEverySourceKind) {
   uri.queueKind = QueueKind::Kafka;
   expectPayloadRoundTrip(uri);
 
+  BroadcastRequest fanOut;
+  fanOut.sourceKind = SourceKind::TestPattern;
+  fanOut.relayKind = RelayKind::Gstreamer;
+  fanOut.mountpointSpec = fullRtpMountPoint();
+  fanOut.outputs = {BroadcastOutput{.janusUrl = "ws://10.0.0.2:8188",
+                                    .apiSecret = "edge-secret",
+                                    .host = "10.0.1.2",
+                                    .mountpointSpec = fullRtpMountPoint()},
+                    BroadcastOutput{.janusUrl = "wss://edge-3.example:8989"}};
+  fanOut.normalize();
+  EXPECT_EQ(fanOut.outputs[1].mountpointSpec, fanOut.mountpointSpec)
+      << "an output without a mountpoint_spec takes the broadcast's";
+  EXPECT_EQ(fanOut.outputs[1].rtpHost(), "edge-3.example") << "RTP goes to janus_url's host";
+  expectPayloadRoundTrip(fanOut);
+
   BroadcastRequest browser;
   browser.sourceKind = SourceKind::BrowserWebrtc;
   browser.relayKind = RelayKind::None;
@@ -321,6 +336,15 @@ TEST(ModelRoundTrip, BroadcastResultWithEverySection) {
                                   .obsStreaming = false,
                                   .janusError = "Janus is not connected",
                                   .checkedAtMs = 1764158400000};
+  result.outputs = {OutputSection{
+      .janusUrl = "ws://10.0.0.2:8188",
+      .state = RunState::Retrying,
+      .mountpoint = MountPointSection{
+          .id = 9001, .created = true, .media = {MountPointPort{.mid = "v", .port = 20004}}}}};
+  result.health->outputs = {OutputHealth{.janusUrl = "ws://10.0.0.2:8188",
+                                         .healthy = false,
+                                         .media = {MediaHealth{.mid = "v", .ageMs = 4000}},
+                                         .janusError = "connection refused"}};
   result.note = "forwarding";
   result.error = ResultError{.domain = "su-janus-error", .code = 455, .message = "gone"};
   expectPayloadRoundTrip(result);
