@@ -21,8 +21,7 @@ class JanusServer {
  public:
   ~JanusServer();
   const std::string& url() const noexcept { return url_; }
-  bool connected() const noexcept { return connection_->connected(); }
-  // Once connected.
+  // Handed out connected; its handle is attached again after every reconnect.
   janus::StreamingBackend& streaming() noexcept { return connection_->streaming(); }
 
   JanusServer(const JanusServer&) = delete;

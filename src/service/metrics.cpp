@@ -119,12 +119,13 @@ std::string ServiceMetrics::render(const MetricsSnapshot& snapshot) const {
   out.family("su_forward_restarts_total", "counter", "rtp_forwards set up again.");
   out.sample("su_forward_restarts_total", static_cast<double>(forwardRestarts_));
 
-  out.family("su_relay_bitrate_bytes_per_second", "gauge", "A relay track's bitrate.");
+  out.family("su_relay_bitrate_bytes_per_second", "gauge",
+             "A relay track's bitrate (output 0: to the node's Janus, n: the n-th output).");
   for (const auto& [id, report] : snapshot.health.broadcasts) {
     if (!report.relay) continue;
     for (const auto& track : report.relay->tracks) {
       out.sample("su_relay_bitrate_bytes_per_second", track.bitrateKbps * 1000 / 8,
-                 {{"broadcast_id", id}, {"mid", track.mid}});
+                 {{"broadcast_id", id}, {"output", std::to_string(track.output)}, {"mid", track.mid}});
     }
   }
   out.family("su_relay_packets_total", "counter", "RTP packets a relay track sent.");
@@ -132,17 +133,23 @@ std::string ServiceMetrics::render(const MetricsSnapshot& snapshot) const {
     if (!report.relay) continue;
     for (const auto& track : report.relay->tracks) {
       out.sample("su_relay_packets_total", static_cast<double>(track.packets),
-                 {{"broadcast_id", id}, {"mid", track.mid}});
+                 {{"broadcast_id", id}, {"output", std::to_string(track.output)}, {"mid", track.mid}});
     }
   }
   out.family("su_janus_media_age_seconds", "gauge",
-             "Janus's age of the last packet of a mountpoint media.");
+             "Janus's age of the last packet of a mountpoint media (output 0: the node's Janus, "
+             "n: the broadcast's n-th output).");
   for (const auto& [id, report] : snapshot.health.broadcasts) {
-    for (const model::MediaHealth& media : report.health.media) {
-      if (!media.ageMs) continue;
-      out.sample("su_janus_media_age_seconds", static_cast<double>(*media.ageMs) / 1000,
-                 {{"broadcast_id", id}, {"mid", media.mid}});
-    }
+    auto ages = [&](std::size_t output, const std::vector<model::MediaHealth>& media) {
+      for (const model::MediaHealth& health : media) {
+        if (!health.ageMs) continue;
+        out.sample("su_janus_media_age_seconds", static_cast<double>(*health.ageMs) / 1000,
+                   {{"broadcast_id", id}, {"output", std::to_string(output)}, {"mid", health.mid}});
+      }
+    };
+    ages(0, report.health.media);
+    for (std::size_t i = 0; i < report.health.outputs.size(); ++i)
+      ages(i + 1, report.health.outputs[i].media);
   }
   out.family("su_obs_streaming", "gauge", "OBS's stream is live (1) or not (0).");
   for (const auto& [id, report] : snapshot.health.broadcasts) {
