@@ -2,8 +2,11 @@
 // in one run on one machine. See bench/README.md.
 //
 //   relay-bench [--relays 1,8,16,32] [--kinds gstreamer,ffmpeg] [--warmup 5] [--window 20]
-//               [--gop 2] [--work audio] [--rtcp 0,1] [--repeat 1]
+//               [--gop 2] [--work audio] [--rtcp 0,1] [--repeat 1] [--together 0]
 //
+// `--together 1` runs the kinds (and RTCP variants) of each N at the same time, measured over
+// the same window: this machine's speed drifts by ±15 % from one minute to the next, which
+// sequential runs see as differences between the kinds.
 // `--repeat R` runs every configuration R times, interleaved (so that a slow minute of the
 // machine hits all kinds alike), and reports the run of median CPU, with every run's CPU below.
 //
@@ -227,50 +230,79 @@ struct Settings {
   std::vector<std::string> works{"audio"};
   std::vector<int> rtcp{0};
   int repeat = 1;  // runs of each configuration, interleaved; the median CPU's run is reported
+  bool together = false;  // the kinds of one configuration run at once, in one window
 };
 
-std::optional<RunResult> runOnce(const Settings& settings, const std::string& kind,
-                                 const std::string& work, bool rtcp, int relays,
-                                 const std::string& source) {
+// One relay-host with its receivers, from its launch to its end.
+struct Run {
+  RunResult result;
+  bool fanout = false;
   std::vector<int> ports;
-  for (int i = 0; i < relays; ++i) {
-    ports.push_back(settings.basePort + 4 * i);      // audio
-    ports.push_back(settings.basePort + 4 * i + 2);  // video
-  }
-  Receiver receiver(ports);
+  std::unique_ptr<Receiver> receiver;
+  su::GRef<GSubprocess> host;
+  su::GRef<GObject> lines;  // its stdout, kept open: relay-host dies of SIGPIPE otherwise
+  pid_t pid = 0;
+  std::vector<std::int64_t> startUs;
+  TreeSample before;
+  std::uint64_t packetsBefore = 0;
 
-  const bool fanout = kind == "fanout";
-  const std::vector<std::string> argv{SU_RELAY_HOST,
-                                      "--kind",
-                                      fanout ? "gstreamer" : kind,
-                                      "--relays",
-                                      fanout ? "1" : std::to_string(relays),
-                                      "--outputs",
-                                      fanout ? std::to_string(relays) : "1",
-                                      "--source",
-                                      source,
-                                      "--base-port",
-                                      std::to_string(settings.basePort),
-                                      "--work",
-                                      work};
-  std::vector<std::string> args = argv;
+  bool inProcess() const { return result.kind != "ffmpeg"; }
+  std::uint64_t packets() const {
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < ports.size(); ++i)
+      total += receiver->port(i).packets;
+    return total;
+  }
+  ~Run() {
+    if (!host) return;
+    g_subprocess_send_signal(host.get(), SIGTERM);
+    g_subprocess_wait(host.get(), nullptr, nullptr);
+  }
+};
+
+// Starts relay-host with N relays of `kind` sending to ports from `basePort` on, and waits for
+// every relay's first video packet (or 30 s).
+std::unique_ptr<Run> launch(const std::string& kind, const std::string& work, bool rtcp,
+                            int relays, const std::string& source, int basePort) {
+  auto run = std::make_unique<Run>();
+  run->result = RunResult{.kind = kind, .work = work, .rtcp = rtcp, .relays = relays};
+  for (int i = 0; i < relays; ++i) {
+    run->ports.push_back(basePort + 4 * i);      // audio
+    run->ports.push_back(basePort + 4 * i + 2);  // video
+  }
+  run->receiver = std::make_unique<Receiver>(run->ports);
+
+  run->fanout = kind == "fanout";
+  std::vector<std::string> args{SU_RELAY_HOST,
+                                "--kind",
+                                run->fanout ? "gstreamer" : kind,
+                                "--relays",
+                                run->fanout ? "1" : std::to_string(relays),
+                                "--outputs",
+                                run->fanout ? std::to_string(relays) : "1",
+                                "--source",
+                                source,
+                                "--base-port",
+                                std::to_string(basePort),
+                                "--work",
+                                work};
   if (rtcp) args.push_back("--rtcp");
   std::vector<const char*> raw;
   for (const auto& arg : args)
     raw.push_back(arg.c_str());
   raw.push_back(nullptr);
   su::GUnique<GError> error;
-  auto host = su::GRef<GSubprocess>::adopt(
+  run->host = su::GRef<GSubprocess>::adopt(
       g_subprocess_newv(raw.data(), G_SUBPROCESS_FLAGS_STDOUT_PIPE, error.outPtr()));
-  if (!host) {
+  if (!run->host) {
     std::fprintf(stderr, "cannot start relay-host: %s\n", error->message);
-    return std::nullopt;
+    return nullptr;
   }
-  const pid_t pid = std::atoi(g_subprocess_get_identifier(host.get()));
-  auto lines = su::GRef<GObject>::adopt(
-      G_OBJECT(g_data_input_stream_new(g_subprocess_get_stdout_pipe(host.get()))));
-  std::vector<std::int64_t> startUs(relays, 0);
-  while (char* line = g_data_input_stream_read_line(G_DATA_INPUT_STREAM(lines.get()), nullptr,
+  run->pid = std::atoi(g_subprocess_get_identifier(run->host.get()));
+  run->lines = su::GRef<GObject>::adopt(
+      G_OBJECT(g_data_input_stream_new(g_subprocess_get_stdout_pipe(run->host.get()))));
+  run->startUs.assign(relays, 0);
+  while (char* line = g_data_input_stream_read_line(G_DATA_INPUT_STREAM(run->lines.get()), nullptr,
                                                     nullptr, nullptr)) {
     const std::string text = line;
     g_free(line);
@@ -278,69 +310,69 @@ std::optional<RunResult> runOnce(const Settings& settings, const std::string& ki
     int index = 0;
     long long us = 0;
     if (std::sscanf(text.c_str(), "start %d %lld", &index, &us) == 2 && index < relays) {
-      startUs[index] = us;
+      run->startUs[index] = us;
     }
   }
-  if (fanout) std::fill(startUs.begin(), startUs.end(), startUs[0]);  // one relay feeds all
+  // One relay feeds all of a fan-out's destinations.
+  if (run->fanout) std::fill(run->startUs.begin(), run->startUs.end(), run->startUs[0]);
+  return run;
+}
 
-  // Every relay's first video packet, or 30 s.
+void awaitFirstVideo(Run& run) {
+  const int relays = run.result.relays;
   const std::int64_t deadline = g_get_monotonic_time() + 30'000'000;
   auto allVideo = [&] {
     for (int i = 0; i < relays; ++i)
-      if (!receiver.port(2 * i + 1).firstUs) return false;
+      if (!run.receiver->port(2 * i + 1).firstUs) return false;
     return true;
   };
   while (!allVideo() && g_get_monotonic_time() < deadline)
     std::this_thread::sleep_for(20ms);
-
-  RunResult result{.kind = kind, .work = work, .rtcp = rtcp, .relays = relays};
   std::vector<double> firstVideoMs;
   for (int i = 0; i < relays; ++i) {
-    const std::int64_t first = receiver.port(2 * i + 1).firstUs;
+    const std::int64_t first = run.receiver->port(2 * i + 1).firstUs;
     if (first) {
-      firstVideoMs.push_back((first - startUs[i]) / 1000.0);
+      firstVideoMs.push_back((first - run.startUs[i]) / 1000.0);
     } else {
-      ++result.missingVideo;
+      ++run.result.missingVideo;
     }
   }
-  result.firstVideoMsMedian = median(firstVideoMs);
-  result.firstVideoMsMax =
+  run.result.firstVideoMsMedian = median(firstVideoMs);
+  run.result.firstVideoMsMax =
       firstVideoMs.empty() ? 0 : *std::max_element(firstVideoMs.begin(), firstVideoMs.end());
+}
 
+// Warm-up, then one window over every run in `runs` at once: each one's CPU, memory, packets
+// and stalls in the same seconds. The ffmpeg relays are measured without their relay-host.
+void measure(const Settings& settings, std::vector<std::unique_ptr<Run>>& runs) {
   std::this_thread::sleep_for(std::chrono::seconds(settings.warmupSeconds));
-  auto packetsNow = [&] {
-    std::uint64_t total = 0;
-    for (std::size_t i = 0; i < ports.size(); ++i)
-      total += receiver.port(i).packets;
-    return total;
-  };
-  const bool inProcess = kind != "ffmpeg";
-  const TreeSample before = sampleTree(pid, inProcess);
-  const std::uint64_t packetsBefore = packetsNow();
-  const std::int64_t windowStart = g_get_monotonic_time();
-  receiver.resetGaps();
-  std::this_thread::sleep_for(std::chrono::seconds(settings.windowSeconds));
-  const TreeSample after = sampleTree(pid, inProcess);
-  const std::uint64_t packetsAfter = packetsNow();
-  const double window = (g_get_monotonic_time() - windowStart) / 1e6;
-  for (int i = 0; i < relays; ++i) {
-    const auto& video = receiver.port(2 * i + 1);
-    const bool silentAtEnd = g_get_monotonic_time() - video.lastUs > 1'000'000;
-    if (video.maxGapUs > 1'000'000 || silentAtEnd) ++result.stalled;
+  for (auto& run : runs) {
+    run->before = sampleTree(run->pid, run->inProcess());
+    run->packetsBefore = run->packets();
+    run->receiver->resetGaps();
   }
-
-  result.cpuPercentPerRelay = (after.cpuSeconds - before.cpuSeconds) / window / relays * 100;
-  result.rssMbTotal = after.rssMb;
-  result.pssMbTotal = after.pssMb;
-  result.rssMbPerRelay = after.rssMb / relays;
-  result.pssMbPerRelay = after.pssMb / relays;
-  result.threads = after.threads;
-  result.processes = after.processes;
-  result.packetsPerSecondPerRelay = (packetsAfter - packetsBefore) / window / relays;
-
-  g_subprocess_send_signal(host.get(), SIGTERM);
-  g_subprocess_wait(host.get(), nullptr, nullptr);
-  return result;
+  const std::int64_t windowStart = g_get_monotonic_time();
+  std::this_thread::sleep_for(std::chrono::seconds(settings.windowSeconds));
+  for (auto& run : runs) {
+    const TreeSample after = sampleTree(run->pid, run->inProcess());
+    const std::uint64_t packetsAfter = run->packets();
+    const double window = (g_get_monotonic_time() - windowStart) / 1e6;
+    RunResult& result = run->result;
+    const int relays = result.relays;
+    for (int i = 0; i < relays; ++i) {
+      const auto& video = run->receiver->port(2 * i + 1);
+      const bool silentAtEnd = g_get_monotonic_time() - video.lastUs > 1'000'000;
+      if (video.maxGapUs > 1'000'000 || silentAtEnd) ++result.stalled;
+    }
+    result.cpuPercentPerRelay = (after.cpuSeconds - run->before.cpuSeconds) / window / relays * 100;
+    result.rssMbTotal = after.rssMb;
+    result.pssMbTotal = after.pssMb;
+    result.rssMbPerRelay = after.rssMb / relays;
+    result.pssMbPerRelay = after.pssMb / relays;
+    result.threads = after.threads;
+    result.processes = after.processes;
+    result.packetsPerSecondPerRelay = (packetsAfter - run->packetsBefore) / window / relays;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,6 +398,8 @@ bool parse(int argc, char** argv, Settings& settings) {
       settings.basePort = std::atoi(value.c_str());
     } else if (name == "--work") {
       settings.works = split(value);
+    } else if (name == "--together") {
+      settings.together = value == "1";
     } else if (name == "--repeat") {
       settings.repeat = std::atoi(value.c_str());
     } else if (name == "--rtcp") {
@@ -391,8 +425,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: relay-bench [--relays 1,8,16,32] [--kinds gstreamer,ffmpeg] "
                  "[--warmup S] [--window S] [--gop S] [--base-port P] "
-                 "[--work passthrough,audio,video] [--rtcp 0,1] (kinds: gstreamer, ffmpeg, "
-                 "fanout)\n");
+                 "[--work passthrough,audio,video] [--rtcp 0,1] [--repeat R] [--together 0|1] "
+                 "(kinds: gstreamer, ffmpeg, fanout)\n");
     return 2;
   }
   auto dir = su::GUnique<char>::adopt(g_dir_make_tmp("su-relay-bench-XXXXXX", nullptr));
@@ -410,28 +444,55 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(3s);
 
   std::vector<RunResult> runs;
+  auto report = [&](const RunResult& r) {
+    std::fprintf(stderr,
+                 "  %s%s x %d: cpu %.2f %%/relay, rss %.1f MB/relay, pss %.1f MB/relay, %ld "
+                 "threads, %.0f pps/relay, first video %.0f ms (max %.0f), %d stalled, %d no "
+                 "video\n",
+                 r.kind.c_str(), r.rtcp ? " + rtcp" : "", r.relays, r.cpuPercentPerRelay,
+                 r.rssMbPerRelay, r.pssMbPerRelay, r.threads, r.packetsPerSecondPerRelay,
+                 r.firstVideoMsMedian, r.firstVideoMsMax, r.stalled, r.missingVideo);
+    runs.push_back(r);
+  };
   for (int round = 0; round < settings.repeat; ++round) {
-  for (const std::string& work : settings.works) {
-    for (int relays : settings.relays) {
-      for (const std::string& kind : settings.kinds) {
-        for (int rtcp : settings.rtcp) {
-          if (rtcp && kind == "ffmpeg") continue;
-          std::fprintf(stderr, "%s x %d, %s%s...\n", kind.c_str(), relays, work.c_str(),
-                       rtcp ? ", rtcp" : "");
-          auto result = runOnce(settings, kind, work, rtcp != 0, relays, source);
-          if (!result) return 1;
-          std::fprintf(stderr,
-                       "  cpu %.2f %%/relay, rss %.1f MB/relay, pss %.1f MB/relay, %ld threads, "
-                       "%.0f pps/relay, first video %.0f ms (max %.0f), %d stalled, %d no video\n",
-                       result->cpuPercentPerRelay, result->rssMbPerRelay, result->pssMbPerRelay,
-                       result->threads, result->packetsPerSecondPerRelay,
-                       result->firstVideoMsMedian, result->firstVideoMsMax, result->stalled,
-                       result->missingVideo);
-          runs.push_back(*result);
+    for (const std::string& work : settings.works) {
+      for (int relays : settings.relays) {
+        // One configuration's kinds (and RTCP variants), one after the other or all at once.
+        std::vector<std::pair<std::string, bool>> variants;
+        for (const std::string& kind : settings.kinds) {
+          if (kind == "ffmpeg") {
+            variants.emplace_back(kind, false);  // once, without: ffmpeg sends no RTCP of ours
+            continue;
+          }
+          for (int rtcp : settings.rtcp)
+            variants.emplace_back(kind, rtcp != 0);
         }
+        std::vector<std::unique_ptr<Run>> together;
+        int basePort = settings.basePort;
+        for (const auto& [kind, rtcp] : variants) {
+          std::fprintf(stderr, "round %d: %s x %d, %s%s...\n", round + 1, kind.c_str(), relays,
+                       work.c_str(), rtcp ? ", rtcp" : "");
+          auto run = launch(kind, work, rtcp, relays, source, basePort);
+          if (!run) return 1;
+          if (!settings.together) {
+            awaitFirstVideo(*run);
+            std::vector<std::unique_ptr<Run>> alone;
+            alone.push_back(std::move(run));
+            measure(settings, alone);
+            report(alone.front()->result);
+            continue;
+          }
+          together.push_back(std::move(run));
+          basePort += 4 * relays;
+        }
+        if (together.empty()) continue;
+        for (auto& run : together)
+          awaitFirstVideo(*run);
+        measure(settings, together);
+        for (auto& run : together)
+          report(run->result);
       }
     }
-  }
   }
   // Per configuration, the run of median CPU, with every run's CPU beside it.
   std::vector<RunResult> results;
@@ -464,9 +525,10 @@ int main(int argc, char** argv) {
   std::printf(
       "command: %s\nmachine: %s\nsource: 720p30 H.264 baseline 3 Mbit/s, keyframe every %d s, "
       "AAC 128 kbit/s stereo\nwindow: %d s after %d s of warm-up, %d run(s) of each, "
-      "interleaved (the run of median CPU shown)\n\n",
+      "interleaved (the run of median CPU shown)%s\n\n",
       command.c_str(), su::bench::machine().c_str(), settings.gopSeconds, settings.windowSeconds,
-      settings.warmupSeconds, settings.repeat);
+      settings.warmupSeconds, settings.repeat,
+      settings.together ? "; the kinds of each N ran at once, in one window" : "");
   std::printf(
       "| work | N | kind | CPU %%/relay | RSS MB/relay | PSS MB/relay | threads | packets/s/relay "
       "| "

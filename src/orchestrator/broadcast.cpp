@@ -251,10 +251,6 @@ Task<void> Broadcast::stopping(std::function<void()> done) {
 
 // --- the mountpoint ---------------------------------------------------------------------------
 
-namespace {
-
-}  // namespace
-
 // What Janus is asked to create: the spec, and for an in-process relay an RTCP port of Janus's
 // choosing on every video media that names none — so that viewers' keyframe requests reach the
 // relay (media/output.hpp).
@@ -485,7 +481,7 @@ std::vector<Broadcast::MediaTarget> Broadcast::mediaTargets() {
   std::vector<MediaTarget> targets;
   if (result_.mountpoint && result_.mountpoint->id != 0) {
     targets.push_back({&backends_.streaming, result_.mountpoint->id, &*request_.mountpointSpec,
-                       "mountpoint " + std::to_string(result_.mountpoint->id), 0});
+                       "mountpoint " + std::to_string(result_.mountpoint->id), 0, nullptr});
   }
   for (std::size_t i = 0; i < result_.outputs.size(); ++i) {
     const auto& mountpoint = result_.outputs[i].mountpoint;
@@ -495,7 +491,7 @@ std::vector<Broadcast::MediaTarget> Broadcast::mediaTargets() {
                        "output " + std::to_string(i + 1) + " (" +
                            model::redactText(request_.outputs[i].janusUrl) + ") mountpoint " +
                            std::to_string(mountpoint->id),
-                       i + 1});
+                       i + 1, outputLinks_[i].server});
   }
   return targets;
 }

@@ -184,6 +184,7 @@ class Broadcast {
     const model::MountPoint* spec;
     std::string where;  // for messages: "mountpoint 7", "output 1 (ws://...) mountpoint 7"
     std::size_t output;  // 0: the broadcast's own; n: its n-th output
+    std::shared_ptr<JanusServer> server;  // an output's: kept while a question is asked there
   };
   std::vector<MediaTarget> mediaTargets();
 
