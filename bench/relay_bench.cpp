@@ -215,8 +215,8 @@ struct RunResult {
   double packetsPerSecondPerRelay = 0;
   double firstVideoMsMedian = 0;
   double firstVideoMsMax = 0;
-  int missingVideo = 0;  // relays that never sent video
-  int stalled = 0;       // relays with a video gap over 1 s in the window
+  int missingVideo = 0;         // relays that never sent video
+  int stalled = 0;              // relays with a video gap over 1 s in the window
   std::vector<double> cpuRuns;  // with --repeat: every run's CPU %/relay, in order
 };
 
@@ -262,8 +262,8 @@ struct Run {
 
 // Starts relay-host with N relays of `kind` sending to ports from `basePort` on, and waits for
 // every relay's first video packet (or 30 s).
-std::unique_ptr<Run> launch(const std::string& kind, const std::string& work, bool rtcp,
-                            int relays, const std::string& source, int basePort) {
+std::unique_ptr<Run> launch(const std::string& kind, const std::string& work, bool rtcp, int relays,
+                            const std::string& source, int basePort) {
   auto run = std::make_unique<Run>();
   run->result = RunResult{.kind = kind, .work = work, .rtcp = rtcp, .relays = relays};
   for (int i = 0; i < relays; ++i) {
@@ -411,8 +411,7 @@ bool parse(int argc, char** argv, Settings& settings) {
     }
   }
   return argc % 2 == 1 && settings.windowSeconds > 0 && settings.gopSeconds > 0 &&
-         settings.repeat > 0 &&
-         settings.warmupSeconds >= 0 &&
+         settings.repeat > 0 && settings.warmupSeconds >= 0 &&
          std::all_of(settings.relays.begin(), settings.relays.end(),
                      [](int n) { return n > 0 && n <= 64; });
 }

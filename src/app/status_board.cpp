@@ -109,15 +109,13 @@ std::vector<std::string> StatusBoard::render(const model::BroadcastResult& resul
   mediaLines(0, report.health.media, result.mountpoint);
   for (std::size_t i = 0; i < report.health.outputs.size(); ++i) {
     const model::OutputHealth& output = report.health.outputs[i];
-    const model::OutputSection* section =
-        i < result.outputs.size() ? &result.outputs[i] : nullptr;
+    const model::OutputSection* section = i < result.outputs.size() ? &result.outputs[i] : nullptr;
     std::string line = "  output " + std::to_string(i + 1) + "  " + output.janusUrl;
     if (section) line += "  " + std::string(model::nameOf(section->state));
     line += output.healthy ? "  healthy" : "  UNHEALTHY";
     if (output.janusError) line += "  (Janus: " + *output.janusError + ")";
     lines.push_back(model::redactText(line));
-    mediaLines(static_cast<int>(i + 1), output.media,
-               section ? section->mountpoint : std::nullopt);
+    mediaLines(static_cast<int>(i + 1), output.media, section ? section->mountpoint : std::nullopt);
   }
   if (report.health.media.empty() && report.relay) {
     // Janus not asked (or not answering): the relay's own view.

@@ -3,12 +3,11 @@
 namespace su::janus {
 
 Result<std::unique_ptr<Connection>> Connection::create(GMainContext* context,
-                                                                 SessionOptions options) {
+                                                       SessionOptions options) {
   std::string url = options.url;
   auto session = Session::create(context, std::move(options));
   if (!session) return session.error();
-  return std::unique_ptr<Connection>(
-      new Connection(std::move(session).value(), std::move(url)));
+  return std::unique_ptr<Connection>(new Connection(std::move(session).value(), std::move(url)));
 }
 
 Connection::~Connection() {

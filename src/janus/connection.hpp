@@ -13,8 +13,7 @@ namespace su::janus {
 
 class Connection {
  public:
-  static Result<std::unique_ptr<Connection>> create(GMainContext* context,
-                                                         SessionOptions options);
+  static Result<std::unique_ptr<Connection>> create(GMainContext* context, SessionOptions options);
   ~Connection();
 
   // Connects to the options' url, creates the session, attaches Streaming and VideoRoom.

@@ -359,7 +359,8 @@ Result<GRef<GstElement>> makeOutputBranch(std::span<const OutputTrack> destinati
                      "cannot build the " + track.codec + " branch for mid " + track.mid + ": " +
                          (error ? error->message : "unknown error"));
   }
-  const std::string prefix = track.output == 0 ? "out-" : "out" + std::to_string(track.output) + "-";
+  const std::string prefix =
+      track.output == 0 ? "out-" : "out" + std::to_string(track.output) + "-";
   gst_object_set_name(GST_OBJECT(bin.get()), (prefix + safeName(track.mid)).c_str());
   GstBin* elements = GST_BIN(bin.get());
   auto first = childNamed(elements, entry);

@@ -226,9 +226,8 @@ void checkOutputs(const RequestRules& rules) {
   const BroadcastRequest& request = rules.request;
   if (request.outputs.empty()) return;
   if (request.effectiveRelayKind() == RelayKind::None) {
-    rules.diagnostics.error(rules.at("outputs"),
-                            "only for relayed sources (source_kind " + rules.kind +
-                                " relays nothing)");
+    rules.diagnostics.error(rules.at("outputs"), "only for relayed sources (source_kind " +
+                                                     rules.kind + " relays nothing)");
     return;
   }
   if (request.outputs.size() > kMaxOutputs) {
@@ -238,8 +237,7 @@ void checkOutputs(const RequestRules& rules) {
   for (std::size_t i = 0; i < request.outputs.size(); ++i) {
     const BroadcastOutput& output = request.outputs[i];
     const std::string path = json::indexPath(rules.at("outputs"), i);
-    checkUrl(rules.diagnostics, json::childPath(path, "janus_url"), output.janusUrl,
-             {"ws", "wss"});
+    checkUrl(rules.diagnostics, json::childPath(path, "janus_url"), output.janusUrl, {"ws", "wss"});
     checkNotEmpty(rules.diagnostics, json::childPath(path, "api_secret"), output.apiSecret);
     if (output.host) checkHost(rules.diagnostics, json::childPath(path, "host"), *output.host);
     const std::string specPath = json::childPath(path, "mountpoint_spec");
@@ -249,7 +247,8 @@ void checkOutputs(const RequestRules& rules) {
     }
     output.mountpointSpec->validate(specPath, rules.diagnostics);
     if (output.mountpointSpec->type != MountPointType::Rtp) {
-      rules.diagnostics.error(json::childPath(specPath, "type"), "an output needs an rtp mountpoint");
+      rules.diagnostics.error(json::childPath(specPath, "type"),
+                              "an output needs an rtp mountpoint");
     }
   }
 }

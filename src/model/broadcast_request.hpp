@@ -20,9 +20,9 @@ namespace su::model {
 // stream in mountpoints on several servers). Its mountpoint is created by the broadcast, and
 // provisioned, supervised, restored and cleaned up on its own.
 struct BroadcastOutput {
-  std::string janusUrl;                 // ws:// or wss://
-  std::optional<std::string> apiSecret;  // that server's `apisecret`, if it requires one
-  std::optional<std::string> host;      // where it receives RTP; absent: janus_url's host
+  std::string janusUrl;                      // ws:// or wss://
+  std::optional<std::string> apiSecret;      // that server's `apisecret`, if it requires one
+  std::optional<std::string> host;           // where it receives RTP; absent: janus_url's host
   std::optional<MountPoint> mountpointSpec;  // absent: the broadcast's mountpoint_spec
 
   static BroadcastOutput read(json::ObjectReader& reader);
@@ -54,9 +54,9 @@ struct BroadcastRequest {
   std::vector<BroadcastOutput> outputs;
   // The relay restarts after media stopped for this long (absent: the node's default, 5 s).
   std::optional<std::int64_t> stallTimeoutMs;
-  std::optional<SrsIngestSpec> srs;              // obs, rtmp_external
-  std::optional<RoomSpec> roomSpec;              // videoroom, browser_webrtc: ensure this room
-  std::optional<RtspCameraConfig> rtspCamera;    // rtsp_camera
+  std::optional<SrsIngestSpec> srs;            // obs, rtmp_external
+  std::optional<RoomSpec> roomSpec;            // videoroom, browser_webrtc: ensure this room
+  std::optional<RtspCameraConfig> rtspCamera;  // rtsp_camera
   std::string obsHost = "127.0.0.1";
   std::int64_t obsPort = 4455;
   std::optional<std::string> obsPassword;

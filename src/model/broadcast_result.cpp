@@ -91,7 +91,8 @@ OutputSection readOutput(json::ObjectReader& reader) {
   OutputSection output;
   output.janusUrl = required(reader, "janus_url", reader.string("janus_url"));
   output.state = readEnum<RunState>(reader, "state").value_or(output.state);
-  if (auto mountpoint = reader.object("mountpoint")) output.mountpoint = readMountPoint(*mountpoint);
+  if (auto mountpoint = reader.object("mountpoint"))
+    output.mountpoint = readMountPoint(*mountpoint);
   reader.rejectUnknownFields();
   return output;
 }

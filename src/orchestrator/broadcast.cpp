@@ -539,9 +539,10 @@ Task<void> Broadcast::confirmMedia() {
       bool first = true;
       for (std::size_t i = 0; i < targets.size(); ++i) {
         if (views[i].fresh) continue;
-        message += std::string(first ? "" : ";") + " on " + targets[i].where +
-                   (first ? " within " + std::to_string(options_.mediaTimeout.count()) + " ms" : "") +
-                   " (" + views[i].ages + ")";
+        message +=
+            std::string(first ? "" : ";") + " on " + targets[i].where +
+            (first ? " within " + std::to_string(options_.mediaTimeout.count()) + " ms" : "") +
+            " (" + views[i].ages + ")";
         first = false;
       }
       co_return failure("media", makeError(BroadcastError::MediaTimeout, message));
@@ -589,11 +590,10 @@ Task<void> Broadcast::reportHealth(std::function<void(HealthReport)> done) {
         report.health.media = view.media;
         report.health.janusError = error;
       } else {
-        report.health.outputs.push_back(
-            {.janusUrl = request_.outputs[target.output - 1].janusUrl,
-             .healthy = view.fresh && active(),
-             .media = view.media,
-             .janusError = error});
+        report.health.outputs.push_back({.janusUrl = request_.outputs[target.output - 1].janusUrl,
+                                         .healthy = view.fresh && active(),
+                                         .media = view.media,
+                                         .janusError = error});
       }
     }
   }

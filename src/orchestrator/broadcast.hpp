@@ -182,7 +182,7 @@ class Broadcast {
     janus::StreamingBackend* streaming;
     std::int64_t id;
     const model::MountPoint* spec;
-    std::string where;  // for messages: "mountpoint 7", "output 1 (ws://...) mountpoint 7"
+    std::string where;   // for messages: "mountpoint 7", "output 1 (ws://...) mountpoint 7"
     std::size_t output;  // 0: the broadcast's own; n: its n-th output
     std::shared_ptr<JanusServer> server;  // an output's: kept while a question is asked there
   };
@@ -252,9 +252,9 @@ class Broadcast {
     Task<void> restore;
   };
   std::vector<OutputLink> outputLinks_;  // per request_.outputs
-  bool takeOver_ = false;     // StartOptions::takeOver
-  bool forwardLive_ = false;  // result_.forward's forwarders exist in Janus
-  Trigger stopping_;          // a stop, or a failure being undone: waits end
+  bool takeOver_ = false;                // StartOptions::takeOver
+  bool forwardLive_ = false;             // result_.forward's forwarders exist in Janus
+  Trigger stopping_;                     // a stop, or a failure being undone: waits end
   std::string failedPhase_;
   std::function<void()> startDone_;
   std::int64_t startedUs_ = 0;

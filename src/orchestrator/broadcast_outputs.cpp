@@ -43,8 +43,8 @@ Task<void> Broadcast::provisionOutput(std::size_t index) {
   const model::BroadcastOutput& output = request_.outputs[index];
   const std::string where =
       "output " + std::to_string(index + 1) + " (" + model::redactText(output.janusUrl) + ")";
-  auto server = co_await call<std::shared_ptr<JanusServer>>(
-      [&](Callback<std::shared_ptr<JanusServer>> done) {
+  auto server =
+      co_await call<std::shared_ptr<JanusServer>>([&](Callback<std::shared_ptr<JanusServer>> done) {
         backends_.outputServers->connect(output.janusUrl, output.apiSecret, std::move(done));
       });
   if (!server) {
@@ -65,10 +65,11 @@ Task<void> Broadcast::provisionOutput(std::size_t index) {
   event("output_mountpoint_created", details(outputDetails(index, output).set("id", created->id)));
   if (request_.ownedByApp) {
     // The closer holds the server: its connection stays while something is left to undo there.
-    lifecycle_.add(
-        "destroy mountpoint " + std::to_string(created->id) + " of " + where,
-        [this, id = created->id, server = outputLinks_[index].server,
-         &wanted = *output.mountpointSpec] { return destroyMountpointOn(server->streaming(), id, wanted); });
+    lifecycle_.add("destroy mountpoint " + std::to_string(created->id) + " of " + where,
+                   [this, id = created->id, server = outputLinks_[index].server,
+                    &wanted = *output.mountpointSpec] {
+                     return destroyMountpointOn(server->streaming(), id, wanted);
+                   });
   }
   co_return {};
 }
@@ -79,9 +80,9 @@ Result<std::vector<media::OutputTrack>> Broadcast::planOutputTracks() {
   if (!tracks) return tracks;
   for (std::size_t i = 0; i < request_.outputs.size(); ++i) {
     const model::BroadcastOutput& output = request_.outputs[i];
-    auto more = media::planOutput(*output.mountpointSpec, result_.outputs[i].mountpoint->media,
-                                  output.rtpHost(), id_,
-                                  json::childPath(json::indexPath("outputs", i), "mountpoint_spec"));
+    auto more = media::planOutput(
+        *output.mountpointSpec, result_.outputs[i].mountpoint->media, output.rtpHost(), id_,
+        json::childPath(json::indexPath("outputs", i), "mountpoint_spec"));
     if (!more) return more.error();
     for (media::OutputTrack& track : *more) {
       track.output = static_cast<int>(i + 1);
@@ -127,8 +128,8 @@ Task<void> Broadcast::restoringOutput(std::size_t index) {
   Milliseconds wait{0};
   for (;;) {
     const std::shared_ptr<JanusServer> server = outputLinks_[index].server;
-    auto recreated =
-        co_await recreateMountpoint(server->streaming(), *output.mountpointSpec, *section.mountpoint);
+    auto recreated = co_await recreateMountpoint(server->streaming(), *output.mountpointSpec,
+                                                 *section.mountpoint);
     if (!active()) co_return {};
     if (recreated) {
       if (*recreated) {

@@ -102,10 +102,8 @@ Task<bool> Broadcast::recreateMountpoint(janus::StreamingBackend& streaming,
       media.port3 = port.port3;
     }
   }
-  auto created =
-      co_await call<janus::MountPointCreated>([&](Callback<janus::MountPointCreated> done) {
-        streaming.create(spec, std::move(done));
-      });
+  auto created = co_await call<janus::MountPointCreated>(
+      [&](Callback<janus::MountPointCreated> done) { streaming.create(spec, std::move(done)); });
   if (!active()) {
     // Stopped meanwhile, its cleanup done: this one is left to undo.
     if (created && request_.ownedByApp) tasks_.spawn(destroyMountpointOn(streaming, id, wanted));

@@ -71,7 +71,7 @@ class JanusServers {
 
   GRef<GMainContext> context_;
   janus::SessionOptions base_;
-  std::map<std::string, std::weak_ptr<JanusServer>> servers_;  // by URL and secret
+  std::map<std::string, std::weak_ptr<JanusServer>> servers_;       // by URL and secret
   std::map<std::string, std::shared_ptr<JanusServer>> connecting_;  // first connect in flight
   Deferred deferred_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

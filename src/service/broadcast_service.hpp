@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "orchestrator/orchestrator.hpp"
 #include "janus/connection.hpp"
+#include "orchestrator/orchestrator.hpp"
 
 namespace su::service {
 

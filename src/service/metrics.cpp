@@ -124,16 +124,18 @@ std::string ServiceMetrics::render(const MetricsSnapshot& snapshot) const {
   for (const auto& [id, report] : snapshot.health.broadcasts) {
     if (!report.relay) continue;
     for (const auto& track : report.relay->tracks) {
-      out.sample("su_relay_bitrate_bytes_per_second", track.bitrateKbps * 1000 / 8,
-                 {{"broadcast_id", id}, {"output", std::to_string(track.output)}, {"mid", track.mid}});
+      out.sample(
+          "su_relay_bitrate_bytes_per_second", track.bitrateKbps * 1000 / 8,
+          {{"broadcast_id", id}, {"output", std::to_string(track.output)}, {"mid", track.mid}});
     }
   }
   out.family("su_relay_packets_total", "counter", "RTP packets a relay track sent.");
   for (const auto& [id, report] : snapshot.health.broadcasts) {
     if (!report.relay) continue;
     for (const auto& track : report.relay->tracks) {
-      out.sample("su_relay_packets_total", static_cast<double>(track.packets),
-                 {{"broadcast_id", id}, {"output", std::to_string(track.output)}, {"mid", track.mid}});
+      out.sample(
+          "su_relay_packets_total", static_cast<double>(track.packets),
+          {{"broadcast_id", id}, {"output", std::to_string(track.output)}, {"mid", track.mid}});
     }
   }
   out.family("su_janus_media_age_seconds", "gauge",

@@ -41,7 +41,7 @@ struct RelayOptions {
   RestartBudgetPolicy budget{.maxRestarts = 5, .window = Milliseconds(60000)};
   Milliseconds stallTimeout{5000};        // media stopped for this long: restart
   Milliseconds firstMediaTimeout{15000};  // no media this long after a (re)start: restart
-  Milliseconds stopTimeout{5000};    // a run still not ended after this is abandoned or killed
+  Milliseconds stopTimeout{5000};         // a run still not ended after this is abandoned or killed
   media::VideoEncoding video;
 };
 

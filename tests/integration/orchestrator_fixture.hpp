@@ -3,14 +3,13 @@
 // on demand — for what Janus cannot be made to do on cue.
 #pragma once
 
-#include "orchestrator/orchestrator.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "janus/streaming.hpp"
 #include "obs/bridge.hpp"
+#include "orchestrator/orchestrator.hpp"
 #include "support/janus_test.hpp"
 #include "support/media_sources.hpp"
 #include "support/obs_server.hpp"
@@ -169,8 +168,7 @@ class OrchestratorTest : public test::JanusStreamingTest {
       metrics.push_back({name, value, labels});
     };
     outputServers = std::make_unique<JanusServers>(
-        context(),
-        janus::SessionOptions{.reconnectBackoff = {.initial = 200ms, .max = 1s}});
+        context(), janus::SessionOptions{.reconnectBackoff = {.initial = 200ms, .max = 1s}});
     outputServers->onRestored = [this](const std::string& url) {
       if (orchestrator) orchestrator->outputJanusRestored(url);
     };

@@ -71,12 +71,12 @@ TEST_F(OrchestratorTest, OneSourceFeedsThreeJanusServersAndOneBackFromACrashIsRe
   auto secondView = connectTo(*second);
   auto thirdView = connectTo(*third);
   ASSERT_TRUE(secondView && thirdView);
-  const auto result = start(request(
-      R"({"source_kind":"test_pattern","broadcast_id":"fan-out","mountpoint_spec":)" +
-      mountpoint(9641, janus->streamingAdminKey()) + R"(,"outputs":[{"janus_url":")" +
-      second->url() + R"(","mountpoint_spec":)" + mountpoint(9642, second->streamingAdminKey()) +
-      R"(},{"janus_url":")" + third->url() + R"(","mountpoint_spec":)" +
-      mountpoint(9643, third->streamingAdminKey()) + "}]}"));
+  const auto result = start(
+      request(R"({"source_kind":"test_pattern","broadcast_id":"fan-out","mountpoint_spec":)" +
+              mountpoint(9641, janus->streamingAdminKey()) + R"(,"outputs":[{"janus_url":")" +
+              second->url() + R"(","mountpoint_spec":)" +
+              mountpoint(9642, second->streamingAdminKey()) + R"(},{"janus_url":")" + third->url() +
+              R"(","mountpoint_spec":)" + mountpoint(9643, third->streamingAdminKey()) + "}]}"));
   ASSERT_EQ(result.state, RunState::Running) << (result.error ? result.error->message : "");
   ASSERT_EQ(result.outputs.size(), 2u);
   for (const model::OutputSection& output : result.outputs) {
