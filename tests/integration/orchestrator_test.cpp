@@ -162,6 +162,31 @@ TEST_F(OrchestratorTest, AnOutputWhoseJanusDoesNotAnswerFailsTheStartAndLeavesEv
   EXPECT_TRUE(mountpointIds(secondView->streaming()).empty()) << "output 1's mountpoint undone";
 }
 
+// The ffmpeg relay feeds outputs too: one process, an RTP output per media per Janus.
+TEST_F(OrchestratorTest, AnRtmpBroadcastOverFfmpegFeedsTwoJanusServers) {
+  auto second = test::JanusServer::start();
+  ASSERT_TRUE(second);
+  auto secondView = connectTo(*second);
+  ASSERT_TRUE(secondView);
+  auto rtmp = test::RtmpServer::start();
+  ASSERT_TRUE(rtmp);
+  auto publisher = test::RtmpPublisher::start(rtmp->url("two-ways"));
+  ASSERT_TRUE(publisher);
+  const auto result = start(request(
+      R"({"source_kind":"rtmp_external","relay_kind":"ffmpeg","broadcast_id":"ffmpeg-out",
+      "srs":{"publish_url":")" +
+      rtmp->url("two-ways") + R"("},"mountpoint_spec":)" +
+      mountpoint(9646, janus->streamingAdminKey()) + R"(,"outputs":[{"janus_url":")" +
+      second->url() + R"(","mountpoint_spec":)" + mountpoint(9647, second->streamingAdminKey()) +
+      "}]}"));
+  ASSERT_EQ(result.state, RunState::Running) << (result.error ? result.error->message : "");
+  EXPECT_TRUE(viewerDecodes(9646));
+  EXPECT_TRUE(viewerDecodes(9647, 30, &secondView->session()));
+  EXPECT_EQ(stop("ffmpeg-out").state, RunState::Stopped);
+  EXPECT_TRUE(mountpointsInJanus().empty());
+  EXPECT_TRUE(mountpointIds(secondView->streaming()).empty());
+}
+
 TEST_F(OrchestratorTest, RtmpAndRtspBroadcastsRunSideBySideAndStopOneByOne) {
   auto rtmp = test::RtmpServer::start();
   ASSERT_TRUE(rtmp);
