@@ -33,6 +33,9 @@ JanusServers::~JanusServers() {
 
 void JanusServers::connect(const std::string& url, const std::optional<std::string>& apiSecret,
                            Callback<std::shared_ptr<JanusServer>> done) {
+  // Servers no broadcast holds any more are forgotten here: the map would otherwise keep a key
+  // for every URL ever asked for.
+  std::erase_if(servers_, [](const auto& entry) { return entry.second.expired(); });
   const std::string key = url + '\n' + apiSecret.value_or("");
   if (auto known = servers_[key].lock()) {
     if (!known->firstConnect_) {
