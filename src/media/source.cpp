@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "core/uri.hpp"
 #include "media/output.hpp"
+#include "media/rtmp_reader.hpp"
 #include "model/redaction.hpp"
 
 #define GST_CAT_DEFAULT su::log::media
@@ -74,10 +75,14 @@ void parsePadAdded(GstElement*, GstPad* pad, gpointer bin) noexcept {
 
 Result<GRef<GstElement>> rtmp(const RtmpSource& source, const std::string& name) {
   auto bin = GRef<GstElement>::adopt(gst_bin_new(name.c_str()));
-  // rtmp2src first; librtmp's rtmpsrc when the plugin is missing.
-  GstElement* reader = gst_element_factory_make("rtmp2src", "read");
-  if (!reader) reader = gst_element_factory_make("rtmpsrc", "read");
-  if (!reader) return missing("rtmp2src (or rtmpsrc)", "RTMP");
+  // Plain RTMP is read in the streaming thread (rtmp_reader.hpp says why); TLS by rtmp2src.
+  GstElement* reader = nullptr;
+  if (g_ascii_strncasecmp(source.url.c_str(), "rtmp://", 7) == 0) {
+    reader = GST_ELEMENT(g_object_new(SU_TYPE_RTMP_READER, "name", "read", nullptr));
+  } else {
+    reader = gst_element_factory_make("rtmp2src", "read");
+    if (!reader) return missing("rtmp2src", "RTMPS");
+  }
   g_object_set(reader, "location", source.url.c_str(), nullptr);
   auto demuxer = element("flvdemux", "demux", "RTMP");
   if (!demuxer) return demuxer.error();

@@ -8,7 +8,6 @@
 #include "model/redaction.hpp"
 
 SU_GREF_GOBJECT(SoupServerMessage);
-SU_GREF_GOBJECT(GInetAddress);
 
 #define GST_CAT_DEFAULT su::log::core
 

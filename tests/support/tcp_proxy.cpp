@@ -7,9 +7,6 @@
 #include "core/gref.hpp"
 
 SU_GREF_GOBJECT(GSocketListener);
-SU_GREF_GOBJECT(GSocketConnection);
-SU_GREF_GOBJECT(GSocketClient);
-SU_GREF_GOBJECT(GInetAddress);
 
 namespace su::test {
 
