@@ -154,6 +154,7 @@ SU_GREF_TRAITS(GMainContext, g_main_context_ref, g_main_context_unref);
 SU_GREF_TRAITS(GMainLoop, g_main_loop_ref, g_main_loop_unref);
 SU_GREF_TRAITS(GSource, g_source_ref, g_source_unref);
 SU_GREF_TRAITS(GBytes, g_bytes_ref, g_bytes_unref);
+SU_GREF_TRAITS(GVariant, g_variant_ref, g_variant_unref);
 SU_GREF_TRAITS(GUri, g_uri_ref, g_uri_unref);
 SU_GREF_TRAITS(GstCaps, gst_caps_ref, gst_caps_unref);
 SU_GREF_TRAITS(GstBuffer, gst_buffer_ref, gst_buffer_unref);

@@ -15,7 +15,8 @@ Service::Service(GMainContext* context, Config config, orchestrator::Observer ob
                                    .reconnect = config.reconnect},
                          .broadcast = {.mediaTimeout = config.mediaTimeout,
                                        .obsTimeout = config.obsTimeout,
-                                       .publisherTimeout = config.publisherTimeout}},
+                                       .publisherTimeout = config.publisherTimeout,
+                                       .streamingAdminKey = std::move(config.streamingAdminKey)}},
           std::move(observer))) {}
 
 Service::~Service() = default;

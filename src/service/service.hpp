@@ -38,6 +38,7 @@ struct Config {
   std::optional<std::string> caFile;                // wss:// with a private CA
   std::optional<std::string> apiSecret;             // Janus `apisecret`, when it requires one
   std::optional<std::string> token;                 // Janus stored-token authentication
+  std::optional<std::string> streamingAdminKey;     // for requests without an admin_key
   std::chrono::milliseconds requestTimeout{10000};  // per Janus request
   bool reconnect = true;  // reconnect to Janus, and restore what it forgot, after a loss
   std::chrono::milliseconds mediaTimeout{20000};      // for a relay to run and Janus to see media

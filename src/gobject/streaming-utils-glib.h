@@ -1,0 +1,7 @@
+/* The StreamingUtils GObject API: #include <streaming-utils-glib.h> */
+#pragma once
+
+#include "su-broadcast.h"
+#include "su-error.h"
+#include "su-service.h"
+#include "su-version.h"
