@@ -80,7 +80,7 @@ def main():
         try:
             service.connect_finish(result)
         except GLib.Error as error:
-            say(f"cannot connect to Janus: {error.message}")
+            say(f"connect failed: {error.message}")
             loop.quit()
             return
         service.start_async(request, None, started)
