@@ -234,8 +234,8 @@ void su_service_start_async(SuService* self, const char* request_json, GCancella
   self->data->service->start(
       request_json, [self, task](su::Result<su::model::BroadcastResult> started) {
         if (!started) {
-          const bool connected = !started.error().is(su::service::ServiceError::NotConnected);
-          return returnError(task, connected ? SU_ERROR_INVALID_REQUEST : SU_ERROR_NOT_CONNECTED,
+          const bool notConnected = started.error().is(su::service::ServiceError::NotConnected);
+          return returnError(task, notConnected ? SU_ERROR_NOT_CONNECTED : SU_ERROR_INVALID_REQUEST,
                              started.error().describe());
         }
         SuBroadcast* broadcast = updated(self, *started);

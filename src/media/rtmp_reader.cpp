@@ -13,7 +13,6 @@
 #include <mutex>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "core/gref.hpp"
 #include "core/log.hpp"
@@ -70,7 +69,7 @@ struct _SuRtmpReader {
   Connection* connection;
   GCancellable* connecting;
   bool flushing;
-  std::vector<char>* scratch;
+  char* scratch;  // kReadSize bytes, never zeroed: only the pages messages fill become resident
 };
 
 G_DEFINE_TYPE(SuRtmpReader, su_rtmp_reader, GST_TYPE_PUSH_SRC)
@@ -193,9 +192,9 @@ GstFlowReturn create(GstPushSrc* src, GstBuffer** buffer) noexcept {
     }
     return flushing;
   }
-  const int read = RTMP_Read(rtmp, self->scratch->data(), static_cast<int>(self->scratch->size()));
+  const int read = RTMP_Read(rtmp, self->scratch, static_cast<int>(kReadSize));
   if (read > 0) {
-    *buffer = gst_buffer_new_memdup(self->scratch->data(), static_cast<gsize>(read));
+    *buffer = gst_buffer_new_memdup(self->scratch, static_cast<gsize>(read));
     self->connection->delivered = true;
     return GST_FLOW_OK;
   }
@@ -300,7 +299,7 @@ void finalize(GObject* object) noexcept {
   auto* self = SU_RTMP_READER(object);
   delete self->connection;
   delete self->lock;
-  delete self->scratch;
+  g_free(self->scratch);
   g_free(self->location);
   G_OBJECT_CLASS(su_rtmp_reader_parent_class)->finalize(object);
 }
@@ -314,7 +313,7 @@ static void su_rtmp_reader_init(SuRtmpReader* self) {
   self->connection = nullptr;
   self->connecting = nullptr;
   self->flushing = false;
-  self->scratch = new std::vector<char>(kReadSize);
+  self->scratch = static_cast<char*>(g_malloc(kReadSize));
 }
 
 static void su_rtmp_reader_class_init(SuRtmpReaderClass* klass) {

@@ -44,5 +44,8 @@ gcc -Wall -Wextra -Werror broadcast.c $(pkg-config --cflags --libs streaming-uti
 status=0
 LD_LIBRARY_PATH="$libdir" ./broadcast --janus-url ws://127.0.0.1:9 > broadcast.out 2>&1 || status=$?
 cat broadcast.out
-[ "$status" -eq 1 ] && grep -q "cannot connect to Janus" broadcast.out
+if [ "$status" -ne 1 ] || ! grep -q "cannot connect to Janus" broadcast.out; then
+  echo "the C example should say it cannot connect to Janus and exit 1 (exit $status)" >&2
+  exit 1
+fi
 echo "installed GObject API: built and ran the C example against it"
