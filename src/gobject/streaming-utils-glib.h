@@ -1,6 +1,7 @@
 /* The StreamingUtils GObject API: #include <streaming-utils-glib.h> */
 #pragma once
 
+#include "su-broadcast-request.h"
 #include "su-broadcast.h"
 #include "su-error.h"
 #include "su-service.h"

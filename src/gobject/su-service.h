@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "su-broadcast-request.h"
 #include "su-broadcast.h"
 #include "su-version.h"
 
@@ -92,6 +93,32 @@ SU_API void su_service_start_async(SuService *self, const char *request_json,
  */
 SU_API SuBroadcast *su_service_start_finish(SuService *self, GAsyncResult *result,
                                             GError **error);
+
+/**
+ * su_service_start_request_async:
+ * @self: a #SuService
+ * @request: the broadcast request
+ * @cancellable: (nullable): as for su_service_start_async()
+ * @callback: (scope async): called on the service's context when the broadcast runs, or failed
+ * @user_data: (closure): for @callback
+ *
+ * Starts the broadcast @request describes, as su_service_start_async() starts one from JSON.
+ * @request may be changed or dropped once this returns.
+ */
+SU_API void su_service_start_request_async(SuService *self, SuBroadcastRequest *request,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+
+/**
+ * su_service_start_request_finish:
+ * @self: a #SuService
+ * @result: the #GAsyncResult given to the callback
+ * @error: as for su_service_start_finish()
+ *
+ * Returns: (transfer full): the running broadcast, or %NULL with @error set
+ */
+SU_API SuBroadcast *su_service_start_request_finish(SuService *self, GAsyncResult *result,
+                                                    GError **error);
 
 /**
  * su_service_stop_async:

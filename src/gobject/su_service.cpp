@@ -225,34 +225,62 @@ gboolean su_service_connect_finish(SuService* self, GAsyncResult* result, GError
   return g_task_propagate_boolean(G_TASK(result), error);
 }
 
+namespace {
+
+// What a start, from JSON or from a request object, completes `task` with.
+su::Callback<su::model::BroadcastResult> startCompletion(SuService* self, GTask* task) {
+  return [self, task](su::Result<su::model::BroadcastResult> started) {
+    if (!started) {
+      const bool notConnected = started.error().is(su::service::ServiceError::NotConnected);
+      return returnError(task, notConnected ? SU_ERROR_NOT_CONNECTED : SU_ERROR_INVALID_REQUEST,
+                         started.error().describe());
+    }
+    SuBroadcast* broadcast = updated(self, *started);
+    if (g_cancellable_is_cancelled(g_task_get_cancellable(task)) &&
+        started->state != su::model::RunState::Failed) {
+      // Nothing left behind: the caller no longer wants it.
+      self->data->service->stop(started->broadcastId,
+                                [](const su::Result<su::model::BroadcastResult>&) {});
+    }
+    if (returnedCancelled(task)) return;
+    if (started->state == su::model::RunState::Failed) {
+      return returnError(task, SU_ERROR_BROADCAST_FAILED,
+                         started->error ? started->error->message : "the broadcast failed");
+    }
+    g_task_return_pointer(task, g_object_ref(broadcast), g_object_unref);
+    g_object_unref(task);
+  };
+}
+
+}  // namespace
+
 void su_service_start_async(SuService* self, const char* request_json, GCancellable* cancellable,
                             GAsyncReadyCallback callback, gpointer user_data) {
   g_return_if_fail(SU_IS_SERVICE(self));
   g_return_if_fail(request_json != nullptr);
   GTask* task = g_task_new(self, cancellable, callback, user_data);
   g_task_set_source_tag(task, reinterpret_cast<gpointer>(su_service_start_async));
-  self->data->service->start(
-      request_json, [self, task](su::Result<su::model::BroadcastResult> started) {
-        if (!started) {
-          const bool notConnected = started.error().is(su::service::ServiceError::NotConnected);
-          return returnError(task, notConnected ? SU_ERROR_NOT_CONNECTED : SU_ERROR_INVALID_REQUEST,
-                             started.error().describe());
-        }
-        SuBroadcast* broadcast = updated(self, *started);
-        if (g_cancellable_is_cancelled(g_task_get_cancellable(task)) &&
-            started->state != su::model::RunState::Failed) {
-          // Nothing left behind: the caller no longer wants it.
-          self->data->service->stop(started->broadcastId,
-                                    [](const su::Result<su::model::BroadcastResult>&) {});
-        }
-        if (returnedCancelled(task)) return;
-        if (started->state == su::model::RunState::Failed) {
-          return returnError(task, SU_ERROR_BROADCAST_FAILED,
-                             started->error ? started->error->message : "the broadcast failed");
-        }
-        g_task_return_pointer(task, g_object_ref(broadcast), g_object_unref);
-        g_object_unref(task);
-      });
+  self->data->service->start(request_json, startCompletion(self, task));
+}
+
+void su_service_start_request_async(SuService* self, SuBroadcastRequest* request,
+                                    GCancellable* cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data) {
+  g_return_if_fail(SU_IS_SERVICE(self));
+  g_return_if_fail(SU_IS_BROADCAST_REQUEST(request));
+  GTask* task = g_task_new(self, cancellable, callback, user_data);
+  g_task_set_source_tag(task, reinterpret_cast<gpointer>(su_service_start_request_async));
+  auto model = suBroadcastRequestModel(request);
+  if (!model) {
+    // GTask completes it on the context, never inside this call (as for invalid JSON).
+    return returnError(task, SU_ERROR_INVALID_REQUEST, model.error().describe());
+  }
+  self->data->service->start(std::move(*model), startCompletion(self, task));
+}
+
+SuBroadcast* su_service_start_request_finish(SuService* self, GAsyncResult* result,
+                                             GError** error) {
+  return su_service_start_finish(self, result, error);
 }
 
 SuBroadcast* su_service_start_finish(SuService* self, GAsyncResult* result, GError** error) {

@@ -1,5 +1,6 @@
 // The GObject API as applications use it: examples/python/broadcast.py (PyGObject, through the
-// typelib) and examples/c/broadcast.c, each run against a real Janus, its broadcast decoded by a
+// typelib), examples/gjs/broadcast.js (GJS, the typelib too; a request object rather than JSON
+// text) and examples/c/broadcast.c, each run against a real Janus, its broadcast decoded by a
 // WebRTC viewer, stopped by Ctrl-C with Janus left as it was; and a bad request refused with
 // nothing started. Under `meson test --setup valgrind` the C example runs under memcheck too.
 #include <gtest/gtest.h>
@@ -16,25 +17,32 @@ namespace {
 
 using namespace std::chrono_literals;
 
-enum class Example { Python, C };
+enum class Example { Python, Gjs, C };
 
 class GObjectExampleTest : public JanusStreamingTest,
                            public ::testing::WithParamInterface<Example> {
  protected:
   void SetUp() override {
-    if (GetParam() == Example::Python && !g_getenv("SU_PYTHON")) {
-      GTEST_SKIP() << "built without introspection";
+    const char* interpreter = GetParam() == Example::Python ? "SU_PYTHON"
+                              : GetParam() == Example::Gjs  ? "SU_GJS"
+                                                            : nullptr;
+    if (interpreter && !g_getenv(interpreter)) {
+      GTEST_SKIP() << "built without introspection, or without " << interpreter;
     }
     JanusStreamingTest::SetUp();
   }
 
   void launch(const std::string& requestPath) {
     std::vector<std::string> argv;
-    if (GetParam() == Example::Python) {
+    if (GetParam() == Example::Python || GetParam() == Example::Gjs) {
       const std::string typelibs = g_getenv("SU_GOBJECT_DIR");
       example.setEnvironment({{"GI_TYPELIB_PATH", typelibs},
                               {"LD_LIBRARY_PATH", typelibs + ":" + g_getenv("SU_LIBRARY_DIR")}});
-      argv = {g_getenv("SU_PYTHON"), g_getenv("SU_PYTHON_EXAMPLE")};
+      if (GetParam() == Example::Python) {
+        argv = {g_getenv("SU_PYTHON"), g_getenv("SU_PYTHON_EXAMPLE")};
+      } else {
+        argv = {g_getenv("SU_GJS"), "-m", g_getenv("SU_GJS_EXAMPLE")};
+      }
     } else {
       if (const char* wrapper = g_getenv("SU_CLI_WRAPPER")) {
         std::istringstream words(wrapper);
@@ -81,16 +89,24 @@ TEST_P(GObjectExampleTest, AnInvalidRequestIsRefusedWithEveryProblemAndStartsNot
   launch(request.path());
   ASSERT_EQ(example.waitForExit(60s), 1) << example.logTail();
   const std::string log = example.logTail(1 << 20);
-  EXPECT_NE(log.find("start failed: invalid broadcast request: 2 problems"), std::string::npos)
-      << log;
+  EXPECT_NE(log.find("failed: invalid broadcast request: 2 problems"), std::string::npos) << log;
   EXPECT_NE(log.find("relay_kind"), std::string::npos) << log;
   EXPECT_NE(log.find("smell"), std::string::npos) << log;
   EXPECT_TRUE(mountpointIds(*streaming).empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, GObjectExampleTest,
-                         ::testing::Values(Example::Python, Example::C), [](const auto& example) {
-                           return example.param == Example::Python ? "Python" : "C";
+                         ::testing::Values(Example::Python, Example::Gjs, Example::C),
+                         [](const auto& example) {
+                           switch (example.param) {
+                             case Example::Python:
+                               return "Python";
+                             case Example::Gjs:
+                               return "Gjs";
+                             case Example::C:
+                               return "C";
+                           }
+                           return "";
                          });
 
 }  // namespace
