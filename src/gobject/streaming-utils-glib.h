@@ -4,5 +4,6 @@
 #include "su-broadcast-request.h"
 #include "su-broadcast.h"
 #include "su-error.h"
+#include "su-queue.h"
 #include "su-service.h"
 #include "su-version.h"

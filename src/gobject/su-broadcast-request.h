@@ -24,6 +24,69 @@ SU_API G_DECLARE_FINAL_TYPE(SuBroadcastRequest, su_broadcast_request, SU, BROADC
  */
 
 /**
+ * SuBroadcastRequest:source-kind:
+ *
+ * `source_kind`: where the media comes from (`test_pattern`, `rtmp_external`, `rtsp_camera`,
+ * `uri`, `videoroom`, `browser_webrtc`, `obs`, `frontend_owned`).
+ */
+
+/**
+ * SuBroadcastRequest:broadcast-id:
+ *
+ * `broadcast_id`: the caller's id for the broadcast, which makes starting it idempotent;
+ * %NULL lets the service choose one.
+ */
+
+/**
+ * SuBroadcastRequest:relay-kind:
+ *
+ * `relay_kind`: `gstreamer`, `ffmpeg` or `none`; %NULL for the source kind's default.
+ */
+
+/**
+ * SuBroadcastRequest:input-url:
+ *
+ * `input_url`: what the relay reads (`rtmp://`, `rtsp://`, `http://`, `srt://`, a file...).
+ */
+
+/**
+ * SuBroadcastRequest:description:
+ *
+ * `description`: the broadcast's description (also the mountpoint's, unless it has one).
+ */
+
+/**
+ * SuBroadcastRequest:host:
+ *
+ * `host`: where Janus receives RTP; %NULL for 127.0.0.1.
+ */
+
+/**
+ * SuBroadcastRequest:room-id:
+ *
+ * `room_id`: the VideoRoom of a `videoroom` or `browser_webrtc` source; 0 for none.
+ */
+
+/**
+ * SuBroadcastRequest:publisher-id:
+ *
+ * `publisher_id`: the publisher in that room whose media is forwarded; 0 for none.
+ */
+
+/**
+ * SuBroadcastRequest:mountpoint-id:
+ *
+ * `mountpoint_spec.id`: the Streaming mountpoint's id; 0 lets Janus choose one.
+ */
+
+/**
+ * SuBroadcastRequest:stall-timeout-ms:
+ *
+ * `stall_timeout_ms`: the relay restarts after its media stopped for this long; 0 for the
+ * service's default (5 s).
+ */
+
+/**
  * su_broadcast_request_new:
  * @source_kind: `test_pattern`, `rtmp_external`, `rtsp_camera`, `uri`, `videoroom`, `obs`...
  *

@@ -19,8 +19,53 @@ SU_API G_DECLARE_FINAL_TYPE(SuBroadcast, su_broadcast, SU, BROADCAST, GObject)
  */
 
 /**
+ * SuBroadcast:id:
+ *
+ * The broadcast's id: the request's `broadcast_id`, or one the service chose.
+ */
+
+/**
+ * SuBroadcast:state:
+ *
+ * `starting`, `running`, `retrying`, `stopping`, `stopped` or `failed`; notified on change.
+ */
+
+/**
+ * SuBroadcast:source-kind:
+ *
+ * The request's `source_kind`; %NULL until the service knows the request.
+ */
+
+/**
+ * SuBroadcast:mountpoint-id:
+ *
+ * The Janus Streaming mountpoint's id, 0 while it has none.
+ */
+
+/**
+ * SuBroadcast:ports:
+ *
+ * The mountpoint's RTP ports by media id, a `a{sx}` #GVariant; %NULL while there is no
+ * mountpoint.
+ */
+
+/**
+ * SuBroadcast:error-message:
+ *
+ * Why the broadcast failed, %NULL if it has not.
+ */
+
+/**
+ * SuBroadcast:health:
+ *
+ * The broadcast's entry of the latest health report, JSON text; %NULL until one included it.
+ */
+
+/**
  * su_broadcast_get_id:
  * @self: a #SuBroadcast
+ *
+ * Gets #SuBroadcast:id.
  *
  * Returns: (transfer none): the broadcast's id (the request's `broadcast_id`, or one the
  *   service chose)
@@ -31,6 +76,8 @@ SU_API const char *su_broadcast_get_id(SuBroadcast *self);
  * su_broadcast_get_state:
  * @self: a #SuBroadcast
  *
+ * Gets #SuBroadcast:state.
+ *
  * Returns: (transfer none): `starting`, `running`, `retrying`, `stopping`, `stopped` or
  *   `failed`
  */
@@ -40,6 +87,8 @@ SU_API const char *su_broadcast_get_state(SuBroadcast *self);
  * su_broadcast_get_source_kind:
  * @self: a #SuBroadcast
  *
+ * Gets #SuBroadcast:source-kind.
+ *
  * Returns: (transfer none) (nullable): `videoroom`, `obs`, `rtmp_external`, `rtsp_camera`,
  *   `frontend_owned`, `test_pattern`...; %NULL until the service knows the request
  */
@@ -48,6 +97,8 @@ SU_API const char *su_broadcast_get_source_kind(SuBroadcast *self);
 /**
  * su_broadcast_get_mountpoint_id:
  * @self: a #SuBroadcast
+ *
+ * Gets #SuBroadcast:mountpoint-id.
  *
  * Returns: the Janus Streaming mountpoint's id, 0 while it has none
  */
@@ -66,6 +117,8 @@ SU_API GVariant *su_broadcast_get_ports(SuBroadcast *self);
 /**
  * su_broadcast_get_error_message:
  * @self: a #SuBroadcast
+ *
+ * Gets #SuBroadcast:error-message.
  *
  * Returns: (transfer none) (nullable): why the broadcast failed, %NULL if it has not
  */

@@ -24,6 +24,8 @@ G_BEGIN_DECLS
  * @SU_ERROR_BROADCAST_FAILED: the broadcast failed to start and was rolled back; it stays listed,
  *   in state `failed`, with this message
  * @SU_ERROR_FAILED: anything else (the message says what)
+ * @SU_ERROR_INVALID_QUEUE: a queue URL this build cannot use (the message says why)
+ * @SU_ERROR_QUEUE_FAILED: the queue's server is unreachable, did not answer in time, or refused
  *
  * Error codes of #SU_ERROR. Messages never carry a secret.
  */
@@ -33,8 +35,17 @@ typedef enum {
   SU_ERROR_NOT_FOUND,
   SU_ERROR_BROADCAST_FAILED,
   SU_ERROR_FAILED,
+  SU_ERROR_INVALID_QUEUE,
+  SU_ERROR_QUEUE_FAILED,
 } SuError;
 
+/**
+ * su_error_quark:
+ *
+ * The quark of #SU_ERROR.
+ *
+ * Returns: the error domain of the StreamingUtils API
+ */
 SU_API GQuark su_error_quark(void);
 SU_API GType su_error_get_type(void);
 #define SU_TYPE_ERROR (su_error_get_type())

@@ -158,68 +158,15 @@ static void su_broadcast_request_class_init(SuBroadcastRequestClass* klass) {
   objectClass->get_property = getProperty;
   objectClass->finalize = finalize;
 
-  /**
-   * SuBroadcastRequest:source-kind:
-   *
-   * `source_kind`: where the media comes from (`test_pattern`, `rtmp_external`, `rtsp_camera`,
-   * `uri`, `videoroom`, `browser_webrtc`, `obs`, `frontend_owned`).
-   */
   properties[PROP_SOURCE_KIND] = stringProperty("source-kind");
-  /**
-   * SuBroadcastRequest:broadcast-id:
-   *
-   * `broadcast_id`: the caller's id for the broadcast, which makes starting it idempotent;
-   * %NULL lets the service choose one.
-   */
   properties[PROP_BROADCAST_ID] = stringProperty("broadcast-id");
-  /**
-   * SuBroadcastRequest:relay-kind:
-   *
-   * `relay_kind`: `gstreamer`, `ffmpeg` or `none`; %NULL for the source kind's default.
-   */
   properties[PROP_RELAY_KIND] = stringProperty("relay-kind");
-  /**
-   * SuBroadcastRequest:input-url:
-   *
-   * `input_url`: what the relay reads (`rtmp://`, `rtsp://`, `http://`, `srt://`, a file...).
-   */
   properties[PROP_INPUT_URL] = stringProperty("input-url");
-  /**
-   * SuBroadcastRequest:description:
-   *
-   * `description`: the broadcast's description (also the mountpoint's, unless it has one).
-   */
   properties[PROP_DESCRIPTION] = stringProperty("description");
-  /**
-   * SuBroadcastRequest:host:
-   *
-   * `host`: where Janus receives RTP; %NULL for 127.0.0.1.
-   */
   properties[PROP_HOST] = stringProperty("host");
-  /**
-   * SuBroadcastRequest:room-id:
-   *
-   * `room_id`: the VideoRoom of a `videoroom` or `browser_webrtc` source; 0 for none.
-   */
   properties[PROP_ROOM_ID] = idProperty("room-id");
-  /**
-   * SuBroadcastRequest:publisher-id:
-   *
-   * `publisher_id`: the publisher in that room whose media is forwarded; 0 for none.
-   */
   properties[PROP_PUBLISHER_ID] = idProperty("publisher-id");
-  /**
-   * SuBroadcastRequest:mountpoint-id:
-   *
-   * `mountpoint_spec.id`: the Streaming mountpoint's id; 0 lets Janus choose one.
-   */
   properties[PROP_MOUNTPOINT_ID] = idProperty("mountpoint-id");
-  /**
-   * SuBroadcastRequest:stall-timeout-ms:
-   *
-   * `stall_timeout_ms`: the relay restarts after its media stopped for this long; 0 for the
-   * service's default (5 s).
-   */
   properties[PROP_STALL_TIMEOUT_MS] = idProperty("stall-timeout-ms");
   g_object_class_install_properties(objectClass, N_PROPS, properties);
 }

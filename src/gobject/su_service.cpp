@@ -2,6 +2,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/init.hpp"
 #include "json/node.hpp"
@@ -11,6 +13,7 @@
 #include "su-error.h"
 #include "su-service.h"
 #include "su_private.hpp"
+#include "worker/worker.hpp"
 
 namespace {
 
@@ -22,13 +25,26 @@ struct ServiceData {
   std::optional<std::string> adminKey;
   std::unique_ptr<su::service::Service> service;
   std::map<std::string, GRef<GObject>> broadcasts;  // SuBroadcast
+  PendingTasks pending;
+  // The worker running jobs from a SuQueue, kept (with its figures) after a drain until the next.
+  GRef<GObject> workerQueue;  // SuQueue
+  std::unique_ptr<su::worker::Worker> worker;
+  std::vector<GTask*> drainWaiters;  // drain calls made while the worker drains
+  bool drained = false;
   bool disposing = false;
 };
 
 enum { PROP_0, PROP_JANUS_URL, PROP_API_SECRET, PROP_TOKEN, PROP_ADMIN_KEY, PROP_CA_FILE, N_PROPS };
 GParamSpec* properties[N_PROPS];
 
-enum { SIGNAL_STATE_CHANGED, SIGNAL_EVENT, SIGNAL_ERROR, N_SIGNALS };
+enum {
+  SIGNAL_STATE_CHANGED,
+  SIGNAL_EVENT,
+  SIGNAL_ERROR,
+  SIGNAL_WORKER_JOB,
+  SIGNAL_WORKER_ERROR,
+  N_SIGNALS
+};
 guint signals[N_SIGNALS];
 
 std::optional<std::string> optionalString(const GValue* value) {
@@ -86,16 +102,36 @@ su::orchestrator::Observer observerOf(SuService* self) {
   return observer;
 }
 
-void returnError(GTask* task, SuError code, const std::string& message) {
-  g_task_return_new_error(task, SU_ERROR, code, "%s", message.c_str());
-  g_object_unref(task);
+GTask* newTask(SuService* self, GCancellable* cancellable, GAsyncReadyCallback callback,
+               gpointer user_data, gpointer tag) {
+  GTask* task = g_task_new(self, cancellable, callback, user_data);
+  g_task_set_source_tag(task, tag);
+  return self->data->pending.add(task);
 }
 
-// Ends `task` with G_IO_ERROR_CANCELLED if its cancellable was cancelled.
-bool returnedCancelled(GTask* task) {
-  if (!g_task_return_error_if_cancelled(task)) return false;
-  g_object_unref(task);
-  return true;
+const char* orNull(const std::string& text) {
+  return text.empty() ? nullptr : text.c_str();
+}
+
+su::worker::WorkerObserver workerObserverOf(SuService* self) {
+  su::worker::WorkerObserver observer;
+  observer.onJob = [self](const su::worker::JobEvent& job) {
+    if (self->data->disposing) return;
+    g_signal_emit(self, signals[SIGNAL_WORKER_JOB], 0, job.what.c_str(), orNull(job.action),
+                  job.jobId.c_str(), orNull(job.broadcastId),
+                  job.error ? job.error->c_str() : nullptr);
+  };
+  observer.onError = [self](const std::string& broadcastId, const std::string& phase,
+                            const su::Error& error) {
+    if (self->data->disposing) return;
+    GError* gerror =
+        g_error_new_literal(SU_ERROR, phase == "queue" ? SU_ERROR_QUEUE_FAILED : SU_ERROR_FAILED,
+                            error.message.c_str());
+    g_signal_emit(self, signals[SIGNAL_WORKER_ERROR], 0, phase.c_str(), orNull(broadcastId),
+                  gerror);
+    g_error_free(gerror);
+  };
+  return observer;
 }
 
 void setProperty(GObject* object, guint id, const GValue* value, GParamSpec* spec) noexcept {
@@ -149,9 +185,14 @@ void constructed(GObject* object) noexcept {
 
 void dispose(GObject* object) noexcept {
   auto* self = SU_SERVICE(object);
-  self->data->disposing = true;
-  self->data->service.reset();  // stops every broadcast, iterating the context
-  self->data->broadcasts.clear();
+  ServiceData& data = *self->data;
+  data.disposing = true;
+  data.worker.reset();  // it runs on the service's orchestrator
+  data.workerQueue.reset();
+  data.service.reset();  // stops every broadcast, iterating the context
+  data.broadcasts.clear();
+  data.drainWaiters.clear();
+  data.pending.cancelAll();  // their callbacks will not come
   G_OBJECT_CLASS(su_service_parent_class)->dispose(object);
 }
 
@@ -178,11 +219,6 @@ static void su_service_class_init(SuServiceClass* klass) {
       GParamFlags(G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   const auto secret =
       GParamFlags(G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  /**
-   * SuService:janus-url:
-   *
-   * The Janus WebSocket API, `ws://` or `wss://`.
-   */
   properties[PROP_JANUS_URL] =
       g_param_spec_string("janus-url", nullptr, nullptr, "ws://127.0.0.1:8188", construct);
   properties[PROP_API_SECRET] =
@@ -201,6 +237,12 @@ static void su_service_class_init(SuServiceClass* klass) {
   signals[SIGNAL_ERROR] = g_signal_new("broadcast-error", G_TYPE_FROM_CLASS(klass),
                                        G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr, G_TYPE_NONE,
                                        3, SU_TYPE_BROADCAST, G_TYPE_STRING, G_TYPE_ERROR);
+  signals[SIGNAL_WORKER_JOB] = g_signal_new(
+      "worker-job", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
+      G_TYPE_NONE, 5, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_WORKER_ERROR] =
+      g_signal_new("worker-error", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
+                   nullptr, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_ERROR);
 }
 
 SuService* su_service_new(const char* janus_url) {
@@ -210,11 +252,12 @@ SuService* su_service_new(const char* janus_url) {
 void su_service_connect_async(SuService* self, GCancellable* cancellable,
                               GAsyncReadyCallback callback, gpointer user_data) {
   g_return_if_fail(SU_IS_SERVICE(self));
-  GTask* task = g_task_new(self, cancellable, callback, user_data);
-  g_task_set_source_tag(task, reinterpret_cast<gpointer>(su_service_connect_async));
-  self->data->service->connect([task](su::Result<void> connected) {
-    if (returnedCancelled(task)) return;
-    if (!connected) return returnError(task, SU_ERROR_NOT_CONNECTED, connected.error().message);
+  GTask* task = newTask(self, cancellable, callback, user_data,
+                        reinterpret_cast<gpointer>(su_service_connect_async));
+  self->data->service->connect([self, task](su::Result<void> connected) {
+    self->data->pending.complete(task);
+    if (suReturnedCancelled(task)) return;
+    if (!connected) return suReturnError(task, SU_ERROR_NOT_CONNECTED, connected.error().message);
     g_task_return_boolean(task, TRUE);
     g_object_unref(task);
   });
@@ -230,10 +273,11 @@ namespace {
 // What a start, from JSON or from a request object, completes `task` with.
 su::Callback<su::model::BroadcastResult> startCompletion(SuService* self, GTask* task) {
   return [self, task](su::Result<su::model::BroadcastResult> started) {
+    self->data->pending.complete(task);
     if (!started) {
       const bool notConnected = started.error().is(su::service::ServiceError::NotConnected);
-      return returnError(task, notConnected ? SU_ERROR_NOT_CONNECTED : SU_ERROR_INVALID_REQUEST,
-                         started.error().describe());
+      return suReturnError(task, notConnected ? SU_ERROR_NOT_CONNECTED : SU_ERROR_INVALID_REQUEST,
+                           started.error().describe());
     }
     SuBroadcast* broadcast = updated(self, *started);
     if (g_cancellable_is_cancelled(g_task_get_cancellable(task)) &&
@@ -242,10 +286,10 @@ su::Callback<su::model::BroadcastResult> startCompletion(SuService* self, GTask*
       self->data->service->stop(started->broadcastId,
                                 [](const su::Result<su::model::BroadcastResult>&) {});
     }
-    if (returnedCancelled(task)) return;
+    if (suReturnedCancelled(task)) return;
     if (started->state == su::model::RunState::Failed) {
-      return returnError(task, SU_ERROR_BROADCAST_FAILED,
-                         started->error ? started->error->message : "the broadcast failed");
+      return suReturnError(task, SU_ERROR_BROADCAST_FAILED,
+                           started->error ? started->error->message : "the broadcast failed");
     }
     g_task_return_pointer(task, g_object_ref(broadcast), g_object_unref);
     g_object_unref(task);
@@ -258,8 +302,8 @@ void su_service_start_async(SuService* self, const char* request_json, GCancella
                             GAsyncReadyCallback callback, gpointer user_data) {
   g_return_if_fail(SU_IS_SERVICE(self));
   g_return_if_fail(request_json != nullptr);
-  GTask* task = g_task_new(self, cancellable, callback, user_data);
-  g_task_set_source_tag(task, reinterpret_cast<gpointer>(su_service_start_async));
+  GTask* task = newTask(self, cancellable, callback, user_data,
+                        reinterpret_cast<gpointer>(su_service_start_async));
   self->data->service->start(request_json, startCompletion(self, task));
 }
 
@@ -268,12 +312,13 @@ void su_service_start_request_async(SuService* self, SuBroadcastRequest* request
                                     gpointer user_data) {
   g_return_if_fail(SU_IS_SERVICE(self));
   g_return_if_fail(SU_IS_BROADCAST_REQUEST(request));
-  GTask* task = g_task_new(self, cancellable, callback, user_data);
-  g_task_set_source_tag(task, reinterpret_cast<gpointer>(su_service_start_request_async));
+  GTask* task = newTask(self, cancellable, callback, user_data,
+                        reinterpret_cast<gpointer>(su_service_start_request_async));
   auto model = suBroadcastRequestModel(request);
   if (!model) {
     // GTask completes it on the context, never inside this call (as for invalid JSON).
-    return returnError(task, SU_ERROR_INVALID_REQUEST, model.error().describe());
+    self->data->pending.complete(task);
+    return suReturnError(task, SU_ERROR_INVALID_REQUEST, model.error().describe());
   }
   self->data->service->start(std::move(*model), startCompletion(self, task));
 }
@@ -292,21 +337,22 @@ void su_service_stop_async(SuService* self, const char* broadcast_id, GCancellab
                            GAsyncReadyCallback callback, gpointer user_data) {
   g_return_if_fail(SU_IS_SERVICE(self));
   g_return_if_fail(broadcast_id != nullptr);
-  GTask* task = g_task_new(self, cancellable, callback, user_data);
-  g_task_set_source_tag(task, reinterpret_cast<gpointer>(su_service_stop_async));
+  GTask* task = newTask(self, cancellable, callback, user_data,
+                        reinterpret_cast<gpointer>(su_service_stop_async));
   self->data->service->stop(
       broadcast_id, [self, task](su::Result<su::model::BroadcastResult> stopped) {
+        self->data->pending.complete(task);
         if (stopped) updated(self, *stopped);
-        if (returnedCancelled(task)) return;
+        if (suReturnedCancelled(task)) return;
         if (!stopped) {
           const su::Error& error = stopped.error();
           const SuError code =
               error.is(su::orchestrator::OrchestratorError::UnknownBroadcast) ? SU_ERROR_NOT_FOUND
               : error.is(su::service::ServiceError::NotConnected) ? SU_ERROR_NOT_CONNECTED
                                                                   : SU_ERROR_FAILED;
-          return returnError(task, code, error.message);
+          return suReturnError(task, code, error.message);
         }
-        if (stopped->error) return returnError(task, SU_ERROR_FAILED, stopped->error->message);
+        if (stopped->error) return suReturnError(task, SU_ERROR_FAILED, stopped->error->message);
         g_task_return_boolean(task, TRUE);
         g_object_unref(task);
       });
@@ -335,9 +381,10 @@ SuBroadcast* su_service_lookup(SuService* self, const char* broadcast_id) {
 void su_service_health_async(SuService* self, GCancellable* cancellable,
                              GAsyncReadyCallback callback, gpointer user_data) {
   g_return_if_fail(SU_IS_SERVICE(self));
-  GTask* task = g_task_new(self, cancellable, callback, user_data);
-  g_task_set_source_tag(task, reinterpret_cast<gpointer>(su_service_health_async));
+  GTask* task = newTask(self, cancellable, callback, user_data,
+                        reinterpret_cast<gpointer>(su_service_health_async));
   self->data->service->health([self, task](su::json::Value report) {
+    self->data->pending.complete(task);
     if (JsonNode* node = report.node(); node && JSON_NODE_HOLDS_OBJECT(node)) {
       JsonObject* object = json_node_get_object(node);
       JsonArray* entries = json_object_has_member(object, "broadcasts")
@@ -353,7 +400,7 @@ void su_service_health_async(SuService* self, GCancellable* cancellable,
         }
       }
     }
-    if (returnedCancelled(task)) return;
+    if (suReturnedCancelled(task)) return;
     g_task_return_pointer(task, g_strdup(report.toString().c_str()), g_free);
     g_object_unref(task);
   });
@@ -362,4 +409,66 @@ void su_service_health_async(SuService* self, GCancellable* cancellable,
 char* su_service_health_finish(SuService* self, GAsyncResult* result, GError** error) {
   g_return_val_if_fail(g_task_is_valid(result, self), nullptr);
   return static_cast<char*>(g_task_propagate_pointer(G_TASK(result), error));
+}
+
+gboolean su_service_start_worker(SuService* self, SuQueue* queue, guint concurrency,
+                                 GError** error) {
+  g_return_val_if_fail(SU_IS_SERVICE(self), FALSE);
+  g_return_val_if_fail(SU_IS_QUEUE(queue), FALSE);
+  g_return_val_if_fail(error == nullptr || *error == nullptr, FALSE);
+  ServiceData& data = *self->data;
+  su::orchestrator::BroadcastOrchestrator* orchestrator = data.service->impl().orchestrator();
+  if (!orchestrator) {
+    g_set_error_literal(error, SU_ERROR, SU_ERROR_NOT_CONNECTED,
+                        "not connected to Janus: connect before starting a worker");
+    return FALSE;
+  }
+  if (data.worker && !data.drained) {
+    g_set_error(error, SU_ERROR, SU_ERROR_FAILED, "a worker already runs on %s: drain it first",
+                su_queue_get_name(SU_QUEUE(data.workerQueue.get())));
+    return FALSE;
+  }
+  data.worker.reset();  // a drained one, whose figures are replaced now
+  data.drained = false;
+  su::worker::WorkerOptions options;
+  if (concurrency > 0) options.concurrency = static_cast<int>(MIN(concurrency, 1000u));
+  data.workerQueue = GRef<GObject>::ref(G_OBJECT(queue));
+  data.worker = std::make_unique<su::worker::Worker>(
+      data.context.get(), suQueueJobs(queue), *orchestrator, options, workerObserverOf(self));
+  data.worker->start();
+  return TRUE;
+}
+
+void su_service_drain_worker_async(SuService* self, GCancellable* cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data) {
+  g_return_if_fail(SU_IS_SERVICE(self));
+  GTask* task = newTask(self, cancellable, callback, user_data,
+                        reinterpret_cast<gpointer>(su_service_drain_worker_async));
+  ServiceData& data = *self->data;
+  const bool nothingToDrain = !data.worker || data.drained;
+  data.drainWaiters.push_back(task);
+  if (data.drainWaiters.size() > 1) return;  // the drain under way completes it too
+  auto drained = [self] {
+    ServiceData& state = *self->data;
+    state.drained = true;
+    for (GTask* waiter : std::exchange(state.drainWaiters, {})) {
+      state.pending.complete(waiter);
+      if (suReturnedCancelled(waiter)) continue;
+      g_task_return_boolean(waiter, TRUE);
+      g_object_unref(waiter);
+    }
+  };
+  if (nothingToDrain) return drained();
+  data.worker->drain(drained);
+}
+
+gboolean su_service_drain_worker_finish(SuService* self, GAsyncResult* result, GError** error) {
+  g_return_val_if_fail(g_task_is_valid(result, self), FALSE);
+  return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+char* su_service_get_worker_stats(SuService* self) {
+  g_return_val_if_fail(SU_IS_SERVICE(self), nullptr);
+  const su::worker::Worker* worker = self->data->worker.get();
+  return worker ? g_strdup(worker->stats().toJson().toString().c_str()) : nullptr;
 }

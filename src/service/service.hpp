@@ -64,6 +64,10 @@ class Service {
   // Every broadcast's state, Janus age_ms per media, relay statistics: JSON, secrets masked.
   void health(std::function<void(json::Value)> done);
 
+  // The service behind this facade, for the layers above it built with this library (the
+  // GObject API runs a worker on its orchestrator); not for applications.
+  BroadcastService& impl() noexcept { return *impl_; }
+
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 

@@ -1,6 +1,7 @@
 #include "worker/worker.hpp"
 
 #include "core/log.hpp"
+#include "json/writer.hpp"
 #include "model/redaction.hpp"
 #include "orchestrator/errors.hpp"
 
@@ -27,6 +28,18 @@ struct Running {
 };
 
 }  // namespace
+
+json::Value WorkerStats::toJson() const {
+  json::ObjectWriter out;
+  out.set("claimed", claimed)
+      .set("done", done)
+      .set("failed", failed)
+      .set("dead_lettered", deadLettered)
+      .set("running", static_cast<std::int64_t>(running))
+      .set("draining", draining)
+      .set("queue_error", queueError);
+  return json::Value::of(out.node());
+}
 
 GQuark errorDomainOf(WorkerError) {
   return g_quark_from_static_string("su-worker-error");

@@ -63,6 +63,9 @@ struct WorkerStats {
   int running = 0;  // jobs in flight
   bool draining = false;
   std::optional<std::string> queueError;  // the queue's last error, until it works again
+
+  // {"claimed", "done", "failed", "dead_lettered", "running", "draining", "queue_error"?}
+  json::Value toJson() const;
 };
 
 class Worker {
