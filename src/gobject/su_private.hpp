@@ -33,7 +33,11 @@ su::queue::JobQueue& suQueueJobs(SuQueue* self);
 // G_IO_ERROR_CANCELLED rather than never. Every completion goes through complete().
 class PendingTasks {
  public:
-  GTask* add(GTask* task) {
+  // A new task of `source` for an _async call (`tag` is the call), pending until completed.
+  GTask* start(gpointer source, GCancellable* cancellable, GAsyncReadyCallback callback,
+               gpointer user_data, gpointer tag) {
+    GTask* task = g_task_new(source, cancellable, callback, user_data);
+    g_task_set_source_tag(task, tag);
     tasks_.insert(task);
     return task;
   }
@@ -54,6 +58,12 @@ class PendingTasks {
 // Ends `task` with an SU_ERROR, and drops it.
 inline void suReturnError(GTask* task, SuError code, const std::string& message) {
   g_task_return_new_error(task, SU_ERROR, code, "%s", message.c_str());
+  g_object_unref(task);
+}
+
+// Ends `task` with TRUE, and drops it.
+inline void suReturnTrue(GTask* task) {
+  g_task_return_boolean(task, TRUE);
   g_object_unref(task);
 }
 

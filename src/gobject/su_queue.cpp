@@ -44,13 +44,6 @@ void finalize(GObject* object) noexcept {
   G_OBJECT_CLASS(su_queue_parent_class)->finalize(object);
 }
 
-GTask* newTask(SuQueue* self, GCancellable* cancellable, GAsyncReadyCallback callback,
-               gpointer user_data, gpointer tag) {
-  GTask* task = g_task_new(self, cancellable, callback, user_data);
-  g_task_set_source_tag(task, tag);
-  return self->data->pending.add(task);
-}
-
 // Runs one queue operation and ends `task` with its outcome, as JSON text or a message id.
 su::Task<void> completing(QueueData& data, GTask* task, su::Task<std::string> operation) {
   auto outcome = co_await std::move(operation);
@@ -130,8 +123,8 @@ void su_queue_enqueue_start_async(SuQueue* self, SuBroadcastRequest* request,
                                   gpointer user_data) {
   g_return_if_fail(SU_IS_QUEUE(self));
   g_return_if_fail(SU_IS_BROADCAST_REQUEST(request));
-  GTask* task = newTask(self, cancellable, callback, user_data,
-                        reinterpret_cast<gpointer>(su_queue_enqueue_start_async));
+  GTask* task = self->data->pending.start(self, cancellable, callback, user_data,
+                                          reinterpret_cast<gpointer>(su_queue_enqueue_start_async));
   auto model = suBroadcastRequestModel(request);
   if (!model) {
     self->data->pending.complete(task);
@@ -148,8 +141,8 @@ void su_queue_enqueue_stop_async(SuQueue* self, const char* broadcast_id, GCance
                                  GAsyncReadyCallback callback, gpointer user_data) {
   g_return_if_fail(SU_IS_QUEUE(self));
   g_return_if_fail(broadcast_id != nullptr);
-  GTask* task = newTask(self, cancellable, callback, user_data,
-                        reinterpret_cast<gpointer>(su_queue_enqueue_stop_async));
+  GTask* task = self->data->pending.start(self, cancellable, callback, user_data,
+                                          reinterpret_cast<gpointer>(su_queue_enqueue_stop_async));
   enqueue(self, task, su::model::JobEnvelope::stop(broadcast_id));
 }
 
@@ -160,8 +153,8 @@ char* su_queue_enqueue_stop_finish(SuQueue* self, GAsyncResult* result, GError**
 void su_queue_stats_async(SuQueue* self, GCancellable* cancellable, GAsyncReadyCallback callback,
                           gpointer user_data) {
   g_return_if_fail(SU_IS_QUEUE(self));
-  GTask* task = newTask(self, cancellable, callback, user_data,
-                        reinterpret_cast<gpointer>(su_queue_stats_async));
+  GTask* task = self->data->pending.start(self, cancellable, callback, user_data,
+                                          reinterpret_cast<gpointer>(su_queue_stats_async));
   QueueData& data = *self->data;
   data.calls->spawn(completing(data, task, statsText(*data.queue)));
 }

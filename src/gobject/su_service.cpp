@@ -102,11 +102,10 @@ su::orchestrator::Observer observerOf(SuService* self) {
   return observer;
 }
 
-GTask* newTask(SuService* self, GCancellable* cancellable, GAsyncReadyCallback callback,
-               gpointer user_data, gpointer tag) {
-  GTask* task = g_task_new(self, cancellable, callback, user_data);
-  g_task_set_source_tag(task, tag);
-  return self->data->pending.add(task);
+// Whether a callback is to complete `task`: not while the service is disposed (its C++ side may
+// still call back as it stops the broadcasts; the dispose completes the task instead).
+bool taken(SuService* self, GTask* task) {
+  return !self->data->disposing && self->data->pending.complete(task);
 }
 
 const char* orNull(const std::string& text) {
@@ -252,14 +251,12 @@ SuService* su_service_new(const char* janus_url) {
 void su_service_connect_async(SuService* self, GCancellable* cancellable,
                               GAsyncReadyCallback callback, gpointer user_data) {
   g_return_if_fail(SU_IS_SERVICE(self));
-  GTask* task = newTask(self, cancellable, callback, user_data,
-                        reinterpret_cast<gpointer>(su_service_connect_async));
+  GTask* task = self->data->pending.start(self, cancellable, callback, user_data,
+                                          reinterpret_cast<gpointer>(su_service_connect_async));
   self->data->service->connect([self, task](su::Result<void> connected) {
-    self->data->pending.complete(task);
-    if (suReturnedCancelled(task)) return;
+    if (!taken(self, task) || suReturnedCancelled(task)) return;
     if (!connected) return suReturnError(task, SU_ERROR_NOT_CONNECTED, connected.error().message);
-    g_task_return_boolean(task, TRUE);
-    g_object_unref(task);
+    suReturnTrue(task);
   });
 }
 
@@ -273,7 +270,7 @@ namespace {
 // What a start, from JSON or from a request object, completes `task` with.
 su::Callback<su::model::BroadcastResult> startCompletion(SuService* self, GTask* task) {
   return [self, task](su::Result<su::model::BroadcastResult> started) {
-    self->data->pending.complete(task);
+    if (!taken(self, task)) return;
     if (!started) {
       const bool notConnected = started.error().is(su::service::ServiceError::NotConnected);
       return suReturnError(task, notConnected ? SU_ERROR_NOT_CONNECTED : SU_ERROR_INVALID_REQUEST,
@@ -302,8 +299,8 @@ void su_service_start_async(SuService* self, const char* request_json, GCancella
                             GAsyncReadyCallback callback, gpointer user_data) {
   g_return_if_fail(SU_IS_SERVICE(self));
   g_return_if_fail(request_json != nullptr);
-  GTask* task = newTask(self, cancellable, callback, user_data,
-                        reinterpret_cast<gpointer>(su_service_start_async));
+  GTask* task = self->data->pending.start(self, cancellable, callback, user_data,
+                                          reinterpret_cast<gpointer>(su_service_start_async));
   self->data->service->start(request_json, startCompletion(self, task));
 }
 
@@ -312,8 +309,9 @@ void su_service_start_request_async(SuService* self, SuBroadcastRequest* request
                                     gpointer user_data) {
   g_return_if_fail(SU_IS_SERVICE(self));
   g_return_if_fail(SU_IS_BROADCAST_REQUEST(request));
-  GTask* task = newTask(self, cancellable, callback, user_data,
-                        reinterpret_cast<gpointer>(su_service_start_request_async));
+  GTask* task =
+      self->data->pending.start(self, cancellable, callback, user_data,
+                                reinterpret_cast<gpointer>(su_service_start_request_async));
   auto model = suBroadcastRequestModel(request);
   if (!model) {
     // GTask completes it on the context, never inside this call (as for invalid JSON).
@@ -337,11 +335,11 @@ void su_service_stop_async(SuService* self, const char* broadcast_id, GCancellab
                            GAsyncReadyCallback callback, gpointer user_data) {
   g_return_if_fail(SU_IS_SERVICE(self));
   g_return_if_fail(broadcast_id != nullptr);
-  GTask* task = newTask(self, cancellable, callback, user_data,
-                        reinterpret_cast<gpointer>(su_service_stop_async));
+  GTask* task = self->data->pending.start(self, cancellable, callback, user_data,
+                                          reinterpret_cast<gpointer>(su_service_stop_async));
   self->data->service->stop(
       broadcast_id, [self, task](su::Result<su::model::BroadcastResult> stopped) {
-        self->data->pending.complete(task);
+        if (!taken(self, task)) return;
         if (stopped) updated(self, *stopped);
         if (suReturnedCancelled(task)) return;
         if (!stopped) {
@@ -353,8 +351,7 @@ void su_service_stop_async(SuService* self, const char* broadcast_id, GCancellab
           return suReturnError(task, code, error.message);
         }
         if (stopped->error) return suReturnError(task, SU_ERROR_FAILED, stopped->error->message);
-        g_task_return_boolean(task, TRUE);
-        g_object_unref(task);
+        suReturnTrue(task);
       });
 }
 
@@ -381,10 +378,10 @@ SuBroadcast* su_service_lookup(SuService* self, const char* broadcast_id) {
 void su_service_health_async(SuService* self, GCancellable* cancellable,
                              GAsyncReadyCallback callback, gpointer user_data) {
   g_return_if_fail(SU_IS_SERVICE(self));
-  GTask* task = newTask(self, cancellable, callback, user_data,
-                        reinterpret_cast<gpointer>(su_service_health_async));
+  GTask* task = self->data->pending.start(self, cancellable, callback, user_data,
+                                          reinterpret_cast<gpointer>(su_service_health_async));
   self->data->service->health([self, task](su::json::Value report) {
-    self->data->pending.complete(task);
+    if (!taken(self, task)) return;
     if (JsonNode* node = report.node(); node && JSON_NODE_HOLDS_OBJECT(node)) {
       JsonObject* object = json_node_get_object(node);
       JsonArray* entries = json_object_has_member(object, "broadcasts")
@@ -442,20 +439,17 @@ gboolean su_service_start_worker(SuService* self, SuQueue* queue, guint concurre
 void su_service_drain_worker_async(SuService* self, GCancellable* cancellable,
                                    GAsyncReadyCallback callback, gpointer user_data) {
   g_return_if_fail(SU_IS_SERVICE(self));
-  GTask* task = newTask(self, cancellable, callback, user_data,
-                        reinterpret_cast<gpointer>(su_service_drain_worker_async));
+  GTask* task =
+      self->data->pending.start(self, cancellable, callback, user_data,
+                                reinterpret_cast<gpointer>(su_service_drain_worker_async));
   ServiceData& data = *self->data;
   const bool nothingToDrain = !data.worker || data.drained;
   data.drainWaiters.push_back(task);
   if (data.drainWaiters.size() > 1) return;  // the drain under way completes it too
   auto drained = [self] {
-    ServiceData& state = *self->data;
-    state.drained = true;
-    for (GTask* waiter : std::exchange(state.drainWaiters, {})) {
-      state.pending.complete(waiter);
-      if (suReturnedCancelled(waiter)) continue;
-      g_task_return_boolean(waiter, TRUE);
-      g_object_unref(waiter);
+    self->data->drained = true;
+    for (GTask* waiter : std::exchange(self->data->drainWaiters, {})) {
+      if (taken(self, waiter) && !suReturnedCancelled(waiter)) suReturnTrue(waiter);
     }
   };
   if (nothingToDrain) return drained();

@@ -13,6 +13,7 @@
 #include "streaming-utils-glib.h"
 #include "support/janus_test.hpp"
 #include "support/redis_server.hpp"
+#include "support/tcp_proxy.hpp"
 
 namespace su::test {
 namespace {
@@ -289,17 +290,9 @@ TEST_F(GObjectApiTest, QueuesThatCannotWorkSayWhyWithoutTheirPassword) {
 }
 
 TEST_F(GObjectApiTest, CallsInFlightWhenDisposedCompleteAsCancelled) {
-  // Listening, never accepting: the kernel completes the TCP connect, the WebSocket handshake
-  // waits, and the connect stays in flight.
-  auto silent = GRef<GSocket>::adopt(
-      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr));
-  auto loopback = GRef<GInetAddress>::adopt(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4));
-  auto any = GRef<GSocketAddress>::adopt(g_inet_socket_address_new(loopback.get(), 0));
-  ASSERT_TRUE(g_socket_bind(silent.get(), any.get(), TRUE, nullptr));
-  ASSERT_TRUE(g_socket_listen(silent.get(), nullptr));
-  auto bound = GRef<GSocketAddress>::adopt(g_socket_get_local_address(silent.get(), nullptr));
-  const auto port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound.get()));
-  SuService* stuck = su_service_new(("ws://127.0.0.1:" + std::to_string(port)).c_str());
+  // A Janus that never answers: the WebSocket handshake waits, the connect stays in flight.
+  SilentListener silent;
+  SuService* stuck = su_service_new(("ws://127.0.0.1:" + std::to_string(silent.port())).c_str());
   Completion connected;
   su_service_connect_async(stuck, nullptr, Completion::store, &connected);
   ASSERT_FALSE(runUntil([&] { return connected.result != nullptr; }, 500ms));

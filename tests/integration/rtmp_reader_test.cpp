@@ -141,15 +141,8 @@ TEST_F(RtmpReaderTest, ARefusedConnectionIsAClearErrorWithoutTheStreamKey) {
 
 TEST_F(RtmpReaderTest, AServerThatNeverAnswersBlocksNeitherTheStartNorTheStop) {
   // Listening, never accepting: the kernel completes the TCP connect, the handshake waits.
-  auto silent = GRef<GSocket>::adopt(
-      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr));
-  auto loopback = GRef<GInetAddress>::adopt(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4));
-  auto any = GRef<GSocketAddress>::adopt(g_inet_socket_address_new(loopback.get(), 0));
-  ASSERT_TRUE(g_socket_bind(silent.get(), any.get(), TRUE, nullptr));
-  ASSERT_TRUE(g_socket_listen(silent.get(), nullptr));
-  auto bound = GRef<GSocketAddress>::adopt(g_socket_get_local_address(silent.get(), nullptr));
-  const auto port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound.get()));
-  build("rtmp://127.0.0.1:" + std::to_string(port) + "/live/stream", 60);
+  SilentListener silent;
+  build("rtmp://127.0.0.1:" + std::to_string(silent.port()) + "/live/stream", 60);
 
   const auto started = std::chrono::steady_clock::now();
   gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);

@@ -125,4 +125,16 @@ void TcpProxy::resume() {
   if (!state_->listener) listen(state_);
 }
 
+SilentListener::SilentListener() {
+  socket_ = GRef<GSocket>::adopt(
+      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr));
+  auto loopback = GRef<GInetAddress>::adopt(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4));
+  auto any = GRef<GSocketAddress>::adopt(g_inet_socket_address_new(loopback.get(), 0));
+  const bool listening = g_socket_bind(socket_.get(), any.get(), TRUE, nullptr) &&
+                         g_socket_listen(socket_.get(), nullptr);
+  EXPECT_TRUE(listening) << "cannot listen on loopback";
+  auto bound = GRef<GSocketAddress>::adopt(g_socket_get_local_address(socket_.get(), nullptr));
+  if (bound) port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound.get()));
+}
+
 }  // namespace su::test

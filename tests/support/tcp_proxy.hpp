@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/gref.hpp"
+
 namespace su::test {
 
 class TcpProxy {
@@ -31,6 +33,18 @@ class TcpProxy {
 
  private:
   std::shared_ptr<State> state_;
+};
+
+// A loopback port that listens and never accepts: the kernel completes a client's TCP connect,
+// then nothing ever answers (a server hung after accept). For handshakes that must not block.
+class SilentListener {
+ public:
+  SilentListener();
+  std::uint16_t port() const noexcept { return port_; }
+
+ private:
+  GRef<GSocket> socket_;
+  std::uint16_t port_ = 0;
 };
 
 }  // namespace su::test
