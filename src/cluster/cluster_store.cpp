@@ -157,7 +157,7 @@ Task<std::int64_t> ClusterStore::join(NodeInfo node, Milliseconds lease) {
   co_return number(&*joined);
 }
 
-Task<bool> ClusterStore::renew(const NodeInfo& node, Milliseconds lease) {
+Task<bool> ClusterStore::renew(NodeInfo node, Milliseconds lease) {
   auto renewed = co_await eval(kRenew, redisArgs(nodeKey(node.id)),
                                redisArgs(std::to_string(node.generation),
                                          std::to_string(lease.count()), std::to_string(node.load)));
@@ -165,14 +165,14 @@ Task<bool> ClusterStore::renew(const NodeInfo& node, Milliseconds lease) {
   co_return number(&*renewed) == 1;
 }
 
-Task<void> ClusterStore::leave(const NodeInfo& node) {
+Task<void> ClusterStore::leave(NodeInfo node) {
   auto left = co_await eval(kLeave, redisArgs(nodeKey(node.id)),
                             redisArgs(std::to_string(node.generation)));
   if (!left) co_return left.error();
   co_return {};
 }
 
-Task<Claim> ClusterStore::claim(const OwnerRecord& record) {
+Task<Claim> ClusterStore::claim(OwnerRecord record) {
   std::vector<std::string> args =
       redisArgs(record.node, std::to_string(record.generation), record.broadcastId);
   append(args, fieldsOf(record));
@@ -189,7 +189,7 @@ Task<Claim> ClusterStore::claim(const OwnerRecord& record) {
   co_return Claim{};
 }
 
-Task<bool> ClusterStore::update(const OwnerRecord& record) {
+Task<bool> ClusterStore::update(OwnerRecord record) {
   std::vector<std::string> args = redisArgs(record.node, std::to_string(record.generation));
   append(args, fieldsOf(record));
   auto updated = co_await eval(kUpdate, redisArgs(ownerKey(record.broadcastId)), std::move(args));
@@ -197,7 +197,7 @@ Task<bool> ClusterStore::update(const OwnerRecord& record) {
   co_return number(&*updated) == 1;
 }
 
-Task<void> ClusterStore::release(const std::string& broadcastId, const std::string& node,
+Task<void> ClusterStore::release(std::string broadcastId, std::string node,
                                  std::int64_t generation) {
   auto released = co_await eval(kRelease, redisArgs(ownerKey(broadcastId), indexKey()),
                                 redisArgs(node, std::to_string(generation), broadcastId));
@@ -205,7 +205,7 @@ Task<void> ClusterStore::release(const std::string& broadcastId, const std::stri
   co_return {};
 }
 
-Task<bool> ClusterStore::adopt(const OwnerRecord& from, const OwnerRecord& to) {
+Task<bool> ClusterStore::adopt(OwnerRecord from, OwnerRecord to) {
   std::vector<std::string> args =
       redisArgs(from.node, std::to_string(from.generation), to.node, std::to_string(to.generation));
   append(args, fieldsOf(to));
@@ -214,7 +214,7 @@ Task<bool> ClusterStore::adopt(const OwnerRecord& from, const OwnerRecord& to) {
   co_return number(&*adopted) == 1;
 }
 
-Task<bool> ClusterStore::alive(const std::string& node, std::int64_t generation) {
+Task<bool> ClusterStore::alive(std::string node, std::int64_t generation) {
   auto answer =
       co_await eval(kAlive, redisArgs(nodeKey(node)), redisArgs(node, std::to_string(generation)));
   if (!answer) co_return answer.error();
@@ -244,7 +244,7 @@ Task<std::vector<NodeInfo>> ClusterStore::nodes() {
   co_return found;
 }
 
-Task<std::optional<OwnerRecord>> ClusterStore::record(const std::string& broadcastId) {
+Task<std::optional<OwnerRecord>> ClusterStore::record(std::string broadcastId) {
   auto hash = co_await redis_.command(redisArgs("HGETALL", ownerKey(broadcastId)), timeout_);
   if (!hash) co_return hash.error();
   if (hash->elements.empty()) co_return std::optional<OwnerRecord>();

@@ -62,27 +62,26 @@ class ClusterStore {
   Task<std::int64_t> join(NodeInfo node, Milliseconds lease);
   // Extends the lease (and updates the load); false when it was lost: expired, or taken by a
   // newer generation. A node that lost its lease must stop feeding Janus at once.
-  Task<bool> renew(const NodeInfo& node, Milliseconds lease);
+  Task<bool> renew(NodeInfo node, Milliseconds lease);
   // Gives the id up (at a clean exit), if it is still this generation's.
-  Task<void> leave(const NodeInfo& node);
+  Task<void> leave(NodeInfo node);
 
   // Records `record` as its node's, unless a live node owns the broadcast already (then that
   // node, untouched) or the claimer's own lease is gone.
-  Task<Claim> claim(const OwnerRecord& record);
+  Task<Claim> claim(OwnerRecord record);
   // Writes the owner's news (state, result); false if the record is not its own any more.
-  Task<bool> update(const OwnerRecord& record);
+  Task<bool> update(OwnerRecord record);
   // Forgets the broadcast (its owner stopped it), if the record is still `node`'s.
-  Task<void> release(const std::string& broadcastId, const std::string& node,
-                     std::int64_t generation);
+  Task<void> release(std::string broadcastId, std::string node, std::int64_t generation);
   // Takes an orphan over: only if its record is still `from`'s (node and generation), that
   // owner is not alive, and the adopter holds its lease. The record then is the adopter's.
-  Task<bool> adopt(const OwnerRecord& from, const OwnerRecord& to);
+  Task<bool> adopt(OwnerRecord from, OwnerRecord to);
 
   Task<std::vector<NodeInfo>> nodes();
   Task<std::vector<OwnerRecord>> records();
-  Task<std::optional<OwnerRecord>> record(const std::string& broadcastId);
+  Task<std::optional<OwnerRecord>> record(std::string broadcastId);
   // Whether `node` of `generation` holds its lease now.
-  Task<bool> alive(const std::string& node, std::int64_t generation);
+  Task<bool> alive(std::string node, std::int64_t generation);
 
  private:
   std::string nodeKey(const std::string& id) const { return prefix_ + ":node:" + id; }

@@ -288,8 +288,15 @@ Task<janus::MountPointCreated> Broadcast::createMountpoint(janus::StreamingBacke
                                                            const model::MountPoint& spec) {
   auto created = co_await call<janus::MountPointCreated>(
       [&](auto done) { streaming.create(spec, std::move(done)); });
-  if (!created && takeOver_ && spec.id &&
-      janus::isPluginError(created.error(), janus::kStreamingCannotCreate)) {
+  const bool exists =
+      !created && spec.id && janus::isPluginError(created.error(), janus::kStreamingCannotCreate);
+  if (exists && adopt_) {
+    // The node that died left it for this one, with the id and ports the request names.
+    GST_INFO("broadcast %s: adopting mountpoint %" G_GINT64_FORMAT, id_.c_str(), *spec.id);
+    event("mountpoint_adopted", details(json::ObjectWriter().set("id", *spec.id)));
+    co_return janus::MountPointCreated{.id = *spec.id, .ports = portsOfSpec(spec)};
+  }
+  if (exists && takeOver_) {
     // A worker that died while it held this start left the mountpoint behind.
     GST_INFO("broadcast %s: taking over mountpoint %" G_GINT64_FORMAT " left by another worker",
              id_.c_str(), *spec.id);

@@ -75,6 +75,10 @@ struct StartOptions {
   // request's id that already exists is that worker's leftover. It is destroyed (with the
   // request's secret) and created again, instead of failing the start.
   bool takeOver = false;
+  // Adopting the broadcast of a node that died (src/cluster): the request names the mountpoint's
+  // id and ports as that node left them, and a mountpoint with that id that exists is that
+  // node's, re-attached as it is (its viewers keep watching) instead of created.
+  bool adopt = false;
 };
 
 // Health beyond the result's summary: the relay's own statistics.
@@ -115,6 +119,7 @@ class Broadcast {
   void setOrigin(StartOptions origin) {
     result_.queue = std::move(origin.queue);
     takeOver_ = origin.takeOver;
+    adopt_ = origin.adopt;
   }
   // Starting, running or retrying: holding resources.
   bool active() const noexcept;
@@ -168,7 +173,8 @@ class Broadcast {
   void reportErrors(const std::string& phase, const std::vector<Error>& errors);
 
   // --- mountpoints, on the node's Janus or an output's --------------------------------------
-  // Creates `spec`, taking over a leftover with its id when takeOver_ (StartOptions).
+  // Creates `spec`, taking over a leftover with its id when takeOver_, re-attaching it when
+  // adopt_ (StartOptions).
   Task<janus::MountPointCreated> createMountpoint(janus::StreamingBackend& streaming,
                                                   const model::MountPoint& spec);
   // Janus may have forgotten `section`'s mountpoint: created again with its id and ports.
@@ -253,6 +259,7 @@ class Broadcast {
   };
   std::vector<OutputLink> outputLinks_;  // per request_.outputs
   bool takeOver_ = false;                // StartOptions::takeOver
+  bool adopt_ = false;                   // StartOptions::adopt
   bool forwardLive_ = false;             // result_.forward's forwarders exist in Janus
   Trigger stopping_;                     // a stop, or a failure being undone: waits end
   std::string failedPhase_;

@@ -36,6 +36,10 @@ void BroadcastOrchestrator::abandonAll() {
   leftovers_.clear();
 }
 
+void BroadcastOrchestrator::abandon(const std::string& id) {
+  if (broadcasts_.erase(id) > 0) GST_INFO("broadcast %s left as it is in Janus", id.c_str());
+}
+
 std::string BroadcastOrchestrator::newId() const {
   std::random_device random;
   for (;;) {

@@ -40,6 +40,8 @@ class BroadcastOrchestrator {
   // Forgets every broadcast without undoing anything: what they set up stays in Janus (a worker
   // that exits without --stop-on-exit). Their relays end with this process.
   void abandonAll();
+  // The same for one broadcast (another node owns it now).
+  void abandon(const std::string& id);
   std::optional<model::BroadcastResult> result(const std::string& id) const;
   std::vector<model::BroadcastResult> list() const;
   // Stopped or failed, with steps Janus could not be reached for (done when it is back).

@@ -1,0 +1,299 @@
+#include "cluster/cluster_node.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "core/log.hpp"
+#include "json/value.hpp"
+#include "model/redaction.hpp"
+
+#define GST_CAT_DEFAULT su::log::queue
+
+namespace su::cluster {
+
+namespace {
+
+std::int64_t monotonicMs() {
+  return g_get_monotonic_time() / 1000;
+}
+
+std::string hostName() {
+  return g_get_host_name();
+}
+
+// The request as adopted: the mountpoint id and ports its former owner left (by mid), so that
+// the relay feeds what viewers already watch.
+void pinMountpoint(model::BroadcastRequest& request, const model::MountPointSection& left) {
+  if (!request.mountpointSpec) return;
+  request.mountpointSpec->id = left.id;
+  for (model::MediaTrack& media : request.mountpointSpec->media) {
+    auto port = std::find_if(left.media.begin(), left.media.end(),
+                             [&](const model::MountPointPort& p) { return media.mid == p.mid; });
+    if (port == left.media.end()) continue;
+    media.port = port->port;
+    media.rtcpPort = port->rtcpPort;
+    media.port2 = port->port2;
+    media.port3 = port->port3;
+  }
+}
+
+}  // namespace
+
+ClusterNode::ClusterNode(GMainContext* context, ClusterStore& store, ClusterKey key,
+                         orchestrator::BroadcastOrchestrator& orchestrator, ClusterOptions options,
+                         ClusterObserver observer)
+    : context_(GRef<GMainContext>::ref(context)),
+      store_(store),
+      key_(std::move(key)),
+      orchestrator_(orchestrator),
+      options_(std::move(options)),
+      observer_(std::move(observer)),
+      adoptions_(context) {
+  node_.id = options_.nodeId.empty() ? hostName() : options_.nodeId;
+  node_.capacity = options_.capacity;
+  node_.api = options_.api;
+}
+
+ClusterNode::~ClusterNode() = default;
+
+void ClusterNode::report(const std::string& what, const std::string& broadcastId,
+                         const std::string& detail) const {
+  GST_INFO("cluster node %s: %s %s %s", node_.id.c_str(), what.c_str(), broadcastId.c_str(),
+           detail.c_str());
+  if (observer_.onEvent) observer_.onEvent(what, broadcastId, detail);
+}
+
+void ClusterNode::start() {
+  runTask_ = running();
+  runTask_.start(context_.get());
+  writeTask_ = writingRecords();
+  writeTask_.start(context_.get());
+}
+
+Task<void> ClusterNode::joining() {
+  Milliseconds wait = std::min(options_.lease / 4, Milliseconds(1000));
+  while (!stopping_) {
+    node_.startedAtMs = g_get_real_time() / 1000;
+    auto generation = co_await store_.join(node_, options_.lease);
+    if (generation) {
+      node_.generation = *generation;
+      leased_ = true;
+      report("joined", {}, "generation " + std::to_string(*generation));
+      co_return {};
+    }
+    report("join_waiting", {}, generation.error().message);
+    co_await sleep(wait);
+  }
+  co_return {};
+}
+
+Task<void> ClusterNode::running() {
+  co_await joining();
+  std::int64_t renewedAtMs = monotonicMs();
+  const Milliseconds period = options_.lease / 3;
+  while (!stopping_) {
+    co_await sleep(period);
+    if (stopping_) break;
+    node_.load = 0;
+    for (const model::BroadcastResult& result : orchestrator_.list()) {
+      if (result.state != model::RunState::Stopped && result.state != model::RunState::Failed)
+        ++node_.load;
+    }
+    auto renewed = co_await store_.renew(node_, options_.lease);
+    if (renewed && *renewed) {
+      renewedAtMs = monotonicMs();
+      co_await adoptOrphans();
+      continue;
+    }
+    // Others may adopt once the lease lapsed in Redis: fence well before (two thirds of it).
+    const bool lapsing = monotonicMs() - renewedAtMs >= (options_.lease - period).count();
+    if (renewed && !lapsing) {
+      report("lease_lost", {}, "another run of this node id holds it");
+    } else if (!renewed && !lapsing) {
+      report("renew_failed", {}, renewed.error().message);
+      continue;
+    }
+    fence(renewed ? "the lease was lost"
+                  : "the lease could not be renewed in time: " + renewed.error().message);
+    co_await joining();
+    renewedAtMs = monotonicMs();
+  }
+  co_return {};
+}
+
+void ClusterNode::fence(const std::string& why) {
+  leased_ = false;
+  dirty_.clear();
+  adoptions_.cancelAll();
+  adopting_.clear();
+  report("fenced", {}, why + "; every broadcast here is abandoned for adopters");
+  orchestrator_.abandonAll();
+}
+
+Task<Claim> ClusterNode::claim(model::BroadcastRequest request) {
+  if (!leased_) co_return Claim{.outcome = Claim::Outcome::NoLease};
+  if (!request.broadcastId) co_return Claim{};
+  const std::string& id = *request.broadcastId;
+  auto sealed = key_.seal(json::Value::of(request.toPayload()).toString(), id);
+  if (!sealed) co_return sealed.error();
+  OwnerRecord record{.broadcastId = id,
+                     .node = node_.id,
+                     .generation = node_.generation,
+                     .state = "starting",
+                     .resultJson = "{}",
+                     .sealedRequest = std::move(*sealed)};
+  auto claimed = co_await store_.claim(std::move(record));
+  if (claimed && claimed->outcome == Claim::Outcome::OwnedElsewhere)
+    report("claim_refused", id, "owned by " + claimed->owner);
+  co_return claimed;
+}
+
+void ClusterNode::noteState(const std::string& broadcastId) {
+  if (!leased_ || stopping_) return;
+  if (std::find(dirty_.begin(), dirty_.end(), broadcastId) == dirty_.end())
+    dirty_.push_back(broadcastId);
+  wake_.notify();
+}
+
+Result<OwnerRecord> ClusterNode::recordOf(const model::BroadcastResult& result) const {
+  auto sealed =
+      key_.seal(json::Value::of(result.request.toPayload()).toString(), result.broadcastId);
+  if (!sealed) return sealed.error();
+  return OwnerRecord{
+      .broadcastId = result.broadcastId,
+      .node = node_.id,
+      .generation = node_.generation,
+      .state = std::string(model::nameOf(result.state)),
+      .resultJson = json::Value::of(model::redacted(result.toPayload().get())).toString(),
+      .sealedRequest = std::move(*sealed)};
+}
+
+Task<void> ClusterNode::writingRecords() {
+  for (;;) {
+    while (dirty_.empty() && !stopping_)
+      co_await wake_.next();
+    if (dirty_.empty()) break;
+    const std::string id = dirty_.front();
+    dirty_.pop_front();
+    const auto result = orchestrator_.result(id);
+    if (!result) continue;
+    const bool gone =
+        (result->state == model::RunState::Stopped || result->state == model::RunState::Failed) &&
+        !orchestrator_.cleanupPending(id);
+    if (gone) {
+      if (auto released = co_await store_.release(id, node_.id, node_.generation); !released)
+        report("record_failed", id, released.error().message);
+      continue;
+    }
+    auto record = recordOf(*result);
+    if (!record) {
+      report("record_failed", id, record.error().message);
+      continue;
+    }
+    Result<bool> mine = true;
+    if (result->state == model::RunState::Starting) {
+      auto claimed = co_await store_.claim(*record);
+      mine = claimed ? Result<bool>(claimed->outcome == Claim::Outcome::Claimed)
+                     : Result<bool>(claimed.error());
+    } else {
+      mine = co_await store_.update(*record);
+    }
+    if (!mine) {
+      report("record_failed", id, mine.error().message);
+    } else if (!*mine && leased_) {
+      // Another node owns it now (adopted while this one could not renew): hands off.
+      report("record_lost", id, "another node owns it now; abandoned here");
+      orchestrator_.abandon(id);
+    }
+  }
+  writerDone_.fire();
+  co_return {};
+}
+
+Task<void> ClusterNode::adoptOrphans() {
+  if (!leased_ || stopping_) co_return {};
+  auto nodes = co_await store_.nodes();
+  if (!nodes) {
+    report("adopt_failed", {}, nodes.error().message);
+    co_return {};
+  }
+  std::map<std::string, std::int64_t> alive;
+  for (const NodeInfo& node : *nodes)
+    alive[node.id] = node.generation;
+  auto records = co_await store_.records();
+  if (!records) {
+    report("adopt_failed", {}, records.error().message);
+    co_return {};
+  }
+  for (OwnerRecord& orphan : *records) {
+    auto owner = alive.find(orphan.node);
+    if (owner != alive.end() && owner->second == orphan.generation) continue;
+    if (adopting_.contains(orphan.broadcastId)) continue;
+    if (options_.capacity > 0 && node_.load + std::int64_t(adopting_.size()) >= options_.capacity)
+      break;
+    OwnerRecord mine = orphan;
+    mine.node = node_.id;
+    mine.generation = node_.generation;
+    mine.state = "adopting";
+    mine.updatedAtMs = 0;
+    auto adopted = co_await store_.adopt(orphan, mine);
+    if (!adopted || !*adopted) continue;  // another node was first, or Redis failed: next tick
+    adopting_.insert(orphan.broadcastId);
+    adoptions_.spawn(adoptOne(std::move(orphan)));
+  }
+  co_return {};
+}
+
+Task<void> ClusterNode::adoptOne(OwnerRecord orphan) {
+  const std::string id = orphan.broadcastId;
+  const std::string from = orphan.node + " (generation " + std::to_string(orphan.generation) + ")";
+  auto text = key_.open(orphan.sealedRequest, id);
+  auto request = text ? model::BroadcastRequest::fromPayload(*text)
+                      : Result<model::BroadcastRequest>(text.error());
+  if (!request) {
+    adopting_.erase(id);
+    report("adopt_failed", id, "from " + from + ": " + request.error().message);
+    co_return {};
+  }
+  orchestrator::StartOptions origin;
+  auto left = model::BroadcastResult::fromPayload(orphan.resultJson);
+  if (left && left->mountpoint && left->mountpoint->id != 0) {
+    pinMountpoint(*request, *left->mountpoint);
+    origin.adopt = true;
+  } else {
+    origin.takeOver = true;  // it died while starting: whatever it made is a leftover
+  }
+  report("adopting", id, "from " + from);
+  auto started = co_await call<model::BroadcastResult>([&](auto done) {
+    orchestrator_.start(std::move(*request), std::move(done), std::move(origin));
+  });
+  adopting_.erase(id);
+  if (!started) {
+    report("adopt_failed", id, started.error().message);
+  } else if (started->state == model::RunState::Failed) {
+    report("adopt_failed", id, started->error ? started->error->message : "it failed");
+  } else {
+    report("adopted", id, "from " + from);
+  }
+  co_return {};
+}
+
+void ClusterNode::stop(bool leave, std::function<void()> done) {
+  stopTask_ = [](ClusterNode& self, bool leaveId, std::function<void()> finished) -> Task<void> {
+    self.stopping_ = true;
+    self.runTask_.reset();
+    self.adoptions_.cancelAll();
+    self.wake_.notify();
+    co_await self.writerDone_.wait();  // the records of what stopped meanwhile are written
+    if (leaveId && self.node_.generation > 0) {
+      if (auto left = co_await self.store_.leave(self.node_); !left)
+        self.report("leave_failed", {}, left.error().message);
+    }
+    self.leased_ = false;
+    finished();
+    co_return {};
+  }(*this, leave, std::move(done));
+  stopTask_.start(context_.get());
+}
+
+}  // namespace su::cluster

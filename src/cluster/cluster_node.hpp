@@ -1,0 +1,101 @@
+// ClusterNode: this node's part in a cluster of ingest nodes sharing one Redis
+// (docs/architecture.md, "A cluster of nodes"). It holds the node's lease, keeps an owner record
+// for every broadcast the node runs, lets a start run only where no live node owns its
+// broadcast, and adopts the broadcasts of nodes that died.
+//
+// - Lease: joined with a new generation (waiting while a previous run of this id still holds
+//   it), renewed every lease / 3. A renewal that fails (Redis unreachable, or the lease already
+//   expired) fences the node: it abandons its broadcasts at once — relays stop feeding Janus,
+//   Janus resources stay for the adopter — stops taking work, and joins again.
+// - Records: written as each broadcast changes state (claimed when it starts, updated when it
+//   runs or retries, released when it stopped), the request sealed with the cluster key.
+// - Adoption: every lease / 2 the node looks for records whose owner is not alive and, with
+//   room to spare, takes each over in one atomic step (one adopter wins), then starts the
+//   broadcast again on the mountpoint id and ports its owner left, re-attaching the mountpoint
+//   if Janus still has it.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "cluster/cluster_key.hpp"
+#include "cluster/cluster_store.hpp"
+#include "orchestrator/orchestrator.hpp"
+
+namespace su::cluster {
+
+struct ClusterOptions {
+  std::string nodeId;  // empty: the host name
+  Milliseconds lease{10'000};
+  std::int64_t capacity = 0;  // broadcasts it adopts at most (0: no limit)
+  std::string api;            // this node's HTTP API, shown to operators
+};
+
+struct ClusterObserver {
+  // joined, lease_lost, fenced, adopted, adopt_failed, claim_refused, record_lost — with a
+  // human-readable detail (never a secret).
+  std::function<void(const std::string& what, const std::string& broadcastId,
+                     const std::string& detail)>
+      onEvent;
+};
+
+class ClusterNode {
+ public:
+  ClusterNode(GMainContext* context, ClusterStore& store, ClusterKey key,
+              orchestrator::BroadcastOrchestrator& orchestrator, ClusterOptions options,
+              ClusterObserver observer = {});
+  ~ClusterNode();
+
+  // Joins, then renews and adopts until stop().
+  void start();
+  // Stops renewing and adopting; with `leave`, gives the id up (the records of broadcasts still
+  // running stay for adopters once the lease has lapsed).
+  void stop(bool leave, std::function<void()> done);
+
+  const NodeInfo& node() const noexcept { return node_; }
+  // Holding a lease: may take work.
+  bool leased() const noexcept { return leased_; }
+
+  // Before a start runs here: claims its broadcast (a request without an id is always
+  // claimable). OwnedElsewhere names the live owner: the start must not run here.
+  Task<Claim> claim(model::BroadcastRequest request);
+  // The orchestrator's news about a broadcast: its record follows (in order, coalesced).
+  void noteState(const std::string& broadcastId);
+
+  ClusterNode(const ClusterNode&) = delete;
+  ClusterNode& operator=(const ClusterNode&) = delete;
+
+ private:
+  Task<void> running();
+  Task<void> joining();
+  Task<void> adoptOrphans();
+  Task<void> adoptOne(OwnerRecord orphan);
+  Task<void> writingRecords();
+  Result<OwnerRecord> recordOf(const model::BroadcastResult& result) const;
+  void fence(const std::string& why);
+  void report(const std::string& what, const std::string& broadcastId = {},
+              const std::string& detail = {}) const;
+
+  GRef<GMainContext> context_;
+  ClusterStore& store_;
+  ClusterKey key_;
+  orchestrator::BroadcastOrchestrator& orchestrator_;
+  ClusterOptions options_;
+  ClusterObserver observer_;
+  NodeInfo node_;
+  bool leased_ = false;
+  bool stopping_ = false;
+  std::deque<std::string> dirty_;  // broadcasts whose record is to write, oldest first
+  std::set<std::string> adopting_;
+  Condition wake_;      // a record to write, or stop()
+  Trigger writerDone_;  // the record writer has finished (after stop())
+  Task<void> runTask_;
+  Task<void> writeTask_;
+  Task<void> stopTask_;
+  TaskGroup adoptions_;
+};
+
+}  // namespace su::cluster

@@ -1,0 +1,191 @@
+// Two cluster nodes in one process, each with its own Janus session, orchestrator and lease, on a
+// real redis-server and a real Janus: a broadcast's record follows its life and holds no secret
+// in clear; a start of a broadcast another live node owns is refused; when the owner dies (its
+// lease lapses, its relays gone) the other node adopts the broadcast on the same mountpoint and
+// ports and Janus sees media again; a node whose lease is taken from it fences itself.
+#include "cluster/cluster_node.hpp"
+
+#include <gtest/gtest.h>
+
+#include "service/broadcast_service.hpp"
+#include "support/janus_test.hpp"
+#include "support/redis_server.hpp"
+
+namespace su::cluster {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr Milliseconds kLease = 1500ms;
+
+struct Node {
+  std::unique_ptr<service::BroadcastService> service;
+  std::unique_ptr<ClusterStore> store;
+  std::unique_ptr<ClusterNode> cluster;
+  std::vector<std::string> events;  // "what broadcast"
+};
+
+class ClusterNodeTest : public test::JanusStreamingTest {
+ protected:
+  void SetUp() override {
+    JanusStreamingTest::SetUp();
+    if (HasFatalFailure()) return;
+    redis = test::RedisServer::start();
+    ASSERT_TRUE(redis) << "redis-server did not start";
+    key = *ClusterKey::generate();
+  }
+  void TearDown() override {
+    for (Node& node : nodes) {
+      node.cluster.reset();
+      node.service.reset();
+      node.store.reset();
+    }
+    JanusStreamingTest::TearDown();
+  }
+
+  Node& startNode(const std::string& id) {
+    Node& node = nodes.emplace_back();
+    service::ServiceOptions options;
+    options.janus.url = janus->url();
+    options.broadcast.streamingAdminKey = janus->streamingAdminKey();
+    orchestrator::Observer observer;
+    const std::size_t index = nodes.size() - 1;
+    observer.onState = [this, index](const std::string& broadcast, model::RunState) {
+      if (nodes[index].cluster) nodes[index].cluster->noteState(broadcast);
+    };
+    node.service = std::make_unique<service::BroadcastService>(context(), options, observer);
+    EXPECT_TRUE(wait<void>([&](auto done) { node.service->connect(done); }).ok());
+    node.store = std::make_unique<ClusterStore>(
+        context(), queue::RedisAddress{.port = static_cast<int>(redis->port())}, "su-test");
+    node.cluster = std::make_unique<ClusterNode>(
+        context(), *node.store, *ClusterKey::fromBase64(key), *node.service->orchestrator(),
+        ClusterOptions{.nodeId = id, .lease = kLease},
+        ClusterObserver{.onEvent = [this, index](const std::string& what,
+                                                 const std::string& broadcast, const std::string&) {
+          nodes[index].events.push_back(what + " " + broadcast);
+        }});
+    node.cluster->start();
+    EXPECT_TRUE(runUntil([&] { return node.cluster->leased(); }, 10s));
+    return node;
+  }
+
+  static model::BroadcastRequest testPattern(const std::string& id, std::int64_t mountpoint) {
+    auto request = model::BroadcastRequest::fromPayload(
+        R"({"source_kind":"test_pattern","broadcast_id":")" + id + R"(","mountpoint_spec":{"id":)" +
+        std::to_string(mountpoint) + R"(,"secret":"mp-secret-)" + id +
+        R"(","media":[{"type":"audio","codec":"opus"},{"type":"video","codec":"h264"}]}})");
+    EXPECT_TRUE(request) << request.error().describe();
+    return *request;
+  }
+
+  // Claims, then starts `request` on `node`, as the worker does.
+  model::BroadcastResult startOn(Node& node, model::BroadcastRequest request) {
+    std::optional<Result<Claim>> claimed;
+    auto claiming = node.cluster->claim(request);
+    claiming.start(context(), [&](Result<Claim> c) { claimed = std::move(c); });
+    EXPECT_TRUE(runUntil([&] { return claimed.has_value(); }, 10s));
+    EXPECT_TRUE(*claimed && (*claimed)->outcome == Claim::Outcome::Claimed);
+    auto started = wait<model::BroadcastResult>(
+        [&](auto done) { node.service->orchestrator()->start(request, done); }, 60s);
+    EXPECT_TRUE(started) << started.error().message;
+    return started ? *started : model::BroadcastResult{};
+  }
+
+  std::optional<OwnerRecord> recordOf(const std::string& id) {
+    std::optional<Result<std::optional<OwnerRecord>>> found;
+    auto reading = nodes.front().store->record(id);
+    reading.start(context(), [&](auto r) { found = std::move(r); });
+    if (!runUntil([&] { return found.has_value(); }, 10s) || !*found) return std::nullopt;
+    return **found;
+  }
+
+  bool recordShows(const std::string& id, const std::string& node, const std::string& state) {
+    return runUntil(
+        [&] {
+          auto record = recordOf(id);
+          return record && record->node == node && record->state == state;
+        },
+        20s);
+  }
+
+  bool saw(const Node& node, const std::string& event) {
+    return std::find(node.events.begin(), node.events.end(), event) != node.events.end();
+  }
+
+  std::unique_ptr<test::RedisServer> redis;
+  std::string key;
+  std::deque<Node> nodes;
+};
+
+TEST_F(ClusterNodeTest, TheRecordFollowsTheBroadcastAndAnOwnedOneIsNotStartedTwice) {
+  Node& a = startNode("node-a");
+  Node& b = startNode("node-b");
+  const auto started = startOn(a, testPattern("cam-1", 9821));
+  ASSERT_EQ(started.state, model::RunState::Running);
+  ASSERT_TRUE(recordShows("cam-1", "node-a", "running"));
+  const std::string everything = redis->cli({"HGETALL", "su-test:owner:cam-1"});
+  EXPECT_EQ(everything.find("mp-secret-cam-1"), std::string::npos) << "no secret in clear";
+  EXPECT_NE(everything.find("\"id\":9821"), std::string::npos) << everything;
+
+  std::optional<Result<Claim>> second;
+  auto claiming = b.cluster->claim(testPattern("cam-1", 9821));
+  claiming.start(context(), [&](Result<Claim> c) { second = std::move(c); });
+  ASSERT_TRUE(runUntil([&] { return second.has_value(); }, 10s));
+  ASSERT_TRUE(*second);
+  EXPECT_EQ((*second)->outcome, Claim::Outcome::OwnedElsewhere);
+  EXPECT_EQ((*second)->owner, "node-a");
+
+  ASSERT_TRUE(wait<model::BroadcastResult>(
+      [&](auto done) { a.service->orchestrator()->stop("cam-1", done); }));
+  EXPECT_TRUE(runUntil([&] { return !recordOf("cam-1"); }, 10s)) << "released when stopped";
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
+}
+
+TEST_F(ClusterNodeTest, WhenItsOwnerDiesAnotherNodeAdoptsTheBroadcastOnTheSameMountpoint) {
+  Node& a = startNode("node-a");
+  Node& b = startNode("node-b");
+  const auto started = startOn(a, testPattern("cam-2", 9822));
+  ASSERT_EQ(started.state, model::RunState::Running);
+  ASSERT_TRUE(started.mountpoint);
+  ASSERT_TRUE(recordShows("cam-2", "node-a", "running"));
+  ASSERT_TRUE(mediaFresh(*streaming, 9822, 2));
+
+  // node-a dies: its relays stop, its lease is no longer renewed; Janus keeps the mountpoint.
+  const auto diedAt = std::chrono::steady_clock::now();
+  a.cluster.reset();
+  a.service->orchestrator()->abandonAll();
+  ASSERT_TRUE(recordShows("cam-2", "node-b", "running")) << "adopted by node-b";
+  EXPECT_TRUE(saw(b, "adopted cam-2"));
+  EXPECT_TRUE(mediaFresh(*streaming, 9822, 2));
+  const auto gap =
+      std::chrono::duration_cast<Milliseconds>(std::chrono::steady_clock::now() - diedAt);
+  std::printf("adoption: media fresh again %lld ms after the owner died (lease %lld ms)\n",
+              static_cast<long long>(gap.count()), static_cast<long long>(kLease.count()));
+  const auto adopted = b.service->orchestrator()->result("cam-2");
+  ASSERT_TRUE(adopted && adopted->mountpoint);
+  EXPECT_EQ(adopted->mountpoint->media, started.mountpoint->media) << "same ports";
+  EXPECT_EQ(mountpointIds(*streaming), std::vector<std::int64_t>{9822}) << "nothing orphaned";
+
+  ASSERT_TRUE(wait<model::BroadcastResult>(
+      [&](auto done) { b.service->orchestrator()->stop("cam-2", done); }));
+  EXPECT_TRUE(mountpointIds(*streaming).empty()) << "the adopter cleans up with the secret";
+}
+
+TEST_F(ClusterNodeTest, ANodeWhoseLeaseIsTakenFencesItselfAndAnotherAdopts) {
+  Node& a = startNode("node-a");
+  Node& b = startNode("node-b");
+  ASSERT_EQ(startOn(a, testPattern("cam-3", 9823)).state, model::RunState::Running);
+  ASSERT_TRUE(recordShows("cam-3", "node-a", "running"));
+
+  redis->cli({"DEL", "su-test:node:node-a"});  // as if it lapsed while node-a was frozen
+  ASSERT_TRUE(runUntil([&] { return saw(a, "fenced "); }, 10s));
+  EXPECT_TRUE(a.service->orchestrator()->list().empty()) << "node-a let go of everything";
+  ASSERT_TRUE(recordShows("cam-3", "node-b", "running"));
+  EXPECT_TRUE(saw(b, "adopted cam-3"));
+  EXPECT_TRUE(mediaFresh(*streaming, 9823, 2));
+  EXPECT_TRUE(runUntil([&] { return a.cluster->leased(); }, 10s)) << "node-a joins again";
+  EXPECT_EQ(recordOf("cam-3")->node, "node-b") << "and does not take it back";
+}
+
+}  // namespace
+}  // namespace su::cluster
