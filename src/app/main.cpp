@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "app/cluster_command.hpp"
 #include "app/exit_codes.hpp"
 #include "app/janus_commands.hpp"
 #include "app/obs_commands.hpp"
@@ -31,6 +32,7 @@ constexpr const char* kUsage =
     "  enqueue ...       put a start (REQUEST.json) or stop (--stop ID) job on a queue\n"
     "  worker            claim jobs from a queue and run them until SIGTERM, then drain\n"
     "  queue stats       a queue's lag, pending jobs per consumer and dead letters\n"
+    "  cluster ...       status: a cluster's nodes, owners and orphans; keygen: its key\n"
     "\n"
     "Options:\n"
     "  -h, --help        this help (COMMAND --help for a command's own)\n"
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "enqueue") == 0) return su::app::runEnqueue(argc - 2, argv + 2);
   if (std::strcmp(command, "worker") == 0) return su::app::runWorker(argc - 2, argv + 2);
   if (std::strcmp(command, "queue") == 0) return su::app::runQueue(argc - 2, argv + 2);
+  if (std::strcmp(command, "cluster") == 0) return su::app::runCluster(argc - 2, argv + 2);
   std::fprintf(stderr, "error: unknown command '%s'\n\n%s", command, kUsage);
   return su::app::kExitUsage;
 }

@@ -13,8 +13,10 @@
 #include "app/input.hpp"
 #include "app/janus_access.hpp"
 #include "app/status_board.hpp"
+#include "cluster/cluster_node.hpp"
 #include "core/task.hpp"
 #include "json/writer.hpp"
+#include "model/redaction.hpp"
 #include "queue/queue_url.hpp"
 #include "service/http_api.hpp"
 #include "service/local_janus.hpp"
@@ -84,6 +86,8 @@ struct Serve {
   std::unique_ptr<service::BroadcastService> service;
   std::unique_ptr<service::HttpApi> http;
   std::unique_ptr<queue::JobQueue> queue;
+  std::unique_ptr<cluster::ClusterStore> clusterStore;  // outlives the node
+  std::unique_ptr<cluster::ClusterNode> cluster;
   std::unique_ptr<worker::Worker> worker;
   Trigger stopAsked;
   int signals = 0;
@@ -99,6 +103,12 @@ struct Serve {
     return false;
   }
   Task<void> connect();
+  // Joins the cluster ([cluster] redis): an error only for a key that cannot be used.
+  Result<void> joinCluster();
+  // The worker's claimOwnership: the live node that owns the broadcast, if not this one.
+  Task<std::optional<std::string>> claimOwnership(model::BroadcastRequest request);
+  // After the drain: the cluster hears this node leave (or, with drain = leave, its lease lapse).
+  Task<void> leaveCluster();
   // Reads the queue's lag every tick: the desired_workers metric, and scale_request events.
   Task<void> autoscaling();
   void signalled();
@@ -142,6 +152,11 @@ void Serve::reload() {
   compare(fresh->drain == config.drain, "[node] drain");
   compare(fresh->listen() == config.listen(), "[http] listen");
   compare(fresh->maxBodyBytes == config.maxBodyBytes, "[http] max_body_bytes");
+  compare(fresh->clusterRedis == config.clusterRedis, "[cluster] redis");
+  compare(fresh->clusterName == config.clusterName, "[cluster] name");
+  compare(fresh->clusterKeyFile == config.clusterKeyFile, "[cluster] key_file");
+  compare(fresh->nodeId == config.nodeId, "[cluster] node_id");
+  compare(fresh->lease == config.lease, "[cluster] lease_ms");
   if (fresh->logLevel) gst_debug_set_threshold_from_string(fresh->logLevel->c_str(), TRUE);
   http->setAdmission(fresh->admission);
   http->setToken(*token);
@@ -181,6 +196,62 @@ Task<void> Serve::autoscaling() {
   }
 }
 
+Result<void> Serve::joinCluster() {
+  auto text = readInput(*config.clusterKeyFile, 4096);
+  if (!text) return makeError(ArgumentError::Usage, "[cluster] key_file: " + text.error().message);
+  auto key = cluster::ClusterKey::fromBase64(*text);
+  if (!key) return makeError(ArgumentError::Usage, "[cluster] key_file: " + key.error().message);
+  auto address = queue::parseRedisAddress(*config.clusterRedis);
+  if (!address)
+    return makeError(ArgumentError::Usage, "[cluster] redis: " + address.error().message);
+  clusterStore =
+      std::make_unique<cluster::ClusterStore>(context, std::move(*address), config.clusterName);
+  cluster = std::make_unique<cluster::ClusterNode>(
+      context, *clusterStore, std::move(*key), *service->orchestrator(),
+      cluster::ClusterOptions{.nodeId = config.nodeId,
+                              .lease = config.lease,
+                              .capacity = config.admission.maxBroadcasts,
+                              .api = "http://" + config.listen()},
+      cluster::ClusterObserver{.onEvent = [this](const std::string& what,
+                                                 const std::string& broadcast,
+                                                 const std::string& detail) {
+        board.say("cluster: " + what + (broadcast.empty() ? "" : " " + broadcast) +
+                  (detail.empty() ? "" : ": " + detail));
+        json::ObjectWriter data;
+        data.set("event", what).set("broadcast_id", broadcast).set("detail", detail);
+        if (http) http->publish("cluster_event", json::Value::of(data.node()));
+      }});
+  cluster->start();
+  board.say("cluster " + config.clusterName + " on " + model::redactText(*config.clusterRedis) +
+            " as node " + cluster->node().id + " (lease " + std::to_string(config.lease.count()) +
+            " ms)");
+  return {};
+}
+
+Task<std::optional<std::string>> Serve::claimOwnership(model::BroadcastRequest request) {
+  auto claim = co_await cluster->claim(std::move(request));
+  if (!claim) co_return claim.error();
+  switch (claim->outcome) {
+    case cluster::Claim::Outcome::Claimed:
+      co_return std::optional<std::string>();
+    case cluster::Claim::Outcome::OwnedElsewhere:
+      co_return std::optional<std::string>(claim->owner);
+    case cluster::Claim::Outcome::NoLease:
+      break;
+  }
+  co_return makeError(cluster::ClusterError::NodeIdInUse,
+                      "this node holds no cluster lease now: the job goes back to the queue");
+}
+
+Task<void> Serve::leaveCluster() {
+  if (!cluster) co_return {};
+  const bool leave = config.drain != service::DrainPolicy::Leave;
+  co_await call<bool>(
+      [this, leave](Callback<bool> done) { cluster->stop(leave, [done] { done(true); }); });
+  board.say(leave ? "left the cluster" : "stopped renewing the cluster lease");
+  co_return {};
+}
+
 Task<void> Serve::connect() {
   co_return co_await call<void>([this](Callback<void> done) { service->connect(std::move(done)); });
 }
@@ -218,14 +289,24 @@ Task<int> Serve::steps() {
     auto opened = queue::openQueue(context, *url);
     if (!opened) co_return fail(kExitFailure, opened.error().message);
     queue = std::move(*opened);
+    if (config.clusterRedis) {
+      if (auto joined = joinCluster(); !joined) co_return fail(kExitUsage, joined.error().message);
+    }
+    worker::WorkerOptions workerOptions{
+        .concurrency = config.concurrency,
+        .stopBroadcastsOnDrain = config.drain == service::DrainPolicy::Stop,
+        // Without a lease (not joined yet, or fenced) a start is left for another node.
+        .hasRoom = [this](const model::BroadcastRequest& request) {
+          return (!cluster || cluster->leased()) &&
+                 !http->unavailable(service::relayWorkOf(request));
+        }};
+    if (cluster) {
+      workerOptions.claimOwnership = [this](const model::BroadcastRequest& request) {
+        return claimOwnership(request);
+      };
+    }
     worker = std::make_unique<worker::Worker>(
-        context, *queue, *service->orchestrator(),
-        worker::WorkerOptions{.concurrency = config.concurrency,
-                              .stopBroadcastsOnDrain = config.drain == service::DrainPolicy::Stop,
-                              .hasRoom =
-                                  [this](const model::BroadcastRequest& request) {
-                                    return !http->unavailable(service::relayWorkOf(request));
-                                  }},
+        context, *queue, *service->orchestrator(), std::move(workerOptions),
         worker::WorkerObserver{.onJob = [this](const worker::JobEvent& event) {
           board.say("job " + event.jobId + " " + event.what +
                     (event.broadcastId.empty() ? "" : " (" + event.broadcastId + ")") +
@@ -254,10 +335,13 @@ Task<int> Serve::steps() {
     co_await call<bool>([this](Callback<bool> done) { service->stopAll([done] { done(true); }); });
     board.say("drained: every broadcast stopped");
   } else if (service->orchestrator()) {
-    board.say("drained: " + std::to_string(service->orchestrator()->list().size()) +
-              " broadcast(s) left as they are in Janus");
+    const std::size_t left = service->orchestrator()->list().size();
     service->orchestrator()->abandonAll();
+    board.say(
+        "drained: " + std::to_string(left) + " broadcast(s) left as they are in Janus" +
+        (config.drain == service::DrainPolicy::Handover ? ", handed over to the cluster" : ""));
   }
+  co_await leaveCluster();
   co_return kExitOk;
 }
 
@@ -302,10 +386,17 @@ int runServe(int argc, char** argv) {
         .set("cost_passthrough", config->admission.costs.passthrough)
         .set("cost_audio_transcode", config->admission.costs.audioTranscode)
         .set("cost_video_transcode", config->admission.costs.videoTranscode)
-        .set("drain", config->drain == service::DrainPolicy::Stop ? "stop" : "leave")
+        .set("drain", config->drain == service::DrainPolicy::Stop    ? "stop"
+                      : config->drain == service::DrainPolicy::Leave ? "leave"
+                                                                     : "handover")
         .set("listen", config->listen())
         .set("token", *token ? "***" : "")
         .set("max_body_bytes", static_cast<std::int64_t>(config->maxBodyBytes))
+        .set("cluster", model::redactText(config->clusterRedis.value_or("")))
+        .set("cluster_name", config->clusterName)
+        .set("cluster_key_file", config->clusterKeyFile.value_or(""))
+        .set("node_id", config->nodeId)
+        .set("lease_ms", static_cast<std::int64_t>(config->lease.count()))
         .set("log_level", config->logLevel.value_or(""));
     printJson(out.node());
     return kExitOk;
@@ -337,6 +428,7 @@ int runServe(int argc, char** argv) {
     if (serve.http) serve.http->metrics().onMetric(name, value);
   };
   observer.onState = [&](const std::string& broadcast, model::RunState state) {
+    if (serve.cluster) serve.cluster->noteState(broadcast);
     if (serve.http) {
       serve.http->metrics().onState(state);
       json::ObjectWriter data;
@@ -381,6 +473,8 @@ int runServe(int argc, char** argv) {
       context.wait<int>([&](Callback<int> done) { steps.start(context.get(), std::move(done)); });
   if (serve.http) serve.http->setWorker(nullptr);
   serve.worker.reset();
+  serve.cluster.reset();
+  serve.clusterStore.reset();
   serve.http.reset();
   serve.queue.reset();
   if (serve.service->orchestrator() && config->drain == service::DrainPolicy::Leave) {

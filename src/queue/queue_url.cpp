@@ -64,17 +64,13 @@ Result<void> readOptions(std::string_view query, QueueUrl& url) {
   return {};
 }
 
-Result<QueueUrl> parseRedis(std::string_view text) {
-  auto parts = uri::split(text);
-  if (!parts || parts->host.empty()) return invalid("not a Redis URL: redis://host[:port][/db]");
-  if (parts->fragment) return invalid("a Redis queue URL has no #fragment");
-  QueueUrl url{.kind = model::QueueKind::Redis};
-  RedisAddress& address = url.redis.address;
-  address.host = parts->host;
-  if (parts->port > 0) address.port = parts->port;
-  if (parts->user && !parts->user->empty()) address.user = uri::unescape(*parts->user);
-  if (parts->password) address.password = uri::unescape(*parts->password);
-  const std::string db = parts->path.empty() ? "" : parts->path.substr(1);
+Result<RedisAddress> addressOf(const uri::Parts& parts) {
+  RedisAddress address;
+  address.host = parts.host;
+  if (parts.port > 0) address.port = parts.port;
+  if (parts.user && !parts.user->empty()) address.user = uri::unescape(*parts.user);
+  if (parts.password) address.password = uri::unescape(*parts.password);
+  const std::string db = parts.path.empty() ? "" : parts.path.substr(1);
   if (!db.empty()) {
     int value = -1;
     const auto [end, error] = std::from_chars(db.data(), db.data() + db.size(), value);
@@ -83,6 +79,17 @@ Result<QueueUrl> parseRedis(std::string_view text) {
     }
     address.database = value;
   }
+  return address;
+}
+
+Result<QueueUrl> parseRedis(std::string_view text) {
+  auto parts = uri::split(text);
+  if (!parts || parts->host.empty()) return invalid("not a Redis URL: redis://host[:port][/db]");
+  if (parts->fragment) return invalid("a Redis queue URL has no #fragment");
+  QueueUrl url{.kind = model::QueueKind::Redis};
+  auto address = addressOf(*parts);
+  if (!address) return address.error();
+  url.redis.address = std::move(*address);
   if (auto read = readOptions(parts->query.value_or(""), url); !read) return read.error();
   return url;
 }
@@ -104,6 +111,14 @@ Result<QueueUrl> parseKafka(std::string_view text) {
 }
 
 }  // namespace
+
+Result<RedisAddress> parseRedisAddress(std::string_view url) {
+  auto parts = url.starts_with("redis://") ? uri::split(url) : std::nullopt;
+  if (!parts || parts->host.empty()) return invalid("not a Redis URL: redis://host[:port][/db]");
+  if (parts->query || parts->fragment)
+    return invalid("a Redis server URL has no ?query or #fragment");
+  return addressOf(*parts);
+}
 
 Result<QueueUrl> parseQueueUrl(std::string_view url) {
   if (url.starts_with("memory:")) {

@@ -23,6 +23,8 @@ struct QueueUrl {
 };
 
 Result<QueueUrl> parseQueueUrl(std::string_view url);
+// A Redis server alone: redis://[user:password@]host[:port][/db] (the cluster's store).
+Result<RedisAddress> parseRedisAddress(std::string_view url);
 // The queue a parsed URL names, on `context`.
 Result<std::unique_ptr<JobQueue>> openQueue(GMainContext* context, const QueueUrl& url);
 

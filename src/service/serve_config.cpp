@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/gref.hpp"
+#include "queue/queue_url.hpp"
 
 namespace su::service {
 
@@ -122,10 +123,17 @@ const std::vector<Key>& keys() {
          return decimal(v, 0, 10000, c.admission.costs.videoTranscode);
        }},
       {"node", "drain", "SU_DRAIN", "drain",
-       "on SIGTERM: stop the broadcasts (stop) or leave them in Janus (leave)",
+       "on SIGTERM: stop the broadcasts (stop), leave them in Janus (leave), or hand them over "
+       "to the cluster's other nodes (handover)",
        [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
-         if (v != "stop" && v != "leave") return "must be stop or leave";
-         c.drain = v == "stop" ? DrainPolicy::Stop : DrainPolicy::Leave;
+         if (v == "stop")
+           c.drain = DrainPolicy::Stop;
+         else if (v == "leave")
+           c.drain = DrainPolicy::Leave;
+         else if (v == "handover")
+           c.drain = DrainPolicy::Handover;
+         else
+           return "must be stop, leave or handover";
          return std::nullopt;
        }},
       {"http", "listen", "SU_LISTEN", "listen", "HTTP API address, HOST:PORT",
@@ -176,6 +184,45 @@ const std::vector<Key>& keys() {
          int ms = 0;
          if (auto error = number(v, 100, 3600000, ms)) return error;
          c.autoscaleTick = Milliseconds(ms);
+         return std::nullopt;
+       }},
+      {"cluster", "redis", "SU_CLUSTER_REDIS", "cluster",
+       "the Redis the cluster's nodes share, redis://[user:password@]host[:port][/db] (unset: "
+       "a node alone)",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         if (auto address = queue::parseRedisAddress(v); !address) return address.error().message;
+         c.clusterRedis = v;
+         return std::nullopt;
+       }},
+      {"cluster", "name", "SU_CLUSTER_NAME", "cluster-name",
+       "the cluster's name: the prefix of its keys in Redis",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         if (v.empty() || v.find_first_of(" *?[]") != std::string::npos)
+           return "must be a word (no spaces or glob characters)";
+         c.clusterName = v;
+         return std::nullopt;
+       }},
+      {"cluster", "key_file", "SU_CLUSTER_KEY_FILE", "cluster-key-file",
+       "the cluster key (`streaming-utils cluster keygen`), which seals secrets kept in Redis",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         c.clusterKeyFile = v;
+         return std::nullopt;
+       }},
+      {"cluster", "node_id", "SU_NODE_ID", "node-id",
+       "this node's id in the cluster (default: "
+       "the host name)",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         if (v.empty() || v.find_first_of(" *?[]:") != std::string::npos)
+           return "must be a word (no spaces, colons or glob characters)";
+         c.nodeId = v;
+         return std::nullopt;
+       }},
+      {"cluster", "lease_ms", "SU_LEASE_MS", "lease-ms",
+       "how long a node that stopped renewing keeps its broadcasts before others adopt them",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         int ms = 0;
+         if (auto error = number(v, 600, 600000, ms)) return error;
+         c.lease = Milliseconds(ms);
          return std::nullopt;
        }},
       {"log", "level", "SU_LOG_LEVEL", "log-level", "GStreamer debug spec, as GST_DEBUG (su*:4)",
@@ -259,6 +306,14 @@ Result<ServeConfig> loadServeConfig(const ConfigSources& sources) {
     }
     if (!known) return invalid("--" + flag + ": not a configuration flag");
     if (auto problem = known->apply(config, value)) return invalid("--" + flag + ": " + *problem);
+  }
+  if (config.clusterRedis && !config.clusterKeyFile) {
+    return invalid(
+        "[cluster] redis needs [cluster] key_file: the key that seals the secrets "
+        "the cluster keeps in Redis (make one with `streaming-utils cluster keygen`)");
+  }
+  if (config.drain == DrainPolicy::Handover && !config.clusterRedis) {
+    return invalid("[node] drain = handover needs a cluster ([cluster] redis)");
   }
   return config;
 }

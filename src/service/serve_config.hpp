@@ -17,7 +17,9 @@ namespace su::service {
 enum class ConfigError { Invalid = 1 };
 GQuark errorDomainOf(ConfigError);
 
-enum class DrainPolicy { Stop, Leave };
+// On SIGTERM: stop the broadcasts; leave them in Janus; or (in a cluster) hand them over to the
+// other nodes, which adopt them at once.
+enum class DrainPolicy { Stop, Leave, Handover };
 
 struct ServeConfig {
   // [janus]
@@ -40,6 +42,12 @@ struct ServeConfig {
   // [autoscale]
   AutoscalePolicy autoscale;
   Milliseconds autoscaleTick{10'000};  // how often the queue's lag is read
+  // [cluster] (docs/architecture.md, "A cluster of nodes")
+  std::optional<std::string> clusterRedis;  // redis://...: one node of a cluster
+  std::string clusterName = "streaming-utils";
+  std::optional<std::string> clusterKeyFile;  // the cluster key (`cluster keygen`), required
+  std::string nodeId;                         // empty: the host name
+  Milliseconds lease{10'000};
   // [log]
   std::optional<std::string> logLevel;  // GStreamer debug spec: "su*:4"
 

@@ -168,6 +168,16 @@ Task<void> Worker::startBroadcast(model::JobEnvelope job, queue::Delivery delive
     report("superseded", delivery);
     co_return {};
   }
+  if (options_.claimOwnership) {
+    auto owner = co_await options_.claimOwnership(*job.request);
+    if (!owner) co_return owner.error();
+    if (*owner) {
+      GST_INFO("job %s: broadcast %s runs on %s; not started here", job.jobId.c_str(), id.c_str(),
+               (*owner)->c_str());
+      report("owned_elsewhere", delivery);
+      co_return {};
+    }
+  }
   // A start taken over from a worker that died while it held it may find what that worker left
   // in Janus. (Not a start handed back after a failure: its rollback undid what it made, and an
   // id that exists then is somebody else's.)

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "core/backoff.hpp"
@@ -35,9 +36,14 @@ struct WorkerOptions {
   // Whether this node takes one more broadcast of this request now; a start claimed while it
   // does not is handed back unchanged (released) for another node, and claiming pauses a second.
   std::function<bool(const model::BroadcastRequest&)> hasRoom;
+  // In a cluster (src/cluster): claims the broadcast a start is about for this node. The live
+  // node that owns it instead, if any: the start is then done without running here (reported
+  // "owned_elsewhere"). An error hands the job back, to be tried again.
+  std::function<Task<std::optional<std::string>>(const model::BroadcastRequest&)> claimOwnership;
 };
 
-// What happened to a job: claimed, done, requeued, dead_lettered, superseded, released.
+// What happened to a job: claimed, done, requeued, dead_lettered, superseded, released,
+// owned_elsewhere.
 struct JobEvent {
   std::string what;
   std::string jobId;

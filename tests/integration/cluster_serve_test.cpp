@@ -1,0 +1,202 @@
+// `serve` nodes as one cluster, as processes on one Redis (their queue and their cluster store)
+// and one real Janus: a start enqueued twice runs once; when the node that runs a broadcast is
+// SIGKILLed, another adopts it on the same mountpoint and ports and Janus sees media again; a
+// node drained with `drain = handover` hands its broadcast over the same way; a stop job then
+// reaches the adopter and leaves Janus clean. `cluster status` is what the test reads.
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "cluster/cluster_key.hpp"
+#include "json/parse.hpp"
+#include "support/janus_test.hpp"
+#include "support/process.hpp"
+#include "support/redis_server.hpp"
+#include "support/service_process.hpp"
+
+namespace su::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kLeaseMs = "1500";
+
+// One broadcast as `cluster status` shows it.
+struct Owned {
+  std::string node;
+  std::string state;
+  bool ownerAlive = false;
+  std::string mountpoint;  // its JSON (id and ports)
+};
+
+class ClusterServeTest : public JanusStreamingTest {
+ protected:
+  void SetUp() override {
+    JanusStreamingTest::SetUp();
+    if (HasFatalFailure()) return;
+    redis = RedisServer::start();
+    ASSERT_TRUE(redis) << "redis-server did not start";
+    redisUrl = "redis://127.0.0.1:" + std::to_string(redis->port()) + "/0";
+    keyFile = std::make_unique<TempFile>(*cluster::ClusterKey::generate() + "\n");
+  }
+  void TearDown() override {
+    nodes.clear();
+    JanusStreamingTest::TearDown();
+  }
+
+  ServiceProcess& startNode(const std::string& id, std::vector<std::string> extra = {}) {
+    const auto port = freeTcpPort();
+    std::vector<std::string> argv{cliPath(),
+                                  "serve",
+                                  "--listen",
+                                  "127.0.0.1:" + std::to_string(port),
+                                  "--janus-url",
+                                  janus->url(),
+                                  "--admin-key",
+                                  janus->streamingAdminKey(),
+                                  "--local-janus",
+                                  "false",
+                                  "--queue",
+                                  queueUrl(),
+                                  "--consumer",
+                                  id,
+                                  "--cluster",
+                                  redisUrl,
+                                  "--cluster-name",
+                                  "ct",
+                                  "--cluster-key-file",
+                                  keyFile->path(),
+                                  "--node-id",
+                                  id,
+                                  "--lease-ms",
+                                  kLeaseMs};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto& node = nodes[id];
+    node = std::make_unique<ServiceProcess>("serve-" + id);
+    EXPECT_TRUE(node->start(argv, port)) << node->logTail();
+    EXPECT_TRUE(
+        runUntil([&] { return node->logTail().find("cluster: joined") != std::string::npos; }, 10s))
+        << node->logTail();
+    return *node;
+  }
+
+  std::string queueUrl() const { return redisUrl + "?stream=ct-jobs&group=ingest"; }
+
+  void enqueue(const std::string& request) {
+    TempFile file(request);
+    ProcessRun run = runCli({"enqueue", "--queue", queueUrl(), file.path()});
+    ASSERT_EQ(run.status, 0) << run.err;
+  }
+
+  void enqueueStop(const std::string& id) {
+    ProcessRun run = runCli({"enqueue", "--queue", queueUrl(), "--stop", id});
+    ASSERT_EQ(run.status, 0) << run.err;
+  }
+
+  std::optional<Owned> status(const std::string& id) {
+    ProcessRun run = runCli({"cluster", "status", "--redis", redisUrl, "--name", "ct"});
+    if (run.status != 0) return std::nullopt;
+    auto parsed = json::parse(run.out);
+    if (!parsed) return std::nullopt;
+    JsonArray* broadcasts =
+        json_object_get_array_member(json_node_get_object(parsed->get()), "broadcasts");
+    for (guint i = 0; i < json_array_get_length(broadcasts); ++i) {
+      JsonObject* entry = json_array_get_object_element(broadcasts, i);
+      if (id != json_object_get_string_member(entry, "broadcast_id")) continue;
+      return Owned{.node = json_object_get_string_member(entry, "node"),
+                   .state = json_object_get_string_member(entry, "state"),
+                   .ownerAlive = json_object_get_boolean_member(entry, "owner_alive") != FALSE,
+                   .mountpoint = json::toString(json_object_get_member(entry, "mountpoint"))};
+    }
+    return std::nullopt;
+  }
+
+  // Waits until `id` runs, optionally on another node than `notOn`; its status then.
+  std::optional<Owned> runningOn(const std::string& id, const std::string& notOn = {},
+                                 std::chrono::milliseconds timeout = 30s) {
+    std::optional<Owned> seen;
+    runUntil(
+        [&] {
+          seen = status(id);
+          return seen && seen->state == "running" && seen->ownerAlive && seen->node != notOn;
+        },
+        timeout);
+    if (seen && seen->state == "running" && seen->node != notOn) return seen;
+    return std::nullopt;
+  }
+
+  std::string pattern(const std::string& id, std::int64_t mountpoint) const {
+    return R"({"source_kind":"test_pattern","broadcast_id":")" + id +
+           R"(","mountpoint_spec":{"id":)" + std::to_string(mountpoint) +
+           R"(,"secret":"cluster-secret","media":[{"type":"audio","codec":"opus"},)" +
+           R"({"type":"video","codec":"h264"}]}})";
+  }
+
+  std::string logs() {
+    std::string all;
+    for (auto& [id, node] : nodes)
+      all += "--- " + id + "\n" + node->logTail();
+    return all;
+  }
+
+  std::unique_ptr<RedisServer> redis;
+  std::string redisUrl;
+  std::unique_ptr<TempFile> keyFile;
+  std::map<std::string, std::unique_ptr<ServiceProcess>> nodes;
+};
+
+TEST_F(ClusterServeTest, AKilledNodesBroadcastIsAdoptedOnTheSameMountpointThenStopped) {
+  startNode("node-a");
+  startNode("node-b");
+  enqueue(pattern("cam-k", 9831));
+  enqueue(pattern("cam-k", 9831));  // twice: it still runs once
+  const auto first = runningOn("cam-k");
+  ASSERT_TRUE(first) << logs();
+  ASSERT_TRUE(mediaFresh(*streaming, 9831, 2));
+  EXPECT_EQ(redis->cli({"HGETALL", "ct:owner:cam-k"}).find("cluster-secret"), std::string::npos)
+      << "the request is sealed";
+
+  const std::string victim = first->node;
+  const auto killedAt = std::chrono::steady_clock::now();
+  nodes[victim]->kill();
+  const auto adopted = runningOn("cam-k", victim);
+  ASSERT_TRUE(adopted) << logs();
+  ASSERT_TRUE(mediaFresh(*streaming, 9831, 2));
+  const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - killedAt);
+  std::printf("failover: %s killed, %s runs cam-k with fresh media after %lld ms (lease %s ms)\n",
+              victim.c_str(), adopted->node.c_str(), static_cast<long long>(gap.count()), kLeaseMs);
+  EXPECT_EQ(adopted->mountpoint, first->mountpoint) << "same mountpoint, same ports";
+  EXPECT_EQ(mountpointIds(*streaming), std::vector<std::int64_t>{9831}) << "nothing orphaned";
+  EXPECT_TRUE(viewerDecodes(9831));
+
+  enqueueStop("cam-k");
+  EXPECT_TRUE(runUntil([&] { return !status("cam-k"); }, 30s)) << logs();
+  EXPECT_TRUE(runUntil([&] { return mountpointIds(*streaming).empty(); }, 10s)) << logs();
+}
+
+TEST_F(ClusterServeTest, ADrainWithHandoverPassesTheBroadcastToAnotherNode) {
+  startNode("node-a", {"--drain", "handover"});
+  startNode("node-b", {"--drain", "handover"});
+  enqueue(pattern("cam-h", 9832));
+  const auto first = runningOn("cam-h");
+  ASSERT_TRUE(first) << logs();
+  ASSERT_TRUE(mediaFresh(*streaming, 9832, 2));
+
+  const std::string leaving = first->node;
+  const auto drainedAt = std::chrono::steady_clock::now();
+  EXPECT_EQ(nodes[leaving]->interrupt(30s, SIGTERM), 0) << logs();
+  const auto adopted = runningOn("cam-h", leaving);
+  ASSERT_TRUE(adopted) << logs();
+  ASSERT_TRUE(mediaFresh(*streaming, 9832, 2));
+  const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - drainedAt);
+  std::printf("handover: %s drained, %s runs cam-h with fresh media after %lld ms\n",
+              leaving.c_str(), adopted->node.c_str(), static_cast<long long>(gap.count()));
+  EXPECT_EQ(adopted->mountpoint, first->mountpoint);
+  EXPECT_EQ(mountpointIds(*streaming), std::vector<std::int64_t>{9832});
+  EXPECT_NE(nodes[leaving]->logTail().find("handed over to the cluster"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace su::test
