@@ -1,16 +1,14 @@
 #include "app/cluster_command.hpp"
 
 #include <cstdio>
-#include <map>
 #include <string>
 
 #include "app/arguments.hpp"
 #include "app/command_output.hpp"
 #include "app/exit_codes.hpp"
 #include "cluster/cluster_key.hpp"
-#include "cluster/cluster_store.hpp"
+#include "cluster/cluster_status.hpp"
 #include "core/main_context.hpp"
-#include "json/parse.hpp"
 #include "json/writer.hpp"
 #include "model/redaction.hpp"
 #include "queue/queue_url.hpp"
@@ -40,61 +38,15 @@ Result<T> runTask(BlockingContext& context, Task<T> task) {
   return context.wait<T>([&](Callback<T> done) { task.start(context.get(), std::move(done)); });
 }
 
-// The part of a record's result operators need: the mountpoint and its ports.
-GRef<JsonNode> mountpointOf(const std::string& resultJson) {
-  auto result = json::parse(resultJson);
-  if (!result || !JSON_NODE_HOLDS_OBJECT(result->get())) return json::nullNode();
-  JsonObject* object = json_node_get_object(result->get());
-  if (!json_object_has_member(object, "mountpoint")) return json::nullNode();
-  return GRef<JsonNode>::ref(json_object_get_member(object, "mountpoint"));
-}
-
 int status(const std::string& url, const std::string& name) {
   auto address = queue::parseRedisAddress(url);
   if (!address) return fail(kExitUsage, "--redis: " + address.error().message);
   BlockingContext context;
   cluster::ClusterStore store(context.get(), std::move(*address), name);
-  auto nodes = runTask(context, store.nodes());
-  if (!nodes) return fail(kExitFailure, "cannot read the cluster: " + nodes.error().message);
-  auto records = runTask(context, store.records());
-  if (!records) return fail(kExitFailure, "cannot read the cluster: " + records.error().message);
-
-  std::map<std::string, std::int64_t> alive;
-  std::vector<GRef<JsonNode>> nodeNodes;
-  for (const cluster::NodeInfo& node : *nodes) {
-    alive[node.id] = node.generation;
-    json::ObjectWriter entry;
-    entry.set("node", node.id)
-        .set("generation", node.generation)
-        .set("load", node.load)
-        .set("capacity", node.capacity)
-        .set("api", node.api)
-        .set("lease_left_ms", node.leaseLeftMs)
-        .set("started_at_ms", node.startedAtMs);
-    nodeNodes.push_back(entry.node());
-  }
-  std::vector<GRef<JsonNode>> broadcastNodes;
-  std::vector<std::string> orphans;
-  for (const cluster::OwnerRecord& record : *records) {
-    auto owner = alive.find(record.node);
-    const bool ownerAlive = owner != alive.end() && owner->second == record.generation;
-    if (!ownerAlive) orphans.push_back(record.broadcastId);
-    json::ObjectWriter entry;
-    entry.set("broadcast_id", record.broadcastId)
-        .set("node", record.node)
-        .set("generation", record.generation)
-        .set("owner_alive", ownerAlive)
-        .set("state", record.state)
-        .set("mountpoint", model::redacted(mountpointOf(record.resultJson).get()))
-        .set("updated_at_ms", record.updatedAtMs);
-    broadcastNodes.push_back(entry.node());
-  }
+  auto status = runTask(context, cluster::clusterStatus(store));
+  if (!status) return fail(kExitFailure, "cannot read the cluster: " + status.error().message);
   json::ObjectWriter out;
-  out.set("cluster", name)
-      .set("redis", model::redactText(url))
-      .set("nodes", json::arrayOf(nodeNodes))
-      .set("broadcasts", json::arrayOf(broadcastNodes))
-      .set("orphans", orphans);
+  out.set("redis", model::redactText(url)).mergeMissing(*status);
   printJson(out.node());
   return kExitOk;
 }

@@ -222,6 +222,7 @@ Result<void> Serve::joinCluster() {
         if (http) http->publish("cluster_event", json::Value::of(data.node()));
       }});
   cluster->start();
+  if (http) http->setCluster(cluster.get());
   board.say("cluster " + config.clusterName + " on " + model::redactText(*config.clusterRedis) +
             " as node " + cluster->node().id + " (lease " + std::to_string(config.lease.count()) +
             " ms)");
@@ -304,6 +305,7 @@ Task<int> Serve::steps() {
       workerOptions.claimOwnership = [this](const model::BroadcastRequest& request) {
         return claimOwnership(request);
       };
+      workerOptions.routeStop = [this](const std::string& id) { return cluster->routeStop(id); };
     }
     worker = std::make_unique<worker::Worker>(
         context, *queue, *service->orchestrator(), std::move(workerOptions),
@@ -473,6 +475,7 @@ int runServe(int argc, char** argv) {
       context.wait<int>([&](Callback<int> done) { steps.start(context.get(), std::move(done)); });
   if (serve.http) serve.http->setWorker(nullptr);
   serve.worker.reset();
+  if (serve.http) serve.http->setCluster(nullptr);
   serve.cluster.reset();
   serve.clusterStore.reset();
   serve.http.reset();

@@ -21,6 +21,7 @@ enum class ClusterError {
   Crypto,          // GnuTLS refused (the message says what)
   NodeIdInUse,     // a live node holds this node id
   BadReply,        // Redis answered something the cluster never writes
+  OwnerSilent,     // a stop sent to a broadcast's owner was not done in time
 };
 GQuark errorDomainOf(ClusterError);
 

@@ -89,6 +89,8 @@ Task<void> ClusterNode::joining() {
 
 Task<void> ClusterNode::running() {
   co_await joining();
+  controlTask_ = controlling();
+  controlTask_.start(context_.get());
   std::int64_t renewedAtMs = monotonicMs();
   const Milliseconds period = options_.lease / 3;
   while (!stopping_) {
@@ -278,16 +280,69 @@ Task<void> ClusterNode::adoptOne(OwnerRecord orphan) {
   co_return {};
 }
 
+Task<void> ClusterNode::controlling() {
+  bool open = false;
+  while (!stopping_) {
+    if (!open) {
+      auto opened = co_await store_.openControl(node_.id);
+      if (!opened) {
+        report("control_failed", {}, opened.error().message);
+        co_await sleep(Milliseconds(1000));
+        continue;
+      }
+      open = true;
+    }
+    auto messages = co_await store_.readControl(node_.id, Milliseconds(2000));
+    if (!messages) {
+      report("control_failed", {}, messages.error().message);
+      open = false;  // Redis may have restarted without the group
+      co_await sleep(Milliseconds(1000));
+      continue;
+    }
+    for (const ControlMessage& message : *messages) {
+      const auto result = orchestrator_.result(message.broadcastId);
+      if (message.action != "stop" || !result || result->state == model::RunState::Stopped ||
+          result->state == model::RunState::Failed) {
+        continue;  // not this node's
+      }
+      report("stop_asked", message.broadcastId, "by " + message.from);
+      orchestrator_.stop(message.broadcastId, [](const Result<model::BroadcastResult>&) {});
+    }
+  }
+  co_return {};
+}
+
+Task<bool> ClusterNode::routeStop(std::string broadcastId) {
+  auto record = co_await store_.record(broadcastId);
+  if (!record) co_return record.error();
+  if (!*record || (*record)->node == node_.id) co_return false;
+  const std::string owner = (*record)->node;
+  ControlMessage message{.action = "stop", .broadcastId = broadcastId, .from = node_.id};
+  if (auto sent = co_await store_.sendControl(std::move(message)); !sent) co_return sent.error();
+  report("stop_sent", broadcastId, "to " + owner);
+  const std::int64_t deadline = monotonicMs() + 30'000;
+  while (monotonicMs() < deadline) {
+    co_await sleep(Milliseconds(250));
+    auto now = co_await store_.record(broadcastId);
+    if (!now) continue;  // Redis hiccup: ask again
+    if (!*now || (*now)->state == "stopped" || (*now)->state == "failed") co_return true;
+  }
+  co_return makeError(ClusterError::OwnerSilent, "the owner of " + broadcastId + " (" + owner +
+                                                     ") did not stop it within 30 s");
+}
+
 void ClusterNode::stop(bool leave, std::function<void()> done) {
   stopTask_ = [](ClusterNode& self, bool leaveId, std::function<void()> finished) -> Task<void> {
     self.stopping_ = true;
     self.runTask_.reset();
+    self.controlTask_.reset();
     self.adoptions_.cancelAll();
     self.wake_.notify();
     co_await self.writerDone_.wait();  // the records of what stopped meanwhile are written
     if (leaveId && self.node_.generation > 0) {
       if (auto left = co_await self.store_.leave(self.node_); !left)
         self.report("leave_failed", {}, left.error().message);
+      (void)co_await self.store_.closeControl(self.node_.id);
     }
     self.leased_ = false;
     finished();

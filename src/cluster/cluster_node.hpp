@@ -9,6 +9,8 @@
 //   Janus resources stay for the adopter — stops taking work, and joins again.
 // - Records: written as each broadcast changes state (claimed when it starts, updated when it
 //   runs or retries, released when it stopped), the request sealed with the cluster key.
+// - Stops: a stop job claimed by a node that does not run the broadcast is sent to its owner
+//   through the control stream (every node reads it with a group of its own) and waited for.
 // - Adoption: every lease / 2 the node looks for records whose owner is not alive and, with
 //   room to spare, takes each over in one atomic step (one adopter wins), then starts the
 //   broadcast again on the mountpoint id and ports its owner left, re-attaching the mountpoint
@@ -56,12 +58,17 @@ class ClusterNode {
   void stop(bool leave, std::function<void()> done);
 
   const NodeInfo& node() const noexcept { return node_; }
+  ClusterStore& store() noexcept { return store_; }
   // Holding a lease: may take work.
   bool leased() const noexcept { return leased_; }
 
   // Before a start runs here: claims its broadcast (a request without an id is always
   // claimable). OwnedElsewhere names the live owner: the start must not run here.
   Task<Claim> claim(model::BroadcastRequest request);
+  // A stop of a broadcast that is not here: sent to its owner through the control stream, then
+  // waited for (its record released or stopped). False when no other node owns it (nothing to
+  // stop); an error when the owner did not stop it in time (the stop job is tried again).
+  Task<bool> routeStop(std::string broadcastId);
   // The orchestrator's news about a broadcast: its record follows (in order, coalesced).
   void noteState(const std::string& broadcastId);
 
@@ -74,6 +81,8 @@ class ClusterNode {
   Task<void> adoptOrphans();
   Task<void> adoptOne(OwnerRecord orphan);
   Task<void> writingRecords();
+  // Stops asked of this node by others, through the control stream.
+  Task<void> controlling();
   Result<OwnerRecord> recordOf(const model::BroadcastResult& result) const;
   void fence(const std::string& why);
   void report(const std::string& what, const std::string& broadcastId = {},
@@ -94,6 +103,7 @@ class ClusterNode {
   Trigger writerDone_;  // the record writer has finished (after stop())
   Task<void> runTask_;
   Task<void> writeTask_;
+  Task<void> controlTask_;
   Task<void> stopTask_;
   TaskGroup adoptions_;
 };

@@ -129,7 +129,8 @@ OwnerRecord recordOf(const RedisReply& hash) {
 
 ClusterStore::ClusterStore(GMainContext* context, queue::RedisAddress address, std::string prefix,
                            Milliseconds commandTimeout)
-    : redis_(context, std::move(address), "cluster", commandTimeout),
+    : redis_(context, address, "cluster", commandTimeout),
+      control_(context, std::move(address), "cluster control", commandTimeout),
       prefix_(std::move(prefix)),
       timeout_(commandTimeout) {}
 
@@ -261,6 +262,60 @@ Task<std::vector<OwnerRecord>> ClusterStore::records() {
     if (*one) found.push_back(std::move(**one));
   }
   co_return found;
+}
+
+}  // namespace su::cluster
+
+namespace su::cluster {
+
+Task<void> ClusterStore::sendControl(ControlMessage message) {
+  auto added = co_await redis_.command(
+      redisArgs("XADD", controlKey(), "MAXLEN", "~", "10000", "*", "action", message.action,
+                "broadcast_id", message.broadcastId, "from", message.from),
+      timeout_);
+  if (!added) co_return added.error();
+  co_return {};
+}
+
+Task<void> ClusterStore::openControl(std::string nodeId) {
+  auto created = co_await redis_.command(
+      redisArgs("XGROUP", "CREATE", controlKey(), "node:" + nodeId, "$", "MKSTREAM"), timeout_);
+  if (!created && created.error().message.find("BUSYGROUP") == std::string::npos)
+    co_return created.error();
+  co_return {};
+}
+
+Task<void> ClusterStore::closeControl(std::string nodeId) {
+  auto destroyed = co_await redis_.command(
+      redisArgs("XGROUP", "DESTROY", controlKey(), "node:" + nodeId), timeout_);
+  if (!destroyed) co_return destroyed.error();
+  co_return {};
+}
+
+Task<std::vector<ControlMessage>> ClusterStore::readControl(std::string nodeId, Milliseconds wait) {
+  const std::string group = "node:" + nodeId;
+  auto read = co_await control_.command(
+      redisArgs("XREADGROUP", "GROUP", group, nodeId, "COUNT", "16", "BLOCK",
+                std::to_string(std::max<std::int64_t>(wait.count(), 1)), "STREAMS", controlKey(),
+                ">"),
+      wait + timeout_);
+  if (!read) co_return read.error();
+  std::vector<ControlMessage> messages;
+  // [[stream, [[id, [field, value...]]...]]], nil when the wait ended with none.
+  for (const RedisReply& stream : read->elements) {
+    if (stream.elements.size() != 2) continue;
+    for (const RedisReply& entry : stream.elements[1].elements) {
+      if (entry.elements.size() != 2) continue;
+      const RedisReply& fields = entry.elements[1];
+      messages.push_back(ControlMessage{.id = entry.elements[0].text,
+                                        .action = text(fields.field("action")),
+                                        .broadcastId = text(fields.field("broadcast_id")),
+                                        .from = text(fields.field("from"))});
+      (void)co_await redis_.command(redisArgs("XACK", controlKey(), group, entry.elements[0].text),
+                                    timeout_);
+    }
+  }
+  co_return messages;
 }
 
 }  // namespace su::cluster

@@ -9,6 +9,8 @@
 //                          state, result (JSON, secrets masked), request (sealed with the
 //                          cluster key), updated_at_ms}
 //   PREFIX:broadcasts      the set of broadcast ids with a record
+//   PREFIX:control         a stream every node reads with a group of its own (node:ID), so each
+//                          message reaches every node: a stop for a broadcast's owner
 //
 // A node is alive while its node key holds its generation. A record whose owner's generation is
 // not alive any more is an orphan, for another node to adopt.
@@ -44,6 +46,14 @@ struct OwnerRecord {
   std::int64_t updatedAtMs = 0;
 };
 
+// A control message: what its sender asks of a broadcast's owner.
+struct ControlMessage {
+  std::string id;      // in the stream
+  std::string action;  // "stop"
+  std::string broadcastId;
+  std::string from;  // the sending node
+};
+
 // What claim() found.
 struct Claim {
   enum class Outcome { Claimed, OwnedElsewhere, NoLease };
@@ -77,6 +87,15 @@ class ClusterStore {
   // owner is not alive, and the adopter holds its lease. The record then is the adopter's.
   Task<bool> adopt(OwnerRecord from, OwnerRecord to);
 
+  // Control: a message to every node; each node reads with its own group, made (for new
+  // messages only) by openControl().
+  Task<void> sendControl(ControlMessage message);
+  Task<void> openControl(std::string nodeId);
+  // Waits up to `wait` for messages to `nodeId` (acknowledged as they are read: a stop that
+  // finds no owner is sent again by its job, which fails and is retried).
+  Task<std::vector<ControlMessage>> readControl(std::string nodeId, Milliseconds wait);
+  Task<void> closeControl(std::string nodeId);
+
   Task<std::vector<NodeInfo>> nodes();
   Task<std::vector<OwnerRecord>> records();
   Task<std::optional<OwnerRecord>> record(std::string broadcastId);
@@ -87,10 +106,12 @@ class ClusterStore {
   std::string nodeKey(const std::string& id) const { return prefix_ + ":node:" + id; }
   std::string ownerKey(const std::string& id) const { return prefix_ + ":owner:" + id; }
   std::string indexKey() const { return prefix_ + ":broadcasts"; }
+  std::string controlKey() const { return prefix_ + ":control"; }
   Task<queue::RedisReply> eval(const char* script, std::vector<std::string> keys,
                                std::vector<std::string> args);
 
   queue::RedisConnection redis_;
+  queue::RedisConnection control_;  // blocking reads, which would hold every command behind them
   std::string prefix_;
   Milliseconds timeout_;
 };

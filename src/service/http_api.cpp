@@ -2,6 +2,7 @@
 
 #include <libsoup/soup.h>
 
+#include "cluster/cluster_status.hpp"
 #include "core/log.hpp"
 #include "json/writer.hpp"
 #include "model/decode.hpp"
@@ -178,6 +179,13 @@ void HttpApi::route(SoupServerMessage* message, const std::string& method, const
     if (allow({"GET"})) subscribe(message);
   } else if (path == "/v1/jobs") {
     if (allow({"POST"})) enqueueJob(message);
+  } else if (path == "/v1/cluster") {
+    if (!allow({"GET"})) return;
+    if (!cluster_) {
+      respondError(message, SOUP_STATUS_NOT_FOUND, "not_found", "this node is not in a cluster");
+      return;
+    }
+    tasks_.spawn(showingCluster(std::make_shared<Reply>(message, alive_)));
   } else if (path == kBroadcasts) {
     if (!allow({"GET", "POST"})) return;
     if (method == "POST") {
@@ -197,6 +205,10 @@ void HttpApi::route(SoupServerMessage* message, const std::string& method, const
     const std::string id = path.substr(std::string_view(kBroadcasts).size() + 1);
     if (!allow({"GET", "DELETE"})) return;
     if (!service_.orchestrator() || !service_.orchestrator()->result(id)) {
+      if (cluster_) {
+        tasks_.spawn(elsewhere(std::make_shared<Reply>(message, alive_), method, id));
+        return;
+      }
       respondError(message, SOUP_STATUS_NOT_FOUND, "not_found", "no broadcast " + id);
     } else if (method == "GET") {
       showBroadcast(message, id);
@@ -326,6 +338,56 @@ Task<void> HttpApi::enqueuing(std::shared_ptr<Reply> reply, model::JobEnvelope j
     json::ObjectWriter body;
     body.set("message_id", *id).set("queue", queue_->name());
     respond(answered, SOUP_STATUS_ACCEPTED, body.node());
+  });
+  co_return {};
+}
+
+Task<void> HttpApi::showingCluster(std::shared_ptr<Reply> reply) {
+  auto status = co_await cluster::clusterStatus(cluster_->store());
+  reply->send([&](SoupServerMessage* answered) {
+    if (!status) {
+      respondError(answered, SOUP_STATUS_SERVICE_UNAVAILABLE, "cluster_unavailable",
+                   status.error().message);
+      return;
+    }
+    json::ObjectWriter body;
+    body.set("node", cluster_->node().id).set("leased", cluster_->leased()).mergeMissing(*status);
+    respond(answered, SOUP_STATUS_OK, body.node());
+  });
+  co_return {};
+}
+
+Task<void> HttpApi::elsewhere(std::shared_ptr<Reply> reply, std::string method, std::string id) {
+  if (method == "DELETE") {
+    auto routed = co_await cluster_->routeStop(id);
+    reply->send([&](SoupServerMessage* answered) {
+      if (!routed) {
+        respondError(answered, SOUP_STATUS_GATEWAY_TIMEOUT, "owner_unavailable",
+                     routed.error().message);
+      } else if (!*routed) {
+        respondError(answered, SOUP_STATUS_NOT_FOUND, "not_found", "no broadcast " + id);
+      } else {
+        json::ObjectWriter body;
+        body.set("broadcast_id", id).set("state", "stopped");
+        respond(answered, SOUP_STATUS_OK, body.node());
+      }
+    });
+    co_return {};
+  }
+  auto record = co_await cluster_->store().record(id);
+  auto alive = record && *record
+                   ? co_await cluster_->store().alive((*record)->node, (*record)->generation)
+                   : Result<bool>(false);
+  reply->send([&](SoupServerMessage* answered) {
+    if (!record) {
+      respondError(answered, SOUP_STATUS_SERVICE_UNAVAILABLE, "cluster_unavailable",
+                   record.error().message);
+    } else if (!*record) {
+      respondError(answered, SOUP_STATUS_NOT_FOUND, "not_found", "no broadcast " + id);
+    } else {
+      const json::Value view = cluster::recordView(**record, alive && *alive);
+      respond(answered, SOUP_STATUS_OK, GRef<JsonNode>::ref(view.node()));
+    }
   });
   co_return {};
 }

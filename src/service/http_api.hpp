@@ -12,6 +12,9 @@
 //   GET    /metrics                 Prometheus text format (service/metrics.hpp)
 //   GET    /v1/events               server-sent events: every broadcast's state changes and
 //                                   events, as they happen (redacted)
+//   GET    /v1/cluster              in a cluster: its nodes and its broadcasts' owners
+// In a cluster, /v1/broadcasts/{id} of a broadcast another node runs answers from its owner
+// record (GET), or sends the stop to that owner and waits for it (DELETE: 200 once stopped).
 // Everything but /healthz asks for `Authorization: Bearer TOKEN` (compared in constant time;
 // 401 without detail) when a token is set. Requests are refused from their headers, before any
 // body is read: a missing or wrong token, a body over the limit (413) or one without a length
@@ -22,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/cluster_node.hpp"
 #include "core/gref.hpp"
 #include "queue/queue.hpp"
 #include "service/admission.hpp"
@@ -56,6 +60,9 @@ class HttpApi {
   int port() const noexcept { return port_; }
   void setQueue(queue::JobQueue* queue) noexcept { queue_ = queue; }
   void setWorker(const worker::Worker* worker) noexcept { worker_ = worker; }
+  // In a cluster: /v1/cluster, and /v1/broadcasts/{id} for a broadcast another node runs (its
+  // record; a DELETE is sent to its owner and waited for).
+  void setCluster(cluster::ClusterNode* cluster) noexcept { cluster_ = cluster; }
   // Fed by the orchestrator's observer.
   ServiceMetrics& metrics() noexcept { return metrics_; }
   // What a reload may change while it serves.
@@ -89,12 +96,16 @@ class HttpApi {
   Task<void> scraping(std::shared_ptr<Reply> reply);
   void enqueueJob(SoupServerMessage* message);
   Task<void> enqueuing(std::shared_ptr<Reply> reply, model::JobEnvelope job);
+  Task<void> showingCluster(std::shared_ptr<Reply> reply);
+  // GET or DELETE of a broadcast that is not here, answered from the cluster.
+  Task<void> elsewhere(std::shared_ptr<Reply> reply, std::string method, std::string id);
 
   GRef<GMainContext> context_;
   BroadcastService& service_;
   HttpOptions options_;
   queue::JobQueue* queue_ = nullptr;
   const worker::Worker* worker_ = nullptr;
+  cluster::ClusterNode* cluster_ = nullptr;
   ServiceMetrics metrics_;
   std::vector<GRef<SoupServerMessage>> subscribers_;  // /v1/events streams, open
   bool draining_ = false;

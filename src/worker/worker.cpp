@@ -211,6 +211,14 @@ Task<void> Worker::stopBroadcast(model::JobEnvelope job) {
         orchestrator_.stop(id, std::move(done));
       });
   if (!result && result.error().is(orchestrator::OrchestratorError::UnknownBroadcast)) {
+    if (options_.routeStop) {
+      auto routed = co_await options_.routeStop(id);
+      if (!routed) co_return routed.error();
+      if (*routed) {
+        GST_INFO("job %s: broadcast %s stopped by its owner", job.jobId.c_str(), id.c_str());
+        co_return {};
+      }
+    }
     GST_INFO("job %s: no broadcast %s here: nothing to stop", job.jobId.c_str(), id.c_str());
     co_return {};
   }

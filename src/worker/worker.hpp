@@ -40,6 +40,9 @@ struct WorkerOptions {
   // node that owns it instead, if any: the start is then done without running here (reported
   // "owned_elsewhere"). An error hands the job back, to be tried again.
   std::function<Task<std::optional<std::string>>(const model::BroadcastRequest&)> claimOwnership;
+  // In a cluster: a stop of a broadcast that is not here goes to its owner and is waited for.
+  // False when nobody owns it (nothing to stop); an error hands the job back.
+  std::function<Task<bool>(const std::string& broadcastId)> routeStop;
 };
 
 // What happened to a job: claimed, done, requeued, dead_lettered, superseded, released,

@@ -2,7 +2,8 @@
 // real redis-server and a real Janus: a broadcast's record follows its life and holds no secret
 // in clear; a start of a broadcast another live node owns is refused; when the owner dies (its
 // lease lapses, its relays gone) the other node adopts the broadcast on the same mountpoint and
-// ports and Janus sees media again; a node whose lease is taken from it fences itself.
+// ports and Janus sees media again; a node whose lease is taken from it fences itself; a stop
+// sent by a node that does not own the broadcast reaches its owner.
 #include "cluster/cluster_node.hpp"
 
 #include <gtest/gtest.h>
@@ -139,6 +140,32 @@ TEST_F(ClusterNodeTest, TheRecordFollowsTheBroadcastAndAnOwnedOneIsNotStartedTwi
       [&](auto done) { a.service->orchestrator()->stop("cam-1", done); }));
   EXPECT_TRUE(runUntil([&] { return !recordOf("cam-1"); }, 10s)) << "released when stopped";
   EXPECT_TRUE(mountpointIds(*streaming).empty());
+}
+
+TEST_F(ClusterNodeTest, AStopSentByAnotherNodeReachesTheOwnerAndIsWaitedFor) {
+  Node& a = startNode("node-a");
+  Node& b = startNode("node-b");
+  ASSERT_EQ(startOn(a, testPattern("cam-4", 9824)).state, model::RunState::Running);
+  ASSERT_TRUE(recordShows("cam-4", "node-a", "running"));
+
+  std::optional<Result<bool>> routed;
+  auto routing = b.cluster->routeStop("cam-4");
+  routing.start(context(), [&](Result<bool> r) { routed = std::move(r); });
+  ASSERT_TRUE(runUntil([&] { return routed.has_value(); }, 40s));
+  ASSERT_TRUE(*routed) << routed->error().message;
+  EXPECT_TRUE(**routed) << "stopped by its owner";
+  EXPECT_TRUE(saw(a, "stop_asked cam-4"));
+  EXPECT_EQ(a.service->orchestrator()->result("cam-4")->state, model::RunState::Stopped);
+  EXPECT_FALSE(recordOf("cam-4"));
+  EXPECT_TRUE(mountpointIds(*streaming).empty());
+
+  // Nobody owns it now: nothing to route.
+  routed.reset();
+  auto again = b.cluster->routeStop("cam-4");
+  again.start(context(), [&](Result<bool> r) { routed = std::move(r); });
+  ASSERT_TRUE(runUntil([&] { return routed.has_value(); }, 10s));
+  ASSERT_TRUE(*routed);
+  EXPECT_FALSE(**routed);
 }
 
 TEST_F(ClusterNodeTest, WhenItsOwnerDiesAnotherNodeAdoptsTheBroadcastOnTheSameMountpoint) {

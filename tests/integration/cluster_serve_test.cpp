@@ -2,10 +2,14 @@
 // and one real Janus: a start enqueued twice runs once; when the node that runs a broadcast is
 // SIGKILLed, another adopts it on the same mountpoint and ports and Janus sees media again; a
 // node drained with `drain = handover` hands its broadcast over the same way; a stop job then
-// reaches the adopter and leaves Janus clean. `cluster status` is what the test reads.
+// reaches the adopter and leaves Janus clean; three nodes with room for one broadcast each take
+// one each, any node answers for any broadcast over HTTP and a DELETE sent to a node that does
+// not run it stops it on its owner. `cluster status` is what the test reads.
 #include <gtest/gtest.h>
+#include <libsoup/soup.h>
 
 #include <csignal>
+#include <set>
 
 #include "cluster/cluster_key.hpp"
 #include "json/parse.hpp"
@@ -71,6 +75,7 @@ class ClusterServeTest : public JanusStreamingTest {
                                   "--lease-ms",
                                   kLeaseMs};
     argv.insert(argv.end(), extra.begin(), extra.end());
+    ports[id] = port;
     auto& node = nodes[id];
     node = std::make_unique<ServiceProcess>("serve-" + id);
     EXPECT_TRUE(node->start(argv, port)) << node->logTail();
@@ -142,7 +147,27 @@ class ClusterServeTest : public JanusStreamingTest {
   std::unique_ptr<RedisServer> redis;
   std::string redisUrl;
   std::unique_ptr<TempFile> keyFile;
+  // A request to `node`'s HTTP API: the status and the body.
+  std::pair<int, std::string> http(const std::string& node, const std::string& method,
+                                   const std::string& path) {
+    SoupSession* session = soup_session_new();
+    SoupMessage* message = soup_message_new(
+        method.c_str(), ("http://127.0.0.1:" + std::to_string(ports[node]) + path).c_str());
+    GBytes* reply = soup_session_send_and_read(session, message, nullptr, nullptr);
+    std::pair<int, std::string> result{static_cast<int>(soup_message_get_status(message)), ""};
+    if (reply) {
+      gsize size = 0;
+      const auto* data = static_cast<const char*>(g_bytes_get_data(reply, &size));
+      result.second.assign(data ? data : "", size);
+      g_bytes_unref(reply);
+    }
+    g_object_unref(message);
+    g_object_unref(session);
+    return result;
+  }
+
   std::map<std::string, std::unique_ptr<ServiceProcess>> nodes;
+  std::map<std::string, std::uint16_t> ports;
 };
 
 TEST_F(ClusterServeTest, AKilledNodesBroadcastIsAdoptedOnTheSameMountpointThenStopped) {
@@ -172,6 +197,48 @@ TEST_F(ClusterServeTest, AKilledNodesBroadcastIsAdoptedOnTheSameMountpointThenSt
 
   enqueueStop("cam-k");
   EXPECT_TRUE(runUntil([&] { return !status("cam-k"); }, 30s)) << logs();
+  EXPECT_TRUE(runUntil([&] { return mountpointIds(*streaming).empty(); }, 10s)) << logs();
+}
+
+TEST_F(ClusterServeTest, StartsSpreadOverThreeNodesAndEveryStopReachesItsOwner) {
+  // One broadcast per node: a start that does not fit is handed back for another node.
+  for (const char* id : {"node-a", "node-b", "node-c"})
+    startNode(id, {"--capacity", "1"});
+  const std::vector<std::string> ids{"cam-s1", "cam-s2", "cam-s3"};
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    enqueue(pattern(ids[i], 9840 + static_cast<std::int64_t>(i)));
+  std::set<std::string> owners;
+  for (const std::string& id : ids) {
+    const auto owner = runningOn(id, {}, 60s);
+    ASSERT_TRUE(owner) << id << "\n" << logs();
+    owners.insert(owner->node);
+  }
+  EXPECT_EQ(owners.size(), 3u) << "one broadcast per node";
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    EXPECT_TRUE(mediaFresh(*streaming, 9840 + static_cast<std::int64_t>(i), 2));
+
+  // Any node answers for any broadcast: from its record, and a DELETE goes to the owner.
+  const auto owner = status("cam-s1");
+  ASSERT_TRUE(owner);
+  const std::string other = owner->node == "node-a" ? "node-b" : "node-a";
+  auto [shown, record] = http(other, "GET", "/v1/broadcasts/cam-s1");
+  EXPECT_EQ(shown, 200) << record;
+  EXPECT_NE(record.find("\"node\":\"" + owner->node + "\""), std::string::npos) << record;
+  EXPECT_EQ(record.find("cluster-secret"), std::string::npos) << record;
+  auto [listed, cluster] = http(other, "GET", "/v1/cluster");
+  EXPECT_EQ(listed, 200) << cluster;
+  EXPECT_NE(cluster.find("\"orphans\":[]"), std::string::npos) << cluster;
+  auto [deleted, stopped] = http(other, "DELETE", "/v1/broadcasts/cam-s1");
+  EXPECT_EQ(deleted, 200) << stopped << logs();
+  EXPECT_FALSE(status("cam-s1")) << "stopped by its owner before the answer";
+  EXPECT_NE(nodes[other]->logTail().find("cluster: stop_sent cam-s1"), std::string::npos);
+  EXPECT_EQ(http(other, "DELETE", "/v1/broadcasts/cam-s1").first, 404) << "nothing left to stop";
+
+  // The other stops through the queue land on whichever node claims them.
+  for (const std::string& id : {ids[1], ids[2]})
+    enqueueStop(id);
+  for (const std::string& id : {ids[1], ids[2]})
+    EXPECT_TRUE(runUntil([&] { return !status(id); }, 60s)) << id << "\n" << logs();
   EXPECT_TRUE(runUntil([&] { return mountpointIds(*streaming).empty(); }, 10s)) << logs();
 }
 
