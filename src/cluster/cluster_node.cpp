@@ -5,6 +5,7 @@
 
 #include "core/log.hpp"
 #include "json/value.hpp"
+#include "media/feed_fence.hpp"
 #include "model/redaction.hpp"
 
 #define GST_CAT_DEFAULT su::log::queue
@@ -48,13 +49,16 @@ ClusterNode::ClusterNode(GMainContext* context, ClusterStore& store, ClusterKey 
       orchestrator_(orchestrator),
       options_(std::move(options)),
       observer_(std::move(observer)),
-      adoptions_(context) {
+      adoptions_(context),
+      heldBackBefore_(media::packetsHeldBack()) {
   node_.id = options_.nodeId.empty() ? hostName() : options_.nodeId;
   node_.capacity = options_.capacity;
   node_.api = options_.api;
 }
 
-ClusterNode::~ClusterNode() = default;
+ClusterNode::~ClusterNode() {
+  media::setFeedDeadline(0);
+}
 
 void ClusterNode::report(const std::string& what, const std::string& broadcastId,
                          const std::string& detail) const {
@@ -70,14 +74,21 @@ void ClusterNode::start() {
   writeTask_.start(context_.get());
 }
 
+void ClusterNode::feedUntil(std::int64_t askedAtUs) const {
+  // Where the fencing below would act: two thirds of the lease after the lease was asked for.
+  media::setFeedDeadline(askedAtUs + (options_.lease - options_.lease / 3).count() * 1000);
+}
+
 Task<void> ClusterNode::joining() {
   Milliseconds wait = std::min(options_.lease / 4, Milliseconds(1000));
   while (!stopping_) {
     node_.startedAtMs = g_get_real_time() / 1000;
+    const std::int64_t askedAtUs = g_get_monotonic_time();
     auto generation = co_await store_.join(node_, options_.lease);
     if (generation) {
       node_.generation = *generation;
       leased_ = true;
+      feedUntil(askedAtUs);
       report("joined", {}, "generation " + std::to_string(*generation));
       co_return {};
     }
@@ -101,9 +112,11 @@ Task<void> ClusterNode::running() {
       if (result.state != model::RunState::Stopped && result.state != model::RunState::Failed)
         ++node_.load;
     }
+    const std::int64_t askedAtUs = g_get_monotonic_time();
     auto renewed = co_await store_.renew(node_, options_.lease);
     if (renewed && *renewed) {
-      renewedAtMs = monotonicMs();
+      renewedAtMs = askedAtUs / 1000;
+      feedUntil(askedAtUs);
       co_await adoptOrphans();
       continue;
     }
@@ -124,11 +137,16 @@ Task<void> ClusterNode::running() {
 }
 
 void ClusterNode::fence(const std::string& why) {
+  media::setFeedDeadline(g_get_monotonic_time());
   leased_ = false;
   dirty_.clear();
   adoptions_.cancelAll();
   adopting_.clear();
-  report("fenced", {}, why + "; every broadcast here is abandoned for adopters");
+  report("fenced", {},
+         why + "; every broadcast here is abandoned for adopters (" +
+             std::to_string(media::packetsHeldBack() - heldBackBefore_) +
+             " RTP packets held back past the lease)");
+  heldBackBefore_ = media::packetsHeldBack();
   orchestrator_.abandonAll();
 }
 

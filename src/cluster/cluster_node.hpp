@@ -6,7 +6,9 @@
 // - Lease: joined with a new generation (waiting while a previous run of this id still holds
 //   it), renewed every lease / 3. A renewal that fails (Redis unreachable, or the lease already
 //   expired) fences the node: it abandons its broadcasts at once — relays stop feeding Janus,
-//   Janus resources stay for the adopter — stops taking work, and joins again.
+//   Janus resources stay for the adopter — stops taking work, and joins again. In-process
+//   relays also stop sending on their own once two thirds of the lease passed without a
+//   renewal (media/feed_fence.hpp): a frozen process that wakes up sends nothing.
 // - Records: written as each broadcast changes state (claimed when it starts, updated when it
 //   runs or retries, released when it stopped), the request sealed with the cluster key.
 // - Stops: a stop job claimed by a node that does not run the broadcast is sent to its owner
@@ -85,6 +87,8 @@ class ClusterNode {
   Task<void> controlling();
   Result<OwnerRecord> recordOf(const model::BroadcastResult& result) const;
   void fence(const std::string& why);
+  // In-process relays send until where the lease asked for at `askedAtUs` may lapse.
+  void feedUntil(std::int64_t askedAtUs) const;
   void report(const std::string& what, const std::string& broadcastId = {},
               const std::string& detail = {}) const;
 
@@ -106,6 +110,7 @@ class ClusterNode {
   Task<void> controlTask_;
   Task<void> stopTask_;
   TaskGroup adoptions_;
+  std::uint64_t heldBackBefore_ = 0;  // media::packetsHeldBack() at the last fence
 };
 
 }  // namespace su::cluster

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "json/diagnostics.hpp"
+#include "media/feed_fence.hpp"
 #include "model/rules.hpp"
 #include "model/track.hpp"
 
@@ -415,6 +416,7 @@ struct CountingProbe {
 };
 
 GstPadProbeReturn countRtp(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
+  if (!feedAllowed()) return GST_PAD_PROBE_DROP;  // a cluster node past its lease
   auto* probe = static_cast<CountingProbe*>(data);
   TrackCounters* counters = probe->counters;
   std::uint64_t packets = 0;
