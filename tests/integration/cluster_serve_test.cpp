@@ -38,7 +38,8 @@ class ClusterServeTest : public JanusStreamingTest {
   void SetUp() override {
     JanusStreamingTest::SetUp();
     if (HasFatalFailure()) return;
-    redis = RedisServer::start();
+    // Persistent: what it acknowledged survives a restart (the Redis restart test).
+    redis = RedisServer::start({.persistent = true});
     ASSERT_TRUE(redis) << "redis-server did not start";
     redisUrl = "redis://127.0.0.1:" + std::to_string(redis->port()) + "/0";
     keyFile = std::make_unique<TempFile>(*cluster::ClusterKey::generate() + "\n");
@@ -275,6 +276,46 @@ TEST_F(ClusterServeTest, ANodeFrozenPastItsLeaseSendsNothingWhenItWakes) {
   EXPECT_TRUE(
       runUntil([&] { return nodes[frozen]->logTail().rfind("cluster: joined") > fenced; }, 10s))
       << "it joins again, with a new generation";
+}
+
+TEST_F(ClusterServeTest, RedisRestartedUnderTheClusterLosesNothingAndAdoptsNothingTwice) {
+  startNode("node-a");
+  startNode("node-b");
+  enqueue(pattern("cam-r1", 9834));
+  enqueue(pattern("cam-r2", 9835));
+  const auto first = runningOn("cam-r1");
+  const auto second = runningOn("cam-r2");
+  ASSERT_TRUE(first && second) << logs();
+
+  // Back within the lease's margin: nobody fences, nothing moves.
+  redis->kill();
+  ASSERT_TRUE(redis->restart()) << redis->logTail();
+  runFor(std::chrono::milliseconds(3000));
+  EXPECT_EQ(runningOn("cam-r1")->node, first->node) << logs();
+  EXPECT_EQ(runningOn("cam-r2")->node, second->node) << logs();
+  EXPECT_TRUE(mediaFresh(*streaming, 9834, 2));
+  EXPECT_TRUE(mediaFresh(*streaming, 9835, 2));
+
+  // Away for longer than the lease: every node fences; once Redis is back, each broadcast is
+  // adopted by exactly one node, on its mountpoint.
+  redis->kill();
+  runFor(std::chrono::milliseconds(3000));
+  ASSERT_TRUE(redis->restart()) << redis->logTail();
+  const auto again1 = runningOn("cam-r1", {}, 30s);
+  const auto again2 = runningOn("cam-r2", {}, 30s);
+  ASSERT_TRUE(again1 && again2) << logs();
+  EXPECT_TRUE(mediaFresh(*streaming, 9834, 2));
+  EXPECT_TRUE(mediaFresh(*streaming, 9835, 2));
+  EXPECT_EQ(again1->mountpoint, first->mountpoint);
+  EXPECT_EQ(again2->mountpoint, second->mountpoint);
+  auto [code, body] = http("node-a", "GET", "/v1/broadcasts");
+  auto [codeB, bodyB] = http("node-b", "GET", "/v1/broadcasts");
+  for (const char* id : {"cam-r1", "cam-r2"}) {
+    const bool onA = body.find(std::string("\"") + id + "\"") != std::string::npos;
+    const bool onB = bodyB.find(std::string("\"") + id + "\"") != std::string::npos;
+    EXPECT_NE(onA, onB) << id << " runs on exactly one node\n" << body << "\n" << bodyB;
+  }
+  EXPECT_EQ(mountpointIds(*streaming).size(), 2u) << "nothing orphaned, nothing doubled";
 }
 
 TEST_F(ClusterServeTest, ADrainWithHandoverPassesTheBroadcastToAnotherNode) {
