@@ -74,9 +74,15 @@ void ClusterNode::start() {
   writeTask_.start(context_.get());
 }
 
-void ClusterNode::feedUntil(std::int64_t askedAtUs) const {
-  // Where the fencing below would act: two thirds of the lease after the lease was asked for.
-  media::setFeedDeadline(askedAtUs + (options_.lease - options_.lease / 3).count() * 1000);
+void ClusterNode::leaseHeldFrom(std::int64_t askedAtUs) {
+  leaseAskedAtUs_ = askedAtUs;
+  media::setFeedDeadline(askedAtUs + fenceAfter().count() * 1000);
+}
+
+Milliseconds ClusterNode::fenceAfter() const {
+  // Others adopt once the whole lease lapsed in Redis: fence well before, at two thirds of it
+  // (counted from when the lease was asked for, which is before Redis counted it).
+  return options_.lease - options_.lease / 3;
 }
 
 Task<void> ClusterNode::joining() {
@@ -88,7 +94,7 @@ Task<void> ClusterNode::joining() {
     if (generation) {
       node_.generation = *generation;
       leased_ = true;
-      feedUntil(askedAtUs);
+      leaseHeldFrom(askedAtUs);
       report("joined", {}, "generation " + std::to_string(*generation));
       co_return {};
     }
@@ -102,7 +108,6 @@ Task<void> ClusterNode::running() {
   co_await joining();
   controlTask_ = controlling();
   controlTask_.start(context_.get());
-  std::int64_t renewedAtMs = monotonicMs();
   const Milliseconds period = options_.lease / 3;
   while (!stopping_) {
     co_await sleep(period);
@@ -115,23 +120,21 @@ Task<void> ClusterNode::running() {
     const std::int64_t askedAtUs = g_get_monotonic_time();
     auto renewed = co_await store_.renew(node_, options_.lease);
     if (renewed && *renewed) {
-      renewedAtMs = askedAtUs / 1000;
-      feedUntil(askedAtUs);
+      leaseHeldFrom(askedAtUs);
       co_await adoptOrphans();
       continue;
     }
-    // Others may adopt once the lease lapsed in Redis: fence well before (two thirds of it).
-    const bool lapsing = monotonicMs() - renewedAtMs >= (options_.lease - period).count();
-    if (renewed && !lapsing) {
-      report("lease_lost", {}, "another run of this node id holds it");
-    } else if (!renewed && !lapsing) {
+    const bool lapsing = g_get_monotonic_time() - leaseAskedAtUs_ >= fenceAfter().count() * 1000;
+    if (renewed) {
+      report("lease_lost", {},
+             "the lease is gone (it expired, or another run of this id holds it)");
+    } else if (!lapsing) {
       report("renew_failed", {}, renewed.error().message);
       continue;
     }
     fence(renewed ? "the lease was lost"
                   : "the lease could not be renewed in time: " + renewed.error().message);
     co_await joining();
-    renewedAtMs = monotonicMs();
   }
   co_return {};
 }

@@ -87,8 +87,10 @@ class ClusterNode {
   Task<void> controlling();
   Result<OwnerRecord> recordOf(const model::BroadcastResult& result) const;
   void fence(const std::string& why);
-  // In-process relays send until where the lease asked for at `askedAtUs` may lapse.
-  void feedUntil(std::int64_t askedAtUs) const;
+  // The lease was granted or renewed, as asked for at `askedAtUs`: in-process relays send until
+  // fenceAfter() past it.
+  void leaseHeldFrom(std::int64_t askedAtUs);
+  Milliseconds fenceAfter() const;
   void report(const std::string& what, const std::string& broadcastId = {},
               const std::string& detail = {}) const;
 
@@ -111,6 +113,7 @@ class ClusterNode {
   Task<void> stopTask_;
   TaskGroup adoptions_;
   std::uint64_t heldBackBefore_ = 0;  // media::packetsHeldBack() at the last fence
+  std::int64_t leaseAskedAtUs_ = 0;   // monotonic: when the lease held now was asked for
 };
 
 }  // namespace su::cluster

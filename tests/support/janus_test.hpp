@@ -108,9 +108,10 @@ class JanusTest : public MainContextTest {
 
   // Whether every media of mountpoint `id` (at least `minMedia`) has age_ms < 100 on every poll
   // for half a second. One good poll proves nothing: a new mountpoint's age counts from its
-  // creation.
+  // creation. `since`, if given, gets the first poll of that half second.
   bool mediaFresh(janus::StreamingBackend& streaming, std::int64_t id, std::size_t minMedia = 1,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+                  std::chrono::milliseconds timeout = std::chrono::seconds(15),
+                  std::chrono::steady_clock::time_point* since = nullptr) {
     constexpr auto kSustained = std::chrono::milliseconds(500);
     const auto deadline = std::chrono::steady_clock::now() + timeout * timeScale();
     constexpr auto kNotFresh = std::chrono::steady_clock::time_point::max();
@@ -124,7 +125,10 @@ class JanusTest : public MainContextTest {
       const auto now = std::chrono::steady_clock::now();
       if (!fresh) freshSince = kNotFresh;
       if (fresh && freshSince == kNotFresh) freshSince = now;
-      if (fresh && now - freshSince >= kSustained) return true;
+      if (fresh && now - freshSince >= kSustained) {
+        if (since) *since = freshSince;
+        return true;
+      }
       runFor(std::chrono::milliseconds(50));
     }
     return false;
