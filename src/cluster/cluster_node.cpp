@@ -321,6 +321,10 @@ Task<void> ClusterNode::controlling() {
       continue;
     }
     for (const ControlMessage& message : *messages) {
+      if (message.action == "adopt" && message.from != node_.id) {
+        co_await adoptOrphans();  // a node left its broadcasts: now, not at the next tick
+        continue;
+      }
       const auto result = orchestrator_.result(message.broadcastId);
       if (message.action != "stop" || !result || result->state == model::RunState::Stopped ||
           result->state == model::RunState::Failed) {
@@ -353,23 +357,29 @@ Task<bool> ClusterNode::routeStop(std::string broadcastId) {
 }
 
 void ClusterNode::stop(bool leave, std::function<void()> done) {
-  stopTask_ = [](ClusterNode& self, bool leaveId, std::function<void()> finished) -> Task<void> {
-    self.stopping_ = true;
-    self.runTask_.reset();
-    self.controlTask_.reset();
-    self.adoptions_.cancelAll();
-    self.wake_.notify();
-    co_await self.writerDone_.wait();  // the records of what stopped meanwhile are written
-    if (leaveId && self.node_.generation > 0) {
-      if (auto left = co_await self.store_.leave(self.node_); !left)
-        self.report("leave_failed", {}, left.error().message);
-      (void)co_await self.store_.closeControl(self.node_.id);
-    }
-    self.leased_ = false;
-    finished();
-    co_return {};
-  }(*this, leave, std::move(done));
+  stopTask_ = stopping(leave, std::move(done));
   stopTask_.start(context_.get());
+}
+
+Task<void> ClusterNode::stopping(bool leave, std::function<void()> done) {
+  stopping_ = true;
+  runTask_.reset();
+  controlTask_.reset();
+  adoptions_.cancelAll();
+  wake_.notify();
+  co_await writerDone_.wait();  // the records of what stopped meanwhile are written
+  if (leave && node_.generation > 0) {
+    if (auto left = co_await store_.leave(node_); !left)
+      report("leave_failed", {}, left.error().message);
+    (void)co_await store_.closeControl(node_.id);
+    // What it still owns is orphaned now: the others adopt it at once. (A named message: a
+    // braced temporary inside co_await trips g++ 12.)
+    ControlMessage adoptNow{.action = "adopt", .from = node_.id};
+    (void)co_await store_.sendControl(std::move(adoptNow));
+  }
+  leased_ = false;
+  done();
+  co_return {};
 }
 
 }  // namespace su::cluster

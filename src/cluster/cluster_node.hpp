@@ -79,6 +79,7 @@ class ClusterNode {
 
  private:
   Task<void> running();
+  Task<void> stopping(bool leave, std::function<void()> done);
   Task<void> joining();
   Task<void> adoptOrphans();
   Task<void> adoptOne(OwnerRecord orphan);

@@ -49,7 +49,7 @@ struct OwnerRecord {
 // A control message: what its sender asks of a broadcast's owner.
 struct ControlMessage {
   std::string id;      // in the stream
-  std::string action;  // "stop"
+  std::string action;  // "stop" (a broadcast's owner stops it), "adopt" (orphans to adopt now)
   std::string broadcastId;
   std::string from;  // the sending node
 };
