@@ -14,6 +14,7 @@
 #include "cluster/cluster_key.hpp"
 #include "json/parse.hpp"
 #include "support/janus_test.hpp"
+#include "support/kafka_mock.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
 #include "support/service_process.hpp"
@@ -50,6 +51,7 @@ class ClusterServeTest : public JanusStreamingTest {
   }
   void TearDown() override {
     nodes.clear();
+    kafka.reset();
     JanusStreamingTest::TearDown();
   }
 
@@ -90,7 +92,10 @@ class ClusterServeTest : public JanusStreamingTest {
     return *node;
   }
 
-  std::string queueUrl() const { return redisUrl + "?stream=ct-jobs&group=ingest"; }
+  // The job queue: a Redis stream, unless a test sets a Kafka topic.
+  std::string queueUrl() const {
+    return kafka ? kafka->url("ct-jobs", "ingest") : redisUrl + "?stream=ct-jobs&group=ingest";
+  }
 
   void enqueue(const std::string& request) {
     TempFile file(request);
@@ -150,6 +155,7 @@ class ClusterServeTest : public JanusStreamingTest {
   }
 
   std::unique_ptr<RedisServer> redis;
+  std::unique_ptr<KafkaMock> kafka;
   std::string redisUrl;
   std::unique_ptr<TempFile> keyFile;
   // A request to `node`'s HTTP API: the status and the body.
@@ -321,6 +327,26 @@ TEST_F(ClusterServeTest, RedisRestartedUnderTheClusterLosesNothingAndAdoptsNothi
     EXPECT_NE(onA, onB) << id << " runs on exactly one node\n" << body << "\n" << bodyB;
   }
   EXPECT_EQ(mountpointIds(*streaming).size(), 2u) << "nothing orphaned, nothing doubled";
+}
+
+// Kafka carries the jobs; the cluster itself (records, leases, the control stream) stays on
+// Redis, which it needs for its atomic decisions.
+TEST_F(ClusterServeTest, WithAKafkaJobQueueAStartRunsOnceAndAStopReachesItsOwner) {
+  kafka = KafkaMock::start({"ct-jobs:2", "ct-jobs.dead:1"});
+  ASSERT_TRUE(kafka);
+  startNode("node-a");
+  startNode("node-b");
+  enqueue(pattern("cam-q", 9836));
+  enqueue(pattern("cam-q", 9836));
+  const auto owner = runningOn("cam-q", {}, 60s);
+  ASSERT_TRUE(owner) << logs();
+  EXPECT_TRUE(mediaFresh(*streaming, 9836, 2));
+  EXPECT_EQ(mountpointIds(*streaming), std::vector<std::int64_t>{9836}) << "started once";
+  const std::string other = owner->node == "node-a" ? "node-b" : "node-a";
+  auto [deleted, body] = http(other, "DELETE", "/v1/broadcasts/cam-q");
+  EXPECT_EQ(deleted, 200) << body << logs();
+  EXPECT_FALSE(status("cam-q"));
+  EXPECT_TRUE(runUntil([&] { return mountpointIds(*streaming).empty(); }, 10s));
 }
 
 TEST_F(ClusterServeTest, ADrainWithHandoverPassesTheBroadcastToAnotherNode) {
