@@ -199,6 +199,10 @@ class Broadcast {
   Task<void> destroyRoom();
   Task<void> leaveRoom();
   Task<void> stopForwarders();
+  // Adopting: stops the forwarders of `publisherId` that its former owner left feeding this
+  // broadcast's mountpoint ports, before forwarding again (Janus keeps forwarders with the
+  // publisher, not with the session that made them).
+  Task<void> dropInheritedForwarders(std::int64_t publisherId);
   Task<void> stopRelay();
   Task<void> disconnectObs();
   Task<void> stopObsStreaming();

@@ -1,5 +1,7 @@
 // The room flows' steps of a Broadcast (videoroom, browser_webrtc): the room, the watcher in it,
 // the publisher, and its forward into the mountpoint, again after each republish.
+#include <set>
+
 #include "core/log.hpp"
 #include "janus/errors.hpp"
 #include "json/writer.hpp"
@@ -155,6 +157,10 @@ Task<void> Broadcast::forward(janus::RoomPublisher publisher) {
   auto plan = planForward(request_, roomId(), result_.mountpoint->media, publisher);
   if (!plan) co_return plan.error();
   const bool first = !result_.forward;
+  if (first && adopt_) {
+    if (auto dropped = co_await dropInheritedForwarders(publisher.id); !dropped)
+      co_return dropped.error();
+  }
   auto forwarded = co_await call<janus::RtpForwarded>([&](Callback<janus::RtpForwarded> done) {
     backends_.videoroom->rtpForward(*plan, std::move(done));
   });
@@ -181,6 +187,33 @@ Task<void> Broadcast::forward(janus::RoomPublisher publisher) {
   if (first && request_.ownedByApp) {
     lifecycle_.add("stop the forwarders", [this] { return stopForwarders(); });
   }
+  co_return {};
+}
+
+Task<void> Broadcast::dropInheritedForwarders(std::int64_t publisherId) {
+  auto listed = co_await call<std::vector<janus::PublisherForwarders>>(
+      [&](auto done) { backends_.videoroom->listForwarders(roomId(), roomAccess(), done); });
+  if (!listed) co_return listed.error();
+  std::set<std::int64_t> ours;
+  for (const model::MountPointPort& port : result_.mountpoint->media) {
+    for (auto p : {std::optional<std::int64_t>(port.port), port.port2, port.port3})
+      if (p) ours.insert(*p);
+  }
+  int dropped = 0;
+  for (const janus::PublisherForwarders& entry : *listed) {
+    if (entry.publisherId != publisherId) continue;
+    for (const janus::ForwarderEntry& forwarder : entry.forwarders) {
+      if (!ours.contains(forwarder.port)) continue;
+      const Result<void> stopped = co_await call<void>([&](Callback<void> done) {
+        backends_.videoroom->stopRtpForward(roomId(), publisherId, forwarder.streamId, roomAccess(),
+                                            std::move(done));
+      });
+      if (!stopped) co_return stopped.error();
+      ++dropped;
+    }
+  }
+  if (dropped > 0)
+    event("forwarders_taken_over", details(json::ObjectWriter().set("stopped", dropped)));
   co_return {};
 }
 

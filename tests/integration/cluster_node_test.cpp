@@ -10,6 +10,7 @@
 
 #include "service/broadcast_service.hpp"
 #include "support/janus_test.hpp"
+#include "support/media_sources.hpp"
 #include "support/redis_server.hpp"
 
 namespace su::cluster {
@@ -196,6 +197,65 @@ TEST_F(ClusterNodeTest, WhenItsOwnerDiesAnotherNodeAdoptsTheBroadcastOnTheSameMo
   ASSERT_TRUE(wait<model::BroadcastResult>(
       [&](auto done) { b.service->orchestrator()->stop("cam-2", done); }));
   EXPECT_TRUE(mountpointIds(*streaming).empty()) << "the adopter cleans up with the secret";
+}
+
+TEST_F(ClusterNodeTest, AnAdoptedRoomBroadcastTakesOverTheForwardersItsOwnerLeft) {
+  Node& a = startNode("node-a");
+  Node& b = startNode("node-b");
+  // A room with a WebRTC publisher; the broadcast forwards it into its mountpoint.
+  auto publisherHandle = attach(janus::kVideoRoomPlugin);
+  ASSERT_TRUE(publisherHandle);
+  test::VideoRoomPublisher publisher(context(), publisherHandle);
+  const std::string roomSpec = R"({"room":4700,"secret":"room-secret-4700","admin_key":")" +
+                               janus->videoRoomAdminKey() +
+                               R"(","videocodec":"h264","audiocodec":"opus"})";
+  auto request = model::BroadcastRequest::fromPayload(
+      R"({"source_kind":"videoroom","broadcast_id":"room-c","room_id":4700,"publisher_id":4742,)"
+      R"("room_spec":)" +
+      roomSpec +
+      R"(,"mountpoint_spec":{"id":9826,"secret":"mp-secret-9826","media":[)"
+      R"({"type":"audio","codec":"opus"},{"type":"video","codec":"h264"}]}})");
+  ASSERT_TRUE(request) << request.error().describe();
+  std::optional<Result<model::BroadcastResult>> started;
+  auto claiming = a.cluster->claim(*request);
+  claiming.start(context(), [](Result<Claim>) {});
+  a.service->orchestrator()->start(*request, [&](auto r) { started = std::move(r); });
+  // The room is ensured by the start; then the publisher joins it.
+  ASSERT_TRUE(runUntil(
+      [&] {
+        auto result = a.service->orchestrator()->result("room-c");
+        return result && result->room;
+      },
+      20s));
+  ASSERT_TRUE(wait<void>([&](auto done) {
+                publisher.publish(4700, 4742, std::nullopt, done, "desk");
+              }).ok());
+  ASSERT_TRUE(runUntil([&] { return started.has_value(); }, 40s));
+  ASSERT_TRUE(*started);
+  ASSERT_EQ((*started)->state, model::RunState::Running);
+  ASSERT_TRUE(recordShows("room-c", "node-a", "running"));
+  auto forwarders = [&] {
+    janus::VideoRoomClient& room = b.service->janus()->videoroom();
+    auto listed = wait<std::vector<janus::PublisherForwarders>>([&](auto done) {
+      room.listForwarders(4700, {"room-secret-4700", janus->videoRoomAdminKey()}, done);
+    });
+    std::size_t count = 0;
+    for (const auto& entry : listed ? *listed : std::vector<janus::PublisherForwarders>{})
+      count += entry.forwarders.size();
+    return count;
+  };
+  EXPECT_EQ(forwarders(), 2u);
+
+  // node-a dies; Janus keeps its forwarders (they belong to the publisher).
+  a.cluster.reset();
+  a.service->orchestrator()->abandonAll();
+  ASSERT_TRUE(recordShows("room-c", "node-b", "running")) << "adopted by node-b";
+  EXPECT_EQ(forwarders(), 2u) << "the ones node-a left were replaced, not doubled";
+  EXPECT_TRUE(mediaFresh(*streaming, 9826, 2));
+
+  ASSERT_TRUE(wait<model::BroadcastResult>(
+      [&](auto done) { b.service->orchestrator()->stop("room-c", done); }));
+  EXPECT_EQ(forwarders(), 0u);
 }
 
 TEST_F(ClusterNodeTest, ANodeWhoseLeaseIsTakenFencesItselfAndAnotherAdopts) {
