@@ -153,18 +153,23 @@ void ClusterNode::fence(const std::string& why) {
   orchestrator_.abandonAll();
 }
 
+Result<std::string> ClusterNode::sealed(const model::BroadcastRequest& request,
+                                        const std::string& broadcastId) const {
+  return key_.seal(json::Value::of(request.toPayload()).toString(), broadcastId);
+}
+
 Task<Claim> ClusterNode::claim(model::BroadcastRequest request) {
   if (!leased_) co_return Claim{.outcome = Claim::Outcome::NoLease};
   if (!request.broadcastId) co_return Claim{};
   const std::string& id = *request.broadcastId;
-  auto sealed = key_.seal(json::Value::of(request.toPayload()).toString(), id);
-  if (!sealed) co_return sealed.error();
+  auto sealedRequest = sealed(request, id);
+  if (!sealedRequest) co_return sealedRequest.error();
   OwnerRecord record{.broadcastId = id,
                      .node = node_.id,
                      .generation = node_.generation,
                      .state = "starting",
                      .resultJson = "{}",
-                     .sealedRequest = std::move(*sealed)};
+                     .sealedRequest = std::move(*sealedRequest)};
   auto claimed = co_await store_.claim(std::move(record));
   if (claimed && claimed->outcome == Claim::Outcome::OwnedElsewhere)
     report("claim_refused", id, "owned by " + claimed->owner);
@@ -179,16 +184,15 @@ void ClusterNode::noteState(const std::string& broadcastId) {
 }
 
 Result<OwnerRecord> ClusterNode::recordOf(const model::BroadcastResult& result) const {
-  auto sealed =
-      key_.seal(json::Value::of(result.request.toPayload()).toString(), result.broadcastId);
-  if (!sealed) return sealed.error();
+  auto sealedRequest = sealed(result.request, result.broadcastId);
+  if (!sealedRequest) return sealedRequest.error();
   return OwnerRecord{
       .broadcastId = result.broadcastId,
       .node = node_.id,
       .generation = node_.generation,
       .state = std::string(model::nameOf(result.state)),
       .resultJson = json::Value::of(model::redacted(result.toPayload().get())).toString(),
-      .sealedRequest = std::move(*sealed)};
+      .sealedRequest = std::move(*sealedRequest)};
 }
 
 Task<void> ClusterNode::writingRecords() {
@@ -274,10 +278,20 @@ Task<void> ClusterNode::adoptOne(OwnerRecord orphan) {
   auto request = text ? model::BroadcastRequest::fromPayload(*text)
                       : Result<model::BroadcastRequest>(text.error());
   if (!request) {
+    // Kept as this node's, failed, for operators to see (another cluster key, most likely).
     adopting_.erase(id);
     report("adopt_failed", id, "from " + from + ": " + request.error().message);
+    orphan.node = node_.id;
+    orphan.generation = node_.generation;
+    orphan.state = "failed";
+    orphan.updatedAtMs = 0;
+    (void)co_await store_.update(std::move(orphan));
     co_return {};
   }
+  // One that was stopping (or stopped with cleanup left) when its owner died is taken over to
+  // finish that: started on what its owner left, then stopped with its cleanup.
+  const bool finishing =
+      orphan.state == "stopping" || orphan.state == "stopped" || orphan.state == "failed";
   orchestrator::StartOptions origin;
   auto left = model::BroadcastResult::fromPayload(orphan.resultJson);
   if (left && left->mountpoint && left->mountpoint->id != 0) {
@@ -297,6 +311,11 @@ Task<void> ClusterNode::adoptOne(OwnerRecord orphan) {
     report("adopt_failed", id, started->error ? started->error->message : "it failed");
   } else {
     report("adopted", id, "from " + from);
+  }
+  if (finishing) {
+    (void)co_await call<model::BroadcastResult>(
+        [&](auto done) { orchestrator_.stop(id, std::move(done)); });
+    report("cleaned_up", id, "it was " + orphan.state + " when " + from + " died");
   }
   co_return {};
 }

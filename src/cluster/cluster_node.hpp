@@ -87,6 +87,9 @@ class ClusterNode {
   // Stops asked of this node by others, through the control stream.
   Task<void> controlling();
   Result<OwnerRecord> recordOf(const model::BroadcastResult& result) const;
+  // The request as records keep it: sealed with the cluster key, bound to the broadcast.
+  Result<std::string> sealed(const model::BroadcastRequest& request,
+                             const std::string& broadcastId) const;
   void fence(const std::string& why);
   // The lease was granted or renewed, as asked for at `askedAtUs`: in-process relays send until
   // fenceAfter() past it.

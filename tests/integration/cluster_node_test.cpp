@@ -199,6 +199,22 @@ TEST_F(ClusterNodeTest, WhenItsOwnerDiesAnotherNodeAdoptsTheBroadcastOnTheSameMo
   EXPECT_TRUE(mountpointIds(*streaming).empty()) << "the adopter cleans up with the secret";
 }
 
+TEST_F(ClusterNodeTest, ABroadcastItsOwnerWasStoppingIsCleanedUpByTheAdopter) {
+  Node& a = startNode("node-a");
+  Node& b = startNode("node-b");
+  ASSERT_EQ(startOn(a, testPattern("cam-5", 9825)).state, model::RunState::Running);
+  ASSERT_TRUE(recordShows("cam-5", "node-a", "running"));
+  // node-a dies in the middle of stopping it (its record says so; the mountpoint is left).
+  a.cluster.reset();
+  a.service->orchestrator()->abandonAll();
+  redis->cli({"HSET", "su-test:owner:cam-5", "state", "stopping"});
+
+  ASSERT_TRUE(runUntil([&] { return saw(b, "cleaned_up cam-5"); }, 20s));
+  EXPECT_TRUE(runUntil([&] { return !recordOf("cam-5"); }, 10s)) << "released";
+  EXPECT_TRUE(mountpointIds(*streaming).empty()) << "the stop it was doing is done";
+  EXPECT_EQ(b.service->orchestrator()->result("cam-5")->state, model::RunState::Stopped);
+}
+
 TEST_F(ClusterNodeTest, AnAdoptedRoomBroadcastTakesOverTheForwardersItsOwnerLeft) {
   Node& a = startNode("node-a");
   Node& b = startNode("node-b");

@@ -140,6 +140,14 @@ class ClusterServeTest : public JanusStreamingTest {
     return std::nullopt;
   }
 
+  // From `since` until Janus saw the mountpoint's media fresh again (bench/cluster-gaps reads it).
+  std::optional<long long> msUntilFresh(std::int64_t mountpoint,
+                                        std::chrono::steady_clock::time_point since) {
+    std::chrono::steady_clock::time_point fresh;
+    if (!mediaFresh(*streaming, mountpoint, 2, 15s, &fresh)) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(fresh - since).count();
+  }
+
   std::string pattern(const std::string& id, std::int64_t mountpoint) const {
     return R"({"source_kind":"test_pattern","broadcast_id":")" + id +
            R"(","mountpoint_spec":{"id":)" + std::to_string(mountpoint) +
@@ -197,12 +205,10 @@ TEST_F(ClusterServeTest, AKilledNodesBroadcastIsAdoptedOnTheSameMountpointThenSt
   nodes[victim]->kill();
   const auto adopted = runningOn("cam-k", victim);
   ASSERT_TRUE(adopted) << logs();
-  std::chrono::steady_clock::time_point freshAgain;
-  ASSERT_TRUE(mediaFresh(*streaming, 9831, 2, 15s, &freshAgain));
-  const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(freshAgain - killedAt);
+  const auto gap = msUntilFresh(9831, killedAt);
+  ASSERT_TRUE(gap);
   std::printf("failover: %s killed, %s runs cam-k with fresh media after %lld ms (lease %s ms)\n",
-              victim.c_str(), adopted->node.c_str(), static_cast<long long>(gap.count()),
-              leaseMs().c_str());
+              victim.c_str(), adopted->node.c_str(), *gap, leaseMs().c_str());
   EXPECT_EQ(adopted->mountpoint, first->mountpoint) << "same mountpoint, same ports";
   EXPECT_EQ(mountpointIds(*streaming), std::vector<std::int64_t>{9831}) << "nothing orphaned";
   EXPECT_TRUE(viewerDecodes(9831));
@@ -362,11 +368,10 @@ TEST_F(ClusterServeTest, ADrainWithHandoverPassesTheBroadcastToAnotherNode) {
   EXPECT_EQ(nodes[leaving]->interrupt(30s, SIGTERM), 0) << logs();
   const auto adopted = runningOn("cam-h", leaving);
   ASSERT_TRUE(adopted) << logs();
-  std::chrono::steady_clock::time_point freshAgain;
-  ASSERT_TRUE(mediaFresh(*streaming, 9832, 2, 15s, &freshAgain));
-  const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(freshAgain - drainedAt);
+  const auto gap = msUntilFresh(9832, drainedAt);
+  ASSERT_TRUE(gap);
   std::printf("handover: %s drained, %s runs cam-h with fresh media after %lld ms\n",
-              leaving.c_str(), adopted->node.c_str(), static_cast<long long>(gap.count()));
+              leaving.c_str(), adopted->node.c_str(), *gap);
   EXPECT_EQ(adopted->mountpoint, first->mountpoint);
   EXPECT_EQ(mountpointIds(*streaming), std::vector<std::int64_t>{9832});
   EXPECT_NE(nodes[leaving]->logTail().find("handed over to the cluster"), std::string::npos);
