@@ -94,7 +94,10 @@ class ClusterServeTest : public JanusStreamingTest {
 
   // The job queue: a Redis stream, unless a test sets a Kafka topic.
   std::string queueUrl() const {
-    return kafka ? kafka->url("ct-jobs", "ingest") : redisUrl + "?stream=ct-jobs&group=ingest";
+    // A short visibility (Kafka's session timeout follows it): a rebalance as the second node
+    // joins does not wait the default minute on a loaded machine.
+    return kafka ? kafka->url("ct-jobs", "ingest") + "&visibility_ms=6000"
+                 : redisUrl + "?stream=ct-jobs&group=ingest";
   }
 
   void enqueue(const std::string& request) {
