@@ -240,7 +240,7 @@ Task<std::optional<std::string>> Serve::claimOwnership(model::BroadcastRequest r
     case cluster::Claim::Outcome::NoLease:
       break;
   }
-  co_return makeError(cluster::ClusterError::NodeIdInUse,
+  co_return makeError(cluster::ClusterError::NoLease,
                       "this node holds no cluster lease now: the job goes back to the queue");
 }
 

@@ -1,4 +1,5 @@
-// The cluster key: what keeps a broadcast's secrets (mountpoint and room secrets, RTSP and OBS
+// The cluster's error codes (every cluster file reports in this domain), and the cluster key:
+// what keeps a broadcast's secrets (mountpoint and room secrets, RTSP and OBS
 // passwords, stream keys in URLs) out of Redis in clear. Owner records carry the request sealed
 // with AES-256-GCM (GnuTLS); any node with the key can open it to adopt the broadcast.
 //
@@ -22,6 +23,7 @@ enum class ClusterError {
   NodeIdInUse,     // a live node holds this node id
   BadReply,        // Redis answered something the cluster never writes
   OwnerSilent,     // a stop sent to a broadcast's owner was not done in time
+  NoLease,         // this node holds no lease now (not joined yet, or fenced)
 };
 GQuark errorDomainOf(ClusterError);
 
