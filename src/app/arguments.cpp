@@ -41,10 +41,10 @@ Result<Arguments> Arguments::parse(int argc, char** argv, const std::vector<Opti
   std::vector<GOptionEntry> entries;
   for (std::size_t i = 0; i < options.size(); ++i) {
     const bool valued = options[i].takesValue;
-    entries.push_back({options[i].name, 0, 0, valued ? G_OPTION_ARG_STRING : G_OPTION_ARG_NONE,
-                       valued ? static_cast<gpointer>(&strings[i])
-                              : static_cast<gpointer>(&switches[i]),
-                       nullptr, nullptr});
+    entries.push_back(
+        {options[i].name, 0, 0, valued ? G_OPTION_ARG_STRING : G_OPTION_ARG_NONE,
+         valued ? static_cast<gpointer>(&strings[i]) : static_cast<gpointer>(&switches[i]), nullptr,
+         nullptr});
   }
   entries.push_back({"help", 'h', 0, G_OPTION_ARG_NONE, &help, nullptr, nullptr});
   entries.push_back({"help-gst", 0, 0, G_OPTION_ARG_NONE, &helpGst, nullptr, nullptr});

@@ -33,11 +33,6 @@ constexpr const char* kUsage =
     "  --name NAME       the cluster's name (default $SU_CLUSTER_NAME, else streaming-utils)\n"
     "Exit status: 0 done, 1 Redis cannot be read, 2 wrong arguments.\n";
 
-template <typename T>
-Result<T> runTask(BlockingContext& context, Task<T> task) {
-  return context.wait<T>([&](Callback<T> done) { task.start(context.get(), std::move(done)); });
-}
-
 int status(const std::string& url, const std::string& name) {
   auto address = queue::parseRedisAddress(url);
   if (!address) return fail(kExitUsage, "--redis: " + address.error().message);

@@ -95,11 +95,6 @@ Result<queue::QueueUrl> queueUrl(const Arguments& arguments, bool memoryAllowed)
   return url;
 }
 
-template <typename T>
-Result<T> runTask(BlockingContext& context, Task<T> task) {
-  return context.wait<T>([&](Callback<T> done) { task.start(context.get(), std::move(done)); });
-}
-
 int positiveInt(const Arguments& arguments, const char* name, int fallback, int max) {
   const auto text = arguments.value(name);
   gint64 value = 0;

@@ -61,7 +61,9 @@ ClusterNode::~ClusterNode() {
 }
 
 void ClusterNode::report(const std::string& what, const std::string& broadcastId,
-                         const std::string& detail) const {
+                         const std::string& text) const {
+  // Details quote Redis's and the decoder's errors: masked like every other line shown.
+  const std::string detail = model::redactText(text);
   GST_INFO("cluster node %s: %s %s %s", node_.id.c_str(), what.c_str(), broadcastId.c_str(),
            detail.c_str());
   if (observer_.onEvent) observer_.onEvent(what, broadcastId, detail);

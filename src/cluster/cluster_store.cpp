@@ -256,10 +256,15 @@ Task<std::vector<OwnerRecord>> ClusterStore::records() {
   auto ids = co_await redis_.command(redisArgs("SMEMBERS", indexKey()), timeout_);
   if (!ids) co_return ids.error();
   std::vector<OwnerRecord> found;
-  for (const RedisReply& id : ids->elements) {
-    auto one = co_await record(id.text);
-    if (!one) co_return one.error();
-    if (*one) found.push_back(std::move(**one));
+  if (ids->elements.empty()) co_return found;
+  // Every record in one round trip: every node reads them all on every renewal tick.
+  std::vector<std::vector<std::string>> reads;
+  for (const RedisReply& id : ids->elements)
+    reads.push_back(redisArgs("HGETALL", ownerKey(id.text)));
+  auto hashes = co_await redis_.transaction(std::move(reads), timeout_);
+  if (!hashes) co_return hashes.error();
+  for (const RedisReply& hash : *hashes) {
+    if (!hash.elements.empty()) found.push_back(recordOf(hash));  // released meanwhile
   }
   co_return found;
 }

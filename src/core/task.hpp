@@ -476,6 +476,12 @@ Task<T> failWhen(Trigger& trigger, Error error) {
   co_return error;
 }
 
+// Runs `task` as a root on `context` until it finishes: a command that does one thing and exits.
+template <typename T>
+Result<T> runTask(BlockingContext& context, Task<T> task) {
+  return context.wait<T>([&](Callback<T> done) { task.start(context.get(), std::move(done)); });
+}
+
 // Tasks that run side by side for one owner (health checks, undoing a late success): each is
 // dropped once it finished, and all that still run are cancelled with the group.
 class TaskGroup {

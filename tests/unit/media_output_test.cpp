@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 
+#include "media/feed_fence.hpp"
 #include "media/output.hpp"
 #include "model/decode.hpp"
 #include "supervisor/relay.hpp"
@@ -224,6 +225,49 @@ TEST(OutputBranch, OneEncodingForSeveralJanusServersIsEncodedOnceAndSentToEach) 
   auto ofSecond = makeOutputBranch(second, caps("video/x-raw").get(), {});
   ASSERT_TRUE(ofSecond.ok());
   EXPECT_STREQ(GST_OBJECT_NAME(ofSecond->get()), "out1-v");
+}
+
+// The feed fence (a cluster node past its lease): the sink's counting probe holds packets back
+// once the deadline passed, and lets them through again when it moves on.
+TEST(FeedFence, PacketsPastTheDeadlineAreHeldBackAtTheSink) {
+  auto sink = GRef<GstElement>::adopt(gst_element_factory_make("fakesink", nullptr));
+  ASSERT_TRUE(sink);
+  g_object_set(sink.get(), "signal-handoffs", TRUE, "sync", FALSE, "async", FALSE, nullptr);
+  int rendered = 0;
+  g_signal_connect(sink.get(), "handoff",
+                   G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer count) {
+                     ++*static_cast<int*>(count);
+                   }),
+                   &rendered);
+  TrackCounters counters;
+  countPacketsInto(sink.get(), &counters, nullptr);
+  ASSERT_EQ(gst_element_set_state(sink.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_SUCCESS);
+  auto source = GRef<GstPad>::adopt(gst_pad_new("src", GST_PAD_SRC));
+  auto sinkPad = GRef<GstPad>::adopt(gst_element_get_static_pad(sink.get(), "sink"));
+  gst_pad_set_active(source.get(), TRUE);
+  ASSERT_EQ(gst_pad_link(source.get(), sinkPad.get()), GST_PAD_LINK_OK);
+  gst_pad_push_event(source.get(), gst_event_new_stream_start("fence"));
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  gst_pad_push_event(source.get(), gst_event_new_segment(&segment));
+  auto push = [&] {
+    return gst_pad_push(source.get(), gst_buffer_new_allocate(nullptr, 100, nullptr));
+  };
+
+  EXPECT_EQ(push(), GST_FLOW_OK);
+  EXPECT_EQ(rendered, 1);
+  const std::uint64_t heldBefore = packetsHeldBack();
+  setFeedDeadline(g_get_monotonic_time());  // the lease may have lapsed: nothing leaves
+  EXPECT_EQ(push(), GST_FLOW_OK);
+  EXPECT_EQ(push(), GST_FLOW_OK);
+  EXPECT_EQ(rendered, 1);
+  EXPECT_EQ(counters.packets.load(), 1u) << "held back, not counted as sent";
+  EXPECT_EQ(packetsHeldBack() - heldBefore, 2u);
+  setFeedDeadline(g_get_monotonic_time() + 60'000'000);  // renewed
+  EXPECT_EQ(push(), GST_FLOW_OK);
+  EXPECT_EQ(rendered, 2);
+  setFeedDeadline(0);
+  gst_element_set_state(sink.get(), GST_STATE_NULL);
 }
 
 TEST(RelayErrors, WhatIsWorthARestart) {
