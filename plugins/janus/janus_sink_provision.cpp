@@ -177,7 +177,8 @@ Task<JanusLink> link(GMainContext* context, const Settings& settings) {
   co_return std::move(janus);
 }
 
-// Ends the session in Janus rather than letting it time out.
+// Ends the session in Janus rather than letting it time out (best effort: callers drop its
+// result, Janus times the session out anyway).
 Task<void> unlink(JanusLink& janus) {
   janus.streaming.reset();
   co_return co_await call<void>(
@@ -246,7 +247,7 @@ Task<Provisioned> provisioning(GMainContext* context, Settings settings, std::ve
   auto linked = co_await link(context, settings);
   if (!linked) co_return linked.error();
   auto provisioned = co_await provisioningWith(*linked, settings, inputs, name, std::move(plan));
-  co_await unlink(*linked);
+  (void)co_await unlink(*linked);
   co_return provisioned;
 }
 
@@ -258,7 +259,7 @@ Task<void> destroying(GMainContext* context, Settings settings, std::int64_t id)
   auto removed = co_await call<janus::Removal>([&](Callback<janus::Removal> done) {
     linked->streaming->destroy(id, secret, false, std::move(done));
   });
-  co_await unlink(*linked);
+  (void)co_await unlink(*linked);
   if (!removed) co_return removed.error();
   co_return {};
 }
@@ -289,7 +290,7 @@ Task<bool> keeping(GMainContext* context, Settings settings, Provisioned provisi
         });
     if (!created) kept = created.error();
   }
-  co_await unlink(*linked);
+  (void)co_await unlink(*linked);
   co_return kept;
 }
 

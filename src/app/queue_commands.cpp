@@ -293,8 +293,8 @@ Task<int> WorkerRun::steps() {
         return true;
       },
       "su-worker-status");
-  co_await stopAsked.wait();
-  co_await call<bool>([this](Callback<bool> done) { worker->drain([done] { done(true); }); });
+  (void)co_await stopAsked.wait();
+  (void)co_await call<bool>([this](Callback<bool> done) { worker->drain([done] { done(true); }); });
   status.cancel();
   board.clear();
   const worker::WorkerStats& stats = worker->stats();

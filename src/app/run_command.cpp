@@ -232,7 +232,7 @@ Task<int> Run::steps() {
   if (!started) co_return fail(kExitFailure, started.error().message);
   if (started->state != model::RunState::Running) {
     if (stopAsked) {
-      co_await ended.wait();
+      (void)co_await ended.wait();
       const Result<bool> undone = co_await awaitCleanup();
       if (!undone || !*undone) {
         co_return fail(kExitFailure,
@@ -265,7 +265,7 @@ Task<int> Run::steps() {
         return true;
       },
       "su-run-status");
-  co_await ended.wait();
+  (void)co_await ended.wait();
   status.cancel();
   board.clear();
   const Result<bool> undone = co_await awaitCleanup();

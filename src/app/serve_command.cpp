@@ -247,7 +247,7 @@ Task<std::optional<std::string>> Serve::claimOwnership(model::BroadcastRequest r
 Task<void> Serve::leaveCluster() {
   if (!cluster) co_return {};
   const bool leave = config.drain != service::DrainPolicy::Leave;
-  co_await call<bool>(
+  (void)co_await call<bool>(
       [this, leave](Callback<bool> done) { cluster->stop(leave, [done] { done(true); }); });
   board.say(leave ? "left the cluster" : "stopped renewing the cluster lease");
   co_return {};
@@ -322,10 +322,11 @@ Task<int> Serve::steps() {
     autoscaleTask.start(context);
     board.say("worker on " + queue->name() + " as " + queue->options().consumer);
   }
-  co_await stopAsked.wait();
+  (void)co_await stopAsked.wait();
   autoscaleTask = {};
   if (worker) {
-    co_await call<bool>([this](Callback<bool> done) { worker->drain([done] { done(true); }); });
+    (void)co_await call<bool>(
+        [this](Callback<bool> done) { worker->drain([done] { done(true); }); });
   }
   // Starts through the API finish too (each is bounded by its own timeouts): a client waiting
   // for one gets its result, and what started is then stopped or left like the rest.
@@ -334,7 +335,8 @@ Task<int> Serve::steps() {
     co_await sleep(Milliseconds(100));
   }
   if (service->orchestrator() && config.drain == service::DrainPolicy::Stop) {
-    co_await call<bool>([this](Callback<bool> done) { service->stopAll([done] { done(true); }); });
+    (void)co_await call<bool>(
+        [this](Callback<bool> done) { service->stopAll([done] { done(true); }); });
     board.say("drained: every broadcast stopped");
   } else if (service->orchestrator()) {
     const std::size_t left = service->orchestrator()->list().size();
@@ -343,7 +345,7 @@ Task<int> Serve::steps() {
         "drained: " + std::to_string(left) + " broadcast(s) left as they are in Janus" +
         (config.drain == service::DrainPolicy::Handover ? ", handed over to the cluster" : ""));
   }
-  co_await leaveCluster();
+  (void)co_await leaveCluster();
   co_return kExitOk;
 }
 

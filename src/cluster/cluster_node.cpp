@@ -107,7 +107,7 @@ Task<void> ClusterNode::joining() {
 }
 
 Task<void> ClusterNode::running() {
-  co_await joining();
+  (void)co_await joining();
   controlTask_ = controlling();
   controlTask_.start(context_.get());
   const Milliseconds period = options_.lease / 3;
@@ -123,7 +123,7 @@ Task<void> ClusterNode::running() {
     auto renewed = co_await store_.renew(node_, options_.lease);
     if (renewed && *renewed) {
       leaseHeldFrom(askedAtUs);
-      co_await adoptOrphans();
+      (void)co_await adoptOrphans();
       continue;
     }
     const bool lapsing = g_get_monotonic_time() - leaseAskedAtUs_ >= fenceAfter().count() * 1000;
@@ -136,7 +136,7 @@ Task<void> ClusterNode::running() {
     }
     fence(renewed ? "the lease was lost"
                   : "the lease could not be renewed in time: " + renewed.error().message);
-    co_await joining();
+    (void)co_await joining();
   }
   co_return {};
 }
@@ -343,7 +343,7 @@ Task<void> ClusterNode::controlling() {
     }
     for (const ControlMessage& message : *messages) {
       if (message.action == "adopt" && message.from != node_.id) {
-        co_await adoptOrphans();  // a node left its broadcasts: now, not at the next tick
+        (void)co_await adoptOrphans();  // a node left its broadcasts: now, not at the next tick
         continue;
       }
       const auto result = orchestrator_.result(message.broadcastId);
@@ -388,7 +388,7 @@ Task<void> ClusterNode::stopping(bool leave, std::function<void()> done) {
   controlTask_.reset();
   adoptions_.cancelAll();
   wake_.notify();
-  co_await writerDone_.wait();  // the records of what stopped meanwhile are written
+  (void)co_await writerDone_.wait();  // the records of what stopped meanwhile are written
   if (leave && node_.generation > 0) {
     if (auto left = co_await store_.leave(node_); !left)
       report("leave_failed", {}, left.error().message);

@@ -472,7 +472,7 @@ Task<T> failAfter(Milliseconds interval, Error error) {
 // A task that fails with `error` once `trigger` fires: a stop request in anyOf().
 template <typename T>
 Task<T> failWhen(Trigger& trigger, Error error) {
-  co_await trigger.wait();
+  (void)co_await trigger.wait();
   co_return error;
 }
 

@@ -67,6 +67,56 @@ bool logs(GstDebugLevel level) {
 
 }  // namespace
 
+Result<Incoming> readIncoming(std::string_view text, std::size_t maxBytes) {
+  auto parsed = json::parse(text, {.maxBytes = maxBytes, .maxDepth = 64});
+  if (!parsed) return makeError(JanusError::Protocol, parsed.error().message);
+  if (!JSON_NODE_HOLDS_OBJECT(parsed->get())) {
+    return makeError(JanusError::Protocol, "not a JSON object");
+  }
+  JsonObject* message = json_node_get_object(parsed->get());
+  const char* kind = stringMember(message, "janus");
+  if (!kind) return makeError(JanusError::Protocol, "a message without \"janus\"");
+  const char* transaction = stringMember(message, "transaction");
+  return Incoming{
+      .kind = kind,
+      .transaction = transaction ? std::optional<std::string>(transaction) : std::nullopt,
+      .sender = integerMember(message, "sender"),
+      .sessionId = integerMember(message, "session_id"),
+      .node = std::move(*parsed)};
+}
+
+Error coreError(const Incoming& message, std::string_view what) {
+  JsonObject* error = objectMember(json_node_get_object(message.node.get()), "error");
+  const int code = static_cast<int>(integerMember(error, "code").value_or(0));
+  const char* reason = stringMember(error, "reason");
+  return Error{janusCoreErrorDomain(),
+               code,
+               "Janus refused " + std::string(what) + ": " + (reason ? reason : "no reason given") +
+                   " (error " + std::to_string(code) + ")",
+               {}};
+}
+
+Result<PluginReply> readPluginReply(const Incoming& message, std::string_view what) {
+  JsonObject* object = JSON_NODE_HOLDS_OBJECT(message.node.get())
+                           ? json_node_get_object(message.node.get())
+                           : nullptr;
+  JsonObject* data = objectMember(objectMember(object, "plugindata"), "data");
+  if (!data) {
+    return makeError(JanusError::Protocol,
+                     "malformed Janus reply to " + std::string(what) + ": no plugindata.data");
+  }
+  if (auto code = integerMember(data, "error_code")) {
+    const char* text = stringMember(data, "error");
+    return Error{janusPluginErrorDomain(),
+                 static_cast<int>(*code),
+                 "Janus " + std::string(what) + " failed: " + (text ? text : "no reason given") +
+                     " (error " + std::to_string(*code) + ")",
+                 {}};
+  }
+  return PluginReply{memberValue(objectMember(object, "plugindata"), "data"),
+                     memberValue(object, "jsep")};
+}
+
 Result<std::unique_ptr<Session>> Session::create(GMainContext* context, SessionOptions options) {
   std::unique_ptr<Session> session(new Session(context, std::move(options)));
   const SessionOptions& o = session->options_;
@@ -328,62 +378,45 @@ void Session::sessionGone(const Error& reason) {
 }
 
 void Session::onSocketMessage(std::string_view text) {
-  auto parsed = json::parse(text, {.maxBytes = options_.maxMessageSize, .maxDepth = 64});
-  if (!parsed || !JSON_NODE_HOLDS_OBJECT(parsed->get())) {
-    requests_.noteMalformed(parsed ? std::string("not a JSON object") : parsed.error().message);
-    GST_WARNING("ignoring a malformed message from Janus: %s",
-                requests_.lastMalformed()->c_str());
+  auto incoming = readIncoming(text, options_.maxMessageSize);
+  if (!incoming) {
+    requests_.noteMalformed(incoming.error().message);
+    GST_WARNING("ignoring a malformed message from Janus: %s", requests_.lastMalformed()->c_str());
     return;
   }
-  JsonNode* node = parsed->get();
-  if (logs(GST_LEVEL_LOG)) GST_LOG("<- %s", redactedText(node).c_str());
-  JsonObject* message = json_node_get_object(node);
-  const char* type = stringMember(message, "janus");
-  if (!type) {
-    requests_.noteMalformed("a message without \"janus\"");
-    GST_WARNING("ignoring a message from Janus without \"janus\"");
-    return;
-  }
-  const std::string kind = type;
-  const char* transaction = stringMember(message, "transaction");
-  const Expect* expect = transaction ? requests_.tagOf(transaction) : nullptr;
+  if (logs(GST_LEVEL_LOG)) GST_LOG("<- %s", redactedText(incoming->node.get()).c_str());
+  const std::string& kind = incoming->kind;
+  const std::optional<std::string>& transaction = incoming->transaction;
+  const Expect* expect = transaction ? requests_.tagOf(*transaction) : nullptr;
 
   if (expect) {
     if (kind == "error") {
-      JsonObject* error = objectMember(message, "error");
-      const int code = static_cast<int>(integerMember(error, "code").value_or(0));
-      const char* reason = stringMember(error, "reason");
-      Error failure{janusCoreErrorDomain(),
-                    code,
-                    "Janus refused " + *requests_.whatOf(transaction) + ": " +
-                        (reason ? reason : "no reason given") + " (error " + std::to_string(code) +
-                        ")",
-                    {}};
+      const Error failure = coreError(*incoming, *requests_.whatOf(*transaction));
       std::weak_ptr<bool> alive = alive_;
-      requests_.complete(transaction, failure);
-      if (!alive.expired() && code == kCoreSessionNotFound) sessionGone(failure);
+      requests_.complete(*transaction, failure);
+      if (!alive.expired() && failure.code == kCoreSessionNotFound) sessionGone(failure);
       return;
     }
     const bool done = kind == "success" || (kind == "ack" && *expect == Expect::Ack) ||
                       (kind == "event" && *expect == Expect::PluginReply);
-    if (done) requests_.complete(transaction, GRef<JsonNode>::ref(node));
+    if (done) requests_.complete(*transaction, incoming->node);
     return;  // an "ack" before an asynchronous plugin event: keep waiting
   }
 
-  if (auto sender = integerMember(message, "sender")) {
-    deliverEvent(static_cast<std::uint64_t>(*sender), kind, node);
+  if (incoming->sender) {
+    deliverEvent(static_cast<std::uint64_t>(*incoming->sender), kind, incoming->node.get());
     return;
   }
-  if (kind == "timeout" &&
-      integerMember(message, "session_id") == static_cast<std::int64_t>(sessionId_)) {
+  if (kind == "timeout" && incoming->sessionId == static_cast<std::int64_t>(sessionId_)) {
     sessionGone(makeError(JanusError::SessionLost, "Janus timed out the session"));
     return;
   }
   if (transaction) {
-    GST_WARNING("ignoring a Janus %s for an unknown transaction %s", type, transaction);
+    GST_WARNING("ignoring a Janus %s for an unknown transaction %s", kind.c_str(),
+                transaction->c_str());
     return;
   }
-  GST_DEBUG("ignoring an unsolicited Janus %s", type);
+  GST_DEBUG("ignoring an unsolicited Janus %s", kind.c_str());
 }
 
 void Session::deliverEvent(std::uint64_t handleId, const std::string& type, JsonNode* node) {
@@ -462,27 +495,11 @@ void Handle::message(GRef<JsonNode> body, Callback<PluginReply> done, GRef<JsonN
   json::ObjectWriter fields;
   fields.set("body", body);
   if (jsep) fields.set("jsep", jsep);
-  session_->request(
-      "message", std::move(fields), id_, Session::Expect::PluginReply, what, timeout,
-      [done, what](Result<GRef<JsonNode>> reply) {
-        if (!reply) return done(reply.error());
-        JsonObject* message = json_node_get_object(reply->get());
-        JsonObject* data = objectMember(objectMember(message, "plugindata"), "data");
-        if (!data) {
-          return done(makeError(JanusError::Protocol,
-                                "malformed Janus reply to " + what + ": no plugindata.data"));
-        }
-        if (auto code = integerMember(data, "error_code")) {
-          const char* text = stringMember(data, "error");
-          return done(Error{janusPluginErrorDomain(),
-                            static_cast<int>(*code),
-                            "Janus " + what + " failed: " + (text ? text : "no reason given") +
-                                " (error " + std::to_string(*code) + ")",
-                            {}});
-        }
-        done(PluginReply{memberValue(objectMember(message, "plugindata"), "data"),
-                         memberValue(message, "jsep")});
-      });
+  session_->request("message", std::move(fields), id_, Session::Expect::PluginReply, what, timeout,
+                    [done, what](Result<GRef<JsonNode>> reply) {
+                      if (!reply) return done(reply.error());
+                      done(readPluginReply(Incoming{.node = std::move(*reply)}, what));
+                    });
 }
 
 void Handle::trickle(GRef<JsonNode> candidate, Callback<void> done) {

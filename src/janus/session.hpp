@@ -64,6 +64,23 @@ struct HandleEvent {
   json::Value message;  // the whole message
 };
 
+// One message from Janus, read as the session reads it: a JSON object with a "janus" kind.
+struct Incoming {
+  std::string kind;  // "success", "ack", "event", "error", "timeout", "webrtcup", ...
+  std::optional<std::string> transaction;
+  std::optional<std::int64_t> sender;  // the handle it is about
+  std::optional<std::int64_t> sessionId;
+  GRef<JsonNode> node;  // the whole message
+};
+// A message as text, or a Protocol error saying why it is not one (not JSON, not an object, no
+// "janus"). Everything Janus sends goes through here first.
+Result<Incoming> readIncoming(std::string_view text, std::size_t maxBytes);
+// An "error" message as an error of the core domain: Janus's code, and its reason naming `what`.
+Error coreError(const Incoming& message, std::string_view what);
+// The reply to a plugin message: plugindata.data and jsep, or the plugin's error_code as an
+// error of the plugin domain, or a Protocol error when there is no plugindata.data.
+Result<PluginReply> readPluginReply(const Incoming& message, std::string_view what);
+
 class SessionListener {
  public:
   virtual ~SessionListener() = default;

@@ -7,6 +7,7 @@
 
 #include "core/log.hpp"
 #include "janus/errors.hpp"
+#include "json/reader.hpp"
 #include "json/writer.hpp"
 
 #define GST_CAT_DEFAULT su::log::janus
@@ -117,9 +118,11 @@ void StreamingViewer::watch(std::int64_t mountpoint, Callback<void> done,
 }
 
 void StreamingViewer::answer(const json::Value& offer) {
-  const char* text = json_object_get_string_member_with_default(offer.object(), "sdp", nullptr);
+  json::Diagnostics problems;
+  auto jsep = json::ObjectReader::fromNode(offer.node(), "jsep", problems);
+  const auto text = jsep ? jsep->string("sdp") : std::nullopt;
   GstSDPMessage* sdp = nullptr;
-  if (!text || gst_sdp_message_new_from_text(text, &sdp) != GST_SDP_OK) {
+  if (!text || gst_sdp_message_new_from_text(text->c_str(), &sdp) != GST_SDP_OK) {
     return failStart("Janus's offer carries no SDP this viewer can read");
   }
   // Not gst_parse_launch: for a lone element it returns the element, not a pipeline.

@@ -46,7 +46,8 @@ Result<std::unique_ptr<RelayPipeline>> RelayPipeline::create(const std::string& 
   auto bin = makeSource(source, name + "-source");
   if (!bin) return bin.error();
   relay->source_ = std::move(bin).value();
-  gst_bin_add(GST_BIN(relay->pipeline_.get()), GRef<GstElement>(relay->source_).release());
+  gst_bin_add(GST_BIN(relay->pipeline_.get()),
+              relay->source_.get());  // takes a reference of its own
   if (std::holds_alternative<CustomSource>(source) && holdsSink(relay->source_.get())) {
     if (auto counted = relay->countOwnSinks(); !counted) return counted.error();
     return relay;

@@ -20,6 +20,8 @@ template <typename... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+template <typename... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;  // clang 14 deduces no aggregate
 
 constexpr const char* kTestPattern =
     "videotestsrc is-live=true pattern=smpte ! "
@@ -75,6 +77,8 @@ void parsePadAdded(GstElement*, GstPad* pad, gpointer bin) noexcept {
 
 Result<GRef<GstElement>> rtmp(const RtmpSource& source, const std::string& name) {
   auto bin = GRef<GstElement>::adopt(gst_bin_new(name.c_str()));
+  auto demuxer = element("flvdemux", "demux", "RTMP");
+  if (!demuxer) return demuxer.error();
   // Plain RTMP is read in the streaming thread (rtmp_reader.hpp says why); TLS by rtmp2src.
   GstElement* reader = nullptr;
   if (g_ascii_strncasecmp(source.url.c_str(), "rtmp://", 7) == 0) {
@@ -84,8 +88,6 @@ Result<GRef<GstElement>> rtmp(const RtmpSource& source, const std::string& name)
     if (!reader) return missing("rtmp2src", "RTMPS");
   }
   g_object_set(reader, "location", source.url.c_str(), nullptr);
-  auto demuxer = element("flvdemux", "demux", "RTMP");
-  if (!demuxer) return demuxer.error();
   gst_bin_add_many(GST_BIN(bin.get()), reader, demuxer->get(), nullptr);
   gst_element_link(reader, demuxer->get());
   g_signal_connect(demuxer->get(), "pad-added", G_CALLBACK(ghostPadAdded), bin.get());
@@ -121,7 +123,7 @@ Result<GRef<GstElement>> rtsp(const RtspSource& source, const std::string& name)
   if (source.camera.password) {
     g_object_set(reader->get(), "user-pw", source.camera.password->c_str(), nullptr);
   }
-  gst_bin_add(GST_BIN(bin.get()), GRef<GstElement>(*reader).release());
+  gst_bin_add(GST_BIN(bin.get()), reader->get());  // takes a reference of its own
   g_signal_connect(reader->get(), "pad-added", G_CALLBACK(parsePadAdded), bin.get());
   return bin;
 }
@@ -131,7 +133,7 @@ Result<GRef<GstElement>> uri(const UriSource& source, const std::string& name) {
   auto reader = element("urisourcebin", "read", "URL sources");
   if (!reader) return reader.error();
   g_object_set(reader->get(), "uri", source.uri.c_str(), nullptr);
-  gst_bin_add(GST_BIN(bin.get()), GRef<GstElement>(*reader).release());
+  gst_bin_add(GST_BIN(bin.get()), reader->get());  // takes a reference of its own
   g_signal_connect(reader->get(), "pad-added", G_CALLBACK(parsePadAdded), bin.get());
   return bin;
 }

@@ -186,15 +186,19 @@ bool Bridge::stoppedWhileStarting(const std::string& state) const {
 Task<void> Bridge::stateTimeout(std::string what) {
   co_await sleep(stateTimeout_);
   co_return makeError(BridgeError::StateTimeout, "OBS's stream was not " + what + " within " +
-                                                     std::to_string(stateTimeout_.count()) +
-                                                     " ms");
+                                                     std::to_string(stateTimeout_.count()) + " ms");
+}
+
+std::optional<std::string> streamStateOf(const Event& event) {
+  if (event.type != "StreamStateChanged") return std::nullopt;
+  json::Diagnostics problems;
+  auto reader = json::ObjectReader::fromNode(event.data.node(), "eventData", problems);
+  return reader ? reader->string("outputState") : std::nullopt;
 }
 
 void Bridge::onEvent(const Event& event) {
-  if (event.type != "StreamStateChanged" || !changing_) return;
-  json::Diagnostics problems;
-  auto reader = json::ObjectReader::fromNode(event.data.node(), "eventData", problems);
-  const auto state = reader ? reader->string("outputState") : std::nullopt;
+  if (!changing_) return;
+  const auto state = streamStateOf(event);
   if (!state) return;
   GST_DEBUG("OBS stream state %s", state->c_str());
   seen_.push_back(*state);

@@ -73,14 +73,17 @@ class Bridge final : private Listener {
 
   Client& client_;
   Milliseconds stateTimeout_;
-  bool changing_ = false;           // one start or stop at a time
-  std::vector<std::string> seen_;   // StreamStateChanged states since it began, oldest first
-  std::optional<Error> lost_;       // the connection went meanwhile
+  bool changing_ = false;          // one start or stop at a time
+  std::vector<std::string> seen_;  // StreamStateChanged states since it began, oldest first
+  std::optional<Error> lost_;      // the connection went meanwhile
   Condition changed_;
   TaskGroup tasks_;
 };
 
 // The status from a GetStreamStatus responseData.
 Result<StreamStatus> parseStreamStatus(const json::Value& data);
+// A StreamStateChanged event's outputState ("OBS_WEBSOCKET_OUTPUT_STARTED"...); nothing for any
+// other event or one without it.
+std::optional<std::string> streamStateOf(const Event& event);
 
 }  // namespace su::obs

@@ -46,7 +46,47 @@ std::string sha256Base64(std::string_view text) {
   return encoded.get();
 }
 
-// A request's outcome from its RequestResponse "d" (or one entry of a batch's results).
+}  // namespace
+
+Result<Incoming> readIncoming(std::string_view text, std::size_t maxBytes) {
+  auto parsed = json::parse(text, {.maxBytes = maxBytes, .maxDepth = 64});
+  if (!parsed) return makeError(ObsError::Protocol, parsed.error().message);
+  json::Diagnostics problems;
+  auto message = json::ObjectReader::fromNode(parsed->get(), "", problems);
+  const gint64 op = message ? message->integer("op").value_or(-1) : -1;
+  JsonNode* d = message && JSON_NODE_HOLDS_OBJECT(parsed->get())
+                    ? json_object_get_member(json_node_get_object(parsed->get()), "d")
+                    : nullptr;
+  if (op < 0 || !d || !JSON_NODE_HOLDS_OBJECT(d)) {
+    return makeError(ObsError::Protocol, "a message without op and d");
+  }
+  return Incoming{.op = op, .d = GRef<JsonNode>::ref(d)};
+}
+
+Result<Hello> readHello(JsonNode* d) {
+  json::Diagnostics problems;
+  auto hello = json::ObjectReader::fromNode(d, "d", problems);
+  if (!hello) return makeError(ObsError::Protocol, "malformed Hello from OBS: not an object");
+  Hello read{.obsWebSocketVersion = hello->string("obsWebSocketVersion").value_or("")};
+  if (auto authentication = hello->object("authentication")) {
+    read.challenge = authentication->string("challenge");
+    read.salt = authentication->string("salt");
+    if (!read.challenge || !read.salt) {
+      return makeError(ObsError::Protocol,
+                       "malformed Hello from OBS: authentication without challenge/salt");
+    }
+  }
+  return read;
+}
+
+Result<Event> readEvent(JsonNode* d) {
+  json::Diagnostics problems;
+  auto event = json::ObjectReader::fromNode(d, "d", problems);
+  const auto type = event ? event->string("eventType") : std::nullopt;
+  if (!type) return makeError(ObsError::Protocol, "an event without eventType");
+  return Event{*type, event->any("eventData")};
+}
+
 Result<json::Value> requestOutcome(JsonNode* response, const std::string& what) {
   json::Diagnostics problems;
   auto reader = json::ObjectReader::fromNode(response, "d", problems);
@@ -76,7 +116,28 @@ Result<json::Value> requestOutcome(JsonNode* response, const std::string& what) 
   return data;
 }
 
-}  // namespace
+Result<std::vector<Result<json::Value>>> batchOutcomes(JsonNode* response,
+                                                       const std::vector<std::string>& types,
+                                                       const std::string& what) {
+  JsonObject* object = JSON_NODE_HOLDS_OBJECT(response) ? json_node_get_object(response) : nullptr;
+  JsonNode* results = object ? json_object_get_member(object, "results") : nullptr;
+  if (!results || !JSON_NODE_HOLDS_ARRAY(results)) {
+    return makeError(ObsError::Protocol,
+                     "malformed obs-websocket response to " + what + ": results missing");
+  }
+  JsonArray* array = json_node_get_array(results);
+  std::vector<Result<json::Value>> outcomes;
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    if (i < json_array_get_length(array)) {
+      outcomes.push_back(
+          requestOutcome(json_array_get_element(array, static_cast<guint>(i)), types[i]));
+    } else {
+      outcomes.push_back(Error{
+          obsRequestErrorDomain(), 0, types[i] + " was not run (an earlier request failed)", {}});
+    }
+  }
+  return outcomes;
+}
 
 std::string closeCodeName(int code) {
   switch (code) {
@@ -223,27 +284,9 @@ void Client::batch(std::vector<BatchRequest> requests, bool haltOnFailure,
            done(response.error());
            return;
          }
-         JsonObject* object = json_node_get_object(response->get());
-         JsonNode* results = json_object_get_member(object, "results");
-         if (!results || !JSON_NODE_HOLDS_ARRAY(results)) {
-           done(makeError(ObsError::Protocol,
-                          "malformed obs-websocket response to " + what + ": results missing"));
-           return;
-         }
-         JsonArray* array = json_node_get_array(results);
-         std::vector<Result<json::Value>> outcomes;
-         for (std::size_t i = 0; i < types.size(); ++i) {
-           if (i < json_array_get_length(array)) {
-             outcomes.push_back(
-                 requestOutcome(json_array_get_element(array, static_cast<guint>(i)), types[i]));
-           } else {
-             outcomes.push_back(Error{obsRequestErrorDomain(),
-                                      0,
-                                      types[i] + " was not run (an earlier request failed)",
-                                      {}});
-           }
-         }
-         done(std::move(outcomes));
+         auto outcomes = batchOutcomes(response->get(), types, what);
+         if (!outcomes) return done(outcomes.error());
+         done(std::move(*outcomes));
        });
 }
 
@@ -307,68 +350,61 @@ void Client::handshakeFailed(Error error, bool fatal) {
 }
 
 void Client::onSocketMessage(std::string_view text) {
-  auto parsed = json::parse(text, {.maxBytes = options_.maxMessageSize, .maxDepth = 64});
-  json::Diagnostics problems;
-  std::optional<json::ObjectReader> message;
-  if (parsed) message = json::ObjectReader::fromNode(parsed->get(), "", problems);
-  const gint64 op = message ? message->integer("op").value_or(-1) : -1;
-  auto d = message ? message->object("d") : std::nullopt;
-  if (op < 0 || !d) {
-    requests_.noteMalformed(!parsed ? parsed.error().message : "a message without op and d");
+  auto message = readIncoming(text, options_.maxMessageSize);
+  if (!message) {
+    requests_.noteMalformed(message.error().message);
     GST_WARNING("ignoring a malformed message from OBS: %s", requests_.lastMalformed()->c_str());
     return;
   }
-  GST_LOG("<- op %" G_GINT64_FORMAT, op);
-  switch (op) {
+  GST_LOG("<- op %" G_GINT64_FORMAT, message->op);
+  JsonNode* d = message->d.get();
+  switch (message->op) {
     case kHello:
-      onHello(*d);
+      onHello(d);
       return;
     case kIdentified:
-      onIdentified(*d);
+      onIdentified(d);
       return;
     case kEvent: {
-      const auto type = d->string("eventType");
-      if (!type) {
-        requests_.noteMalformed("an event without eventType");
-        GST_WARNING("ignoring an event without eventType");
+      auto event = readEvent(d);
+      if (!event) {
+        requests_.noteMalformed(event.error().message);
+        GST_WARNING("ignoring %s", event.error().message.c_str());
         return;
       }
-      const Event event{*type, d->any("eventData")};
-      GST_DEBUG("event %s", event.type.c_str());
-      listeners_.notify(alive_, [&](Listener& l) { l.onEvent(event); });
+      GST_DEBUG("event %s", event->type.c_str());
+      listeners_.notify(alive_, [&](Listener& l) { l.onEvent(*event); });
       return;
     }
     case kRequestResponse:
     case kRequestBatchResponse: {
-      const auto id = d->string("requestId");
+      json::Diagnostics problems;
+      auto response = json::ObjectReader::fromNode(d, "d", problems);
+      const auto id = response ? response->string("requestId") : std::nullopt;
       if (!id || !requests_.contains(*id)) {
         GST_WARNING("ignoring a response to an unknown request %s", id ? id->c_str() : "(none)");
         return;
       }
-      JsonNode* node = json_object_get_member(json_node_get_object(parsed->get()), "d");
-      requests_.complete(*id, GRef<JsonNode>::ref(node));
+      requests_.complete(*id, message->d);
       return;
     }
     default:
-      requests_.noteMalformed("unknown opcode " + std::to_string(op));
-      GST_WARNING("ignoring a message with unknown opcode %" G_GINT64_FORMAT, op);
+      requests_.noteMalformed("unknown opcode " + std::to_string(message->op));
+      GST_WARNING("ignoring a message with unknown opcode %" G_GINT64_FORMAT, message->op);
   }
 }
 
-void Client::onHello(json::ObjectReader& hello) {
-  obsWebSocketVersion_ = hello.string("obsWebSocketVersion").value_or("");
+void Client::onHello(JsonNode* d) {
+  auto hello = readHello(d);
+  if (!hello) {
+    handshakeFailed(hello.error(), false);
+    return;
+  }
+  obsWebSocketVersion_ = hello->obsWebSocketVersion;
   json::ObjectWriter identify;
   identify.set("rpcVersion", kRpcVersion)
       .set("eventSubscriptions", static_cast<gint64>(options_.eventSubscriptions));
-  if (auto authentication = hello.object("authentication")) {
-    const auto challenge = authentication->string("challenge");
-    const auto salt = authentication->string("salt");
-    if (!challenge || !salt) {
-      handshakeFailed(makeError(ObsError::Protocol,
-                                "malformed Hello from OBS: authentication without challenge/salt"),
-                      false);
-      return;
-    }
+  if (hello->wantsPassword()) {
     if (!options_.password) {
       handshakeFailed(
           makeError(ObsError::PasswordRequired,
@@ -376,7 +412,8 @@ void Client::onHello(json::ObjectReader& hello) {
           true);
       return;
     }
-    identify.set("authentication", authenticationString(*options_.password, *salt, *challenge));
+    identify.set("authentication",
+                 authenticationString(*options_.password, *hello->salt, *hello->challenge));
   }
   json::ObjectWriter message;
   message.set("op", static_cast<int>(kIdentify)).set("d", std::move(identify));
@@ -385,12 +422,14 @@ void Client::onHello(json::ObjectReader& hello) {
   }
 }
 
-void Client::onIdentified(json::ObjectReader& identified) {
+void Client::onIdentified(JsonNode* d) {
+  json::Diagnostics problems;
+  auto identified = json::ObjectReader::fromNode(d, "d", problems);
   handshakeTimer_.cancel();
   identified_ = true;
   GST_INFO("identified to OBS at %s (obs-websocket %s, rpc %" G_GINT64_FORMAT ")",
            options_.url.c_str(), obsWebSocketVersion_.c_str(),
-           identified.integer("negotiatedRpcVersion").value_or(0));
+           identified ? identified->integer("negotiatedRpcVersion").value_or(0) : 0);
   const bool reconnected = everIdentified_;
   everIdentified_ = true;
   if (connectDone_) {
@@ -416,7 +455,8 @@ void Client::onSocketClosed(const Error& error) {
                                              closeCodeName(code) + ")");
   }
   std::weak_ptr<bool> alive = alive_;
-  requests_.failAll(makeError(ObsError::ConnectionLost, "connection to OBS lost: " + reason.message));
+  requests_.failAll(
+      makeError(ObsError::ConnectionLost, "connection to OBS lost: " + reason.message));
   if (alive.expired()) return;
   if (fatal) {
     closed_ = true;

@@ -88,6 +88,34 @@ struct BatchRequest {
   json::Value data;  // requestData, may be absent
 };
 
+// One message from OBS as the client reads it: its opcode and its "d" object (obs-websocket 5's
+// envelope), or a Protocol error saying why it is not one.
+struct Incoming {
+  gint64 op = -1;
+  GRef<JsonNode> d;
+};
+Result<Incoming> readIncoming(std::string_view text, std::size_t maxBytes);
+
+// What a Hello says: the server's version, and the challenge and salt when it wants a password.
+struct Hello {
+  std::string obsWebSocketVersion;
+  std::optional<std::string> challenge;
+  std::optional<std::string> salt;
+  bool wantsPassword() const noexcept { return challenge.has_value(); }
+};
+// A Hello's "d"; a Protocol error when it asks for a password without challenge and salt.
+Result<Hello> readHello(JsonNode* d);
+// An Event's "d": its type and data; a Protocol error without eventType.
+Result<Event> readEvent(JsonNode* d);
+// A RequestResponse's "d" (or one entry of a batch's results): the responseData, or OBS's
+// refusal as an error of the request domain (its status code and comment) naming `what`.
+Result<json::Value> requestOutcome(JsonNode* response, const std::string& what);
+// A RequestBatchResponse's "d": one outcome per request of `types` (those OBS skipped after a
+// failure are errors too).
+Result<std::vector<Result<json::Value>>> batchOutcomes(JsonNode* response,
+                                                       const std::vector<std::string>& types,
+                                                       const std::string& what);
+
 class Client {
  public:
   static Result<std::unique_ptr<Client>> create(GMainContext* context, ClientOptions options);
@@ -127,8 +155,8 @@ class Client {
   void onSocketOpen();
   void onSocketMessage(std::string_view text);
   void onSocketClosed(const Error& error);
-  void onHello(json::ObjectReader& hello);
-  void onIdentified(json::ObjectReader& identified);
+  void onHello(JsonNode* d);
+  void onIdentified(JsonNode* d);
 
   GRef<GMainContext> context_;
   ClientOptions options_;

@@ -121,7 +121,7 @@ Task<void> Broadcast::run() {
   const Result<void> started = co_await startSteps();
   if (!started) {
     beginFailure(failedPhase_, started.error());
-    co_await undoFailure();
+    (void)co_await undoFailure();
     co_return {};
   }
   finishStart();

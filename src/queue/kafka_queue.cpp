@@ -176,22 +176,9 @@ Result<std::vector<DeadLetter>> readDeadLetters(KafkaQueueConfig config, std::si
     rd_kafka_message_t* message = rd_kafka_consumer_poll(*rk, 200);
     if (!message) continue;
     if (!message->err) {
-      DeadLetter letter{.messageId = std::to_string(message->partition) + "/" +
-                                     std::to_string(message->offset)};
-      auto node =
-          json::parse(std::string_view(static_cast<const char*>(message->payload), message->len));
-      if (node && JSON_NODE_HOLDS_OBJECT(node->get())) {
-        JsonObject* object = json_node_get_object(node->get());
-        auto text = [&](const char* key) {
-          return std::string(json_object_get_string_member_with_default(object, key, ""));
-        };
-        letter.payload = text("job");
-        letter.error = text("error");
-        letter.phase = text("phase");
-        letter.sourceId = text("source_id");
-        letter.attempts = json_object_get_int_member_with_default(object, "attempts", 0);
-        letter.failedAtMs = json_object_get_int_member_with_default(object, "failed_at_ms", 0);
-      }
+      DeadLetter letter = DeadLetter::fromValue(
+          std::to_string(message->partition) + "/" + std::to_string(message->offset),
+          std::string_view(static_cast<const char*>(message->payload), message->len));
       letters.push_back(std::move(letter));
       if (auto end = ends.find(message->partition);
           end != ends.end() && message->offset + 1 >= end->second) {
@@ -492,7 +479,7 @@ Task<std::optional<Delivery>> KafkaQueue::claim(Milliseconds wait) {
     }
     const std::int64_t leftMs = (deadlineUs - g_get_monotonic_time()) / 1000;
     if (leftMs <= 0) co_return std::optional<Delivery>();
-    co_await anyOf(arrived(), delay(Milliseconds(leftMs)));
+    (void)co_await anyOf(arrived(), delay(Milliseconds(leftMs)));
   }
 }
 

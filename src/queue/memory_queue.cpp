@@ -63,7 +63,7 @@ Task<std::optional<Delivery>> MemoryQueue::claim(Milliseconds wait) {
     if (leftMs <= 0) co_return std::optional<Delivery>();
     // Woken by a new message, or after the wait (or a visibility timeout) has passed.
     const Milliseconds nap = std::min(Milliseconds(leftMs), options_.visibilityTimeout);
-    co_await anyOf(added(), delay(nap));
+    (void)co_await anyOf(added(), delay(nap));
   }
 }
 

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include "core/log.hpp"
+#include "json/parse.hpp"
+#include "json/reader.hpp"
 #include "json/writer.hpp"
 #include "model/redaction.hpp"
 
@@ -70,6 +72,21 @@ GRef<JsonNode> DeadLetter::toJson() const {
       .set("source_id", sourceId)
       .set("failed_at_ms", failedAtMs);
   return out.node();
+}
+
+DeadLetter DeadLetter::fromValue(std::string messageId, std::string_view value) {
+  DeadLetter letter{.messageId = std::move(messageId)};
+  auto node = json::parse(value);
+  json::Diagnostics ignored;  // a field of the wrong type is shown empty
+  auto reader = node ? json::ObjectReader::fromNode(node->get(), "", ignored) : std::nullopt;
+  if (!reader) return letter;
+  letter.payload = reader->string("job").value_or("");
+  letter.error = reader->string("error").value_or("");
+  letter.phase = reader->string("phase").value_or("");
+  letter.sourceId = reader->string("source_id").value_or("");
+  letter.attempts = reader->integer("attempts").value_or(0);
+  letter.failedAtMs = reader->integer("failed_at_ms").value_or(0);
+  return letter;
 }
 
 DeadLetter JobQueue::abandoned(const Delivery& delivery, std::int64_t deliveries) {

@@ -66,6 +66,9 @@ struct DeadLetter {
   // {"job", "error", "phase", "attempts", "source_id", "failed_at_ms"} (and "message_id" when
   // known): a Kafka dead letter's value, and what `queue stats --dead` prints.
   GRef<JsonNode> toJson() const;
+  // A Kafka dead letter's value read back (what is missing or mistyped left empty: a dead letter
+  // is shown whatever it holds).
+  static DeadLetter fromValue(std::string messageId, std::string_view value);
 };
 
 struct ConsumerStats {

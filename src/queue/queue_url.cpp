@@ -24,7 +24,9 @@ std::optional<std::int64_t> positive(const std::string& text) {
 Result<void> readOptions(std::string_view query, QueueUrl& url) {
   auto params = uri::parameters(query);
   if (!params) return invalid("malformed query in queue URL");
-  for (const auto& [key, value] : *params) {
+  for (const auto& option : *params) {
+    const std::string& key = option.first;  // clang 14 lambdas cannot capture structured bindings
+    const std::string& value = option.second;
     auto number = [&](std::int64_t& into) -> Result<void> {
       auto parsed = positive(value);
       if (!parsed) return invalid("queue URL option " + key + " must be a positive integer");

@@ -13,6 +13,25 @@ namespace su::queue {
 
 namespace {
 
+// The callback of one command, until hiredis answers it (with a null reply when the connection
+// goes first).
+struct Pending {
+  Callback<RedisReply> done;
+  RedisConnection* connection;
+};
+
+// Clears a flag and wakes the waiters when the connecting task ends, however it ends.
+struct ConnectingGuard {
+  bool& connecting;
+  Condition& changed;
+  ~ConnectingGuard() {
+    connecting = false;
+    changed.notify();
+  }
+};
+
+}  // namespace
+
 RedisReply copyReply(const redisReply& reply) {
   RedisReply copy;
   switch (reply.type) {
@@ -39,25 +58,6 @@ RedisReply copyReply(const redisReply& reply) {
   }
   return copy;
 }
-
-// The callback of one command, until hiredis answers it (with a null reply when the connection
-// goes first).
-struct Pending {
-  Callback<RedisReply> done;
-  RedisConnection* connection;
-};
-
-// Clears a flag and wakes the waiters when the connecting task ends, however it ends.
-struct ConnectingGuard {
-  bool& connecting;
-  Condition& changed;
-  ~ConnectingGuard() {
-    connecting = false;
-    changed.notify();
-  }
-};
-
-}  // namespace
 
 std::optional<long long> RedisReply::asInteger() const {
   if (type == Type::Integer) return integer;

@@ -12,6 +12,7 @@
 #include "core/task.hpp"
 
 struct redisAsyncContext;
+struct redisReply;
 struct _GSource;
 
 namespace su::queue {
@@ -39,6 +40,9 @@ struct RedisReply {
   // An array of field/value pairs (XINFO, an entry's fields): the value of `field`.
   const RedisReply* field(std::string_view name) const;
 };
+
+// A copy of hiredis's reply, which hiredis frees after its callback.
+RedisReply copyReply(const redisReply& reply);
 
 // A command's arguments: redisArgs("XACK", stream, group, id). (A braced list of string
 // literals inside a co_await expression trips g++ 12's coroutines: "array used as initializer".)

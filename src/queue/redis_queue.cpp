@@ -13,8 +13,12 @@ namespace {
 
 constexpr const char* kJobField = "job";
 
-// An entry ([id, [field, value, ...]]) as a delivery: its `job` field decoded, or why it is not a
-// job. Fields are nil for an entry trimmed away while pending.
+bool isNoGroup(const Error& error) {
+  return error.message.find("NOGROUP") != std::string::npos;
+}
+
+}  // namespace
+
 Delivery deliveryOf(const RedisReply& entry) {
   const std::string id = entry.elements.empty() ? "" : entry.elements[0].text;
   const RedisReply* fields = entry.elements.size() > 1 ? &entry.elements[1] : nullptr;
@@ -35,7 +39,6 @@ Delivery deliveryOf(const RedisReply& entry) {
   return garbage;
 }
 
-// XREADGROUP's reply ([[stream, [entry...]]], nil when the block timed out): its first entry.
 std::optional<Delivery> firstEntry(const RedisReply& reply) {
   if (reply.nil() || reply.elements.empty()) return std::nullopt;
   const RedisReply& stream = reply.elements[0];
@@ -43,11 +46,29 @@ std::optional<Delivery> firstEntry(const RedisReply& reply) {
   return deliveryOf(stream.elements[1].elements[0]);
 }
 
-bool isNoGroup(const Error& error) {
-  return error.message.find("NOGROUP") != std::string::npos;
+std::vector<DeadLetter> readDeadLetters(const RedisReply& entries) {
+  std::vector<DeadLetter> letters;
+  for (const RedisReply& entry : entries.elements) {
+    if (entry.elements.size() < 2) continue;
+    const RedisReply& fields = entry.elements[1];
+    auto text = [&](std::string_view name) {
+      const RedisReply* value = fields.field(name);
+      return value ? value->text : std::string();
+    };
+    auto number = [&](std::string_view name) {
+      const RedisReply* value = fields.field(name);
+      return value ? value->asInteger().value_or(0) : 0;
+    };
+    letters.push_back({.messageId = entry.elements[0].text,
+                       .sourceId = text("source_id"),
+                       .payload = text(kJobField),
+                       .error = text("error"),
+                       .phase = text("phase"),
+                       .attempts = number("attempts"),
+                       .failedAtMs = number("failed_at_ms")});
+  }
+  return letters;
 }
-
-}  // namespace
 
 RedisQueue::RedisQueue(GMainContext* context, RedisQueueConfig config, QueueOptions options)
     : JobQueue(std::move(options)),
@@ -324,27 +345,7 @@ Task<std::vector<DeadLetter>> RedisQueue::deadLetters(std::size_t count) {
       redisArgs("XREVRANGE", config_.deadLetterStream, "+", "-", "COUNT", std::to_string(count)),
       options_.commandTimeout);
   if (!entries) co_return entries.error();
-  std::vector<DeadLetter> letters;
-  for (const RedisReply& entry : entries->elements) {
-    if (entry.elements.size() < 2) continue;
-    const RedisReply& fields = entry.elements[1];
-    auto text = [&](std::string_view name) {
-      const RedisReply* value = fields.field(name);
-      return value ? value->text : std::string();
-    };
-    auto number = [&](std::string_view name) {
-      const RedisReply* value = fields.field(name);
-      return value ? value->asInteger().value_or(0) : 0;
-    };
-    letters.push_back({.messageId = entry.elements[0].text,
-                       .sourceId = text("source_id"),
-                       .payload = text(kJobField),
-                       .error = text("error"),
-                       .phase = text("phase"),
-                       .attempts = number("attempts"),
-                       .failedAtMs = number("failed_at_ms")});
-  }
-  co_return letters;
+  co_return readDeadLetters(*entries);
 }
 
 }  // namespace su::queue

@@ -23,6 +23,15 @@ struct RedisQueueConfig {
   std::string deadLetterStream;  // empty: `stream` + ":dead"
 };
 
+// Reading Redis's replies (what a Redis server, or anything posing as one, sends):
+// An entry ([id, [field, value, ...]]) as a delivery: its `job` field decoded, or why it is not a
+// job. Fields are nil for an entry trimmed away while pending.
+Delivery deliveryOf(const RedisReply& entry);
+// XREADGROUP's reply ([[stream, [entry...]]], nil when the block timed out): its first entry.
+std::optional<Delivery> firstEntry(const RedisReply& reply);
+// XREVRANGE of the dead-letter stream: its letters (entries without fields skipped).
+std::vector<DeadLetter> readDeadLetters(const RedisReply& entries);
+
 class RedisQueue final : public JobQueue {
  public:
   RedisQueue(GMainContext* context, RedisQueueConfig config, QueueOptions options);

@@ -141,7 +141,8 @@ std::string ServiceMetrics::render(const MetricsSnapshot& snapshot) const {
   out.family("su_janus_media_age_seconds", "gauge",
              "Janus's age of the last packet of a mountpoint media (output 0: the node's Janus, "
              "n: the broadcast's n-th output).");
-  for (const auto& [id, report] : snapshot.health.broadcasts) {
+  for (const auto& [broadcastId, report] : snapshot.health.broadcasts) {
+    const std::string& id = broadcastId;  // clang 14 lambdas cannot capture a structured binding
     auto ages = [&](std::size_t output, const std::vector<model::MediaHealth>& media) {
       for (const model::MediaHealth& health : media) {
         if (!health.ageMs) continue;

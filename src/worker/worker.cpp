@@ -121,7 +121,7 @@ Task<void> Worker::runJob(queue::Delivery delivery) {
   if (!delivery.job) {
     GST_WARNING("message %s is not a job: %s", delivery.messageId.c_str(),
                 model::redactText(delivery.decodeError->describe()).c_str());
-    co_await settle(delivery, delivery.decodeError, "decode");
+    (void)co_await settle(delivery, delivery.decodeError, "decode");
     co_return {};
   }
   model::JobEnvelope job = *delivery.job;
@@ -140,7 +140,7 @@ Task<void> Worker::runJob(queue::Delivery delivery) {
   auto outcome = co_await anyOf(execute(job, delivery), touching(delivery));
   std::optional<Error> failure;
   if (!outcome) failure = outcome.error();
-  co_await settle(delivery, failure, "worker_job");
+  (void)co_await settle(delivery, failure, "worker_job");
   co_return {};
 }
 
@@ -226,6 +226,8 @@ Task<void> Worker::stopBroadcast(model::JobEnvelope job) {
   co_return {};
 }
 
+// Reports the failure and retries the queue until the job is settled; what it returns is only a
+// broken retry policy (callers drop it).
 Task<void> Worker::settle(queue::Delivery delivery, std::optional<Error> error, std::string phase) {
   const std::string broadcastId = delivery.job ? delivery.job->targetId() : "";
   if (error && observer_.onError) observer_.onError(broadcastId, phase, *error);
@@ -274,7 +276,7 @@ Task<void> Worker::draining(std::function<void()> done) {
   while (claimTask_.busy() || stats_.running > 0)
     co_await jobFinished_.next();
   if (options_.stopBroadcastsOnDrain) {
-    co_await call<bool>(
+    (void)co_await call<bool>(
         [this](Callback<bool> stopped) { orchestrator_.stopAll([stopped] { stopped(true); }); });
   }
   done();

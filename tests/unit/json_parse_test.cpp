@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 #include "json/parse.hpp"
@@ -43,6 +44,30 @@ TEST(JsonParse, KeepsMemberOrderAndRoundTripsThroughText) {
   EXPECT_EQ(toString(node.get()), text);
   auto again = parseOk(toString(node.get(), Style::Pretty));
   EXPECT_TRUE(json_node_equal(node.get(), again.get()));
+}
+
+// json-glib's own writer prints 1e-73 as `1e-73.0` and 0.1 as 0.10000000000000001 (found by
+// tests/fuzz/json_fuzz.cpp); ours writes the shortest text that reads back as the same double.
+TEST(JsonWrite, DoublesAreWrittenShortAndReadBackExactly) {
+  auto node = parseOk("[1E-73,1e22,0.1,1.5e3,-0.0,5e-324,1.7976931348623157e308,2.5]");
+  ASSERT_TRUE(node);
+  const std::string written = toString(node.get());
+  EXPECT_EQ(written,
+            "[1e-73,1e+22,0.1,1500.0,-0.0,4.94065645841247e-324,"
+            "1.7976931348623157e+308,2.5]");
+  auto again = parseOk(written);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(toString(again.get()), written);
+  EXPECT_EQ(toString(doubleNode(std::numeric_limits<double>::infinity()).get()), "null");
+}
+
+TEST(JsonWrite, PrettyTextIndentsByTwoAndEscapesControlCharacters) {
+  auto node = parseOk(R"({"a":[1,{}],"b":{},"c":[],"s":"\u0001\"\\\n"})");
+  ASSERT_TRUE(node);
+  EXPECT_EQ(toString(node.get(), Style::Pretty),
+            "{\n  \"a\" : [\n    1,\n    {}\n  ],\n  \"b\" : {},\n  \"c\" : [],\n"
+            "  \"s\" : \"\\u0001\\\"\\\\\\n\"\n}");
+  EXPECT_EQ(toString(node.get()), R"({"a":[1,{}],"b":{},"c":[],"s":"\u0001\"\\\n"})");
 }
 
 TEST(JsonParse, ScalarsAtTheTopLevelAreValues) {

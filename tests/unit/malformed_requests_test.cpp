@@ -10,8 +10,6 @@
 namespace su::model {
 namespace {
 
-constexpr const char* kVideo = R"({"media":[{"type":"video","codec":"vp8"}]})";
-
 const char* base(std::string_view name) {
   if (name == "test_pattern") {
     return R"({"source_kind":"test_pattern","mountpoint_spec":{"media":[{"type":"video","codec":"vp8"}]}})";

@@ -6,6 +6,7 @@
 #include "model/decode.hpp"
 #include "model/job_envelope.hpp"
 #include "model/rtp_forward.hpp"
+#include "queue/queue.hpp"
 #include "support/printers.hpp"
 #include "support/test_data.hpp"
 
@@ -537,6 +538,29 @@ TEST(ModelRoundTrip, EveryShippedExampleIsValidAndStableUnderNormalization) {
     auto job = JobEnvelope::fromPayload(std::string_view(test::readExample(name)));
     ASSERT_TRUE(job.ok()) << job.error().describe();
     expectPayloadRoundTrip(*job);
+  }
+}
+
+// A Kafka dead letter is shown whatever its value holds: fields of other types or null are left
+// empty (json-glib's getters failed a GLib critical on them, or gave std::string a null pointer).
+TEST(DeadLetterValue, IsReadWhateverItHolds) {
+  const auto full = queue::DeadLetter::fromValue(
+      "0/7", R"({"job":"{}","error":"boom","phase":"start","attempts":3,"source_id":"0/2",)"
+             R"("failed_at_ms":1700000000000})");
+  EXPECT_EQ(full.messageId, "0/7");
+  EXPECT_EQ(full.payload, "{}");
+  EXPECT_EQ(full.error, "boom");
+  EXPECT_EQ(full.phase, "start");
+  EXPECT_EQ(full.attempts, 3);
+  EXPECT_EQ(full.sourceId, "0/2");
+  EXPECT_EQ(full.failedAtMs, 1700000000000);
+  for (const char* odd :
+       {R"({"job":null,"error":7,"attempts":"x","phase":[]})", "[1]", "not json", ""}) {
+    const auto letter = queue::DeadLetter::fromValue("0/8", odd);
+    EXPECT_EQ(letter.messageId, "0/8") << odd;
+    EXPECT_EQ(letter.payload, "") << odd;
+    EXPECT_EQ(letter.error, "") << odd;
+    EXPECT_EQ(letter.attempts, 0) << odd;
   }
 }
 
