@@ -2,7 +2,7 @@
 // drive it, against a real Janus. See bench/README.md.
 //
 //   serve-bench [--starts 200] [--clients 1,8] [--relays 32] [--kinds gstreamer,ffmpeg]
-//               [--requests 300]
+//               [--requests 300] [--soak 0]
 //
 // 1. Starts per second: --starts frontend_owned broadcasts (a mountpoint each, no media) POSTed
 //    by C clients at once (a thread and a libsoup session each); broadcasts per second and the
@@ -12,13 +12,20 @@
 //    720p30 H.264 + AAC clip looped into nginx-rtmp; video passed through, audio transcoded),
 //    then --requests sequential GETs of each endpoint, timed one by one. Once per relay kind in
 //    the same run: with in-process relays the control loop shares its process with the media.
+// 3. Soak (--soak MINUTES, off by default): with the --relays relays of each kind running, the API
+//    polled (the list, one broadcast, /metrics, /healthz) and one more relay started and stopped
+//    every few seconds around them for MINUTES; every 10 s the resident memory, threads and file
+//    descriptors of serve and its children (the ffmpeg relays), and how many of the long-lived
+//    broadcasts have media that is not fresh in Janus; at the end, what is left in Janus.
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,6 +50,7 @@ struct Settings {
   int relays = 32;
   std::vector<std::string> kinds{"gstreamer", "ffmpeg"};
   int requests = 300;
+  int soakMinutes = 0;
 };
 
 bool parse(int argc, char** argv, Settings& settings) {
@@ -61,6 +69,8 @@ bool parse(int argc, char** argv, Settings& settings) {
       settings.kinds = su::bench::split(value);
     } else if (name == "--requests") {
       settings.requests = std::atoi(value.c_str());
+    } else if (name == "--soak") {
+      settings.soakMinutes = std::atoi(value.c_str());
     } else {
       return false;
     }
@@ -196,6 +206,100 @@ struct GetRow {
   int failed = 0;
 };
 
+// What a process tree holds: serve and its children (the ffmpeg relays), from /proc.
+struct Usage {
+  double rssMiB = 0;
+  int threads = 0;
+  int fds = 0;
+};
+
+Usage usageOf(int pid) {
+  Usage usage;
+  std::vector<int> tree{pid};
+  if (GDir* proc = g_dir_open("/proc", 0, nullptr)) {
+    while (const char* entry = g_dir_read_name(proc)) {
+      const int child = std::atoi(entry);
+      if (child <= 0) continue;
+      // "pid (comm) state ppid ...": the parent is the second field after the command's ')'.
+      const std::string stat = su::bench::readFile("/proc/" + std::string(entry) + "/stat");
+      const auto close = stat.rfind(')');
+      if (close == std::string::npos) continue;
+      int parent = 0;
+      if (std::sscanf(stat.c_str() + close + 1, " %*c %d", &parent) == 1 && parent == pid) {
+        tree.push_back(child);
+      }
+    }
+    g_dir_close(proc);
+  }
+  for (int member : tree) {
+    const std::string dir = "/proc/" + std::to_string(member);
+    std::istringstream status(su::bench::readFile(dir + "/status"));
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("VmRSS:")) usage.rssMiB += std::atof(line.c_str() + 6) / 1024;
+      if (line.starts_with("Threads:")) usage.threads += std::atoi(line.c_str() + 8);
+    }
+    if (GDir* fds = g_dir_open((dir + "/fd").c_str(), 0, nullptr)) {
+      while (g_dir_read_name(fds))
+        ++usage.fds;
+      g_dir_close(fds);
+    }
+  }
+  return usage;
+}
+
+struct SoakSample {
+  double minutes = 0;
+  Usage usage;
+  int stale = 0;  // long-lived broadcasts whose media is not fresh in Janus
+};
+
+struct SoakRow {
+  std::string kind;
+  std::vector<SoakSample> samples;
+  int churned = 0;
+  int churnFailed = 0;
+  int requests = 0;
+  int requestsFailed = 0;
+};
+
+std::string relayRequest(const std::string& id, const std::string& kind, const std::string& source);
+
+// Phase 3 for one relay kind, its `relays` broadcasts running.
+SoakRow soak(std::uint16_t port, int pid, const std::string& kind, int relays,
+             const std::string& source, int minutes) {
+  SoakRow row{.kind = kind};
+  Client client(port);
+  const auto started = std::chrono::steady_clock::now();
+  const auto end = started + std::chrono::minutes(minutes);
+  auto nextSample = started;
+  while (std::chrono::steady_clock::now() < end) {
+    const std::string churn = "churn-" + kind + "-" + std::to_string(row.churned++);
+    row.churnFailed +=
+        client.send("POST", "/v1/broadcasts", relayRequest(churn, kind, source)).first != 201;
+    for (const std::string& path : {std::string("/v1/broadcasts"), "/v1/broadcasts/" + kind + "-0",
+                                    std::string("/metrics"), std::string("/healthz")}) {
+      ++row.requests;
+      row.requestsFailed += client.send("GET", path).first != 200;
+    }
+    std::this_thread::sleep_for(2s);
+    client.send("DELETE", "/v1/broadcasts/" + churn);
+    if (std::chrono::steady_clock::now() < nextSample) continue;
+    nextSample += 10s;
+    SoakSample sample{
+        .minutes =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / 60,
+        .usage = usageOf(pid)};
+    for (int i = 0; i < relays; ++i) {
+      client.send("GET", "/v1/broadcasts/" + kind + "-" + std::to_string(i));
+      sample.stale += client.lastBody().find(R"("fresh":false)") != std::string::npos;
+    }
+    std::fprintf(stderr, "  %.1f min: %.0f MiB, %d threads, %d fds, %d stale\n", sample.minutes,
+                 sample.usage.rssMiB, sample.usage.threads, sample.usage.fds, sample.stale);
+    row.samples.push_back(sample);
+  }
+  return row;
+}
+
 std::string relayRequest(const std::string& id, const std::string& kind,
                          const std::string& source) {
   return R"({"source_kind":"rtmp_external","relay_kind":")" + kind + R"(","broadcast_id":")" + id +
@@ -211,7 +315,7 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, settings)) {
     std::fprintf(stderr,
                  "usage: serve-bench [--starts N] [--clients 1,8] [--relays N] "
-                 "[--kinds gstreamer,ffmpeg] [--requests N]\n");
+                 "[--kinds gstreamer,ffmpeg] [--requests N] [--soak MINUTES]\n");
     return 2;
   }
   auto dir = su::GUnique<char>::adopt(g_dir_make_tmp("su-serve-bench-XXXXXX", nullptr));
@@ -253,6 +357,7 @@ int main(int argc, char** argv) {
   }
 
   std::vector<GetRow> gets;
+  std::vector<SoakRow> soaks;
   if (settings.relays > 0) {
     auto rtmp = su::test::RtmpServer::start();
     if (!rtmp) return 1;
@@ -298,6 +403,12 @@ int main(int argc, char** argv) {
         }
         gets.push_back(row);
       }
+      if (settings.soakMinutes > 0) {
+        std::fprintf(stderr, "soaking %d minute(s) with %d %s relays...\n", settings.soakMinutes,
+                     running, kind.c_str());
+        soaks.push_back(
+            soak(port, serve.pid(), kind, settings.relays, source, settings.soakMinutes));
+      }
       for (int i = 0; i < settings.relays; ++i)
         client.send("DELETE", "/v1/broadcasts/" + kind + "-" + std::to_string(i));
       while (activeBroadcasts(client) > 0)
@@ -328,6 +439,32 @@ int main(int argc, char** argv) {
                   percentile(row.ms, 0.5), percentile(row.ms, 0.99),
                   *std::max_element(row.ms.begin(), row.ms.end()), row.failed);
     }
+  }
+  for (const SoakRow& row : soaks) {
+    // From the first sample after a minute (the churn's first relays warm up what stays: caches,
+    // thread pools) to the last.
+    const auto first = std::find_if(row.samples.begin(), row.samples.end(),
+                                    [](const SoakSample& sample) { return sample.minutes >= 1; });
+    if (first == row.samples.end()) continue;
+    const SoakSample& last = row.samples.back();
+    int worstStale = 0;
+    for (const SoakSample& sample : row.samples)
+      worstStale = std::max(worstStale, sample.stale);
+    std::printf(
+        "\nsoak, %s: %d churned broadcasts (%d refused), %d GETs (%d failed), worst stale %d\n"
+        "| minute | RSS MiB | threads | fds | stale |\n| --- | --- | --- | --- | --- |\n",
+        row.kind.c_str(), row.churned, row.churnFailed, row.requests, row.requestsFailed,
+        worstStale);
+    double nextMinute = 1;
+    for (const SoakSample& sample : row.samples) {
+      if (sample.minutes < nextMinute && &sample != &last) continue;
+      nextMinute = std::floor(sample.minutes) + 1;
+      std::printf("| %.1f | %.0f | %d | %d | %d |\n", sample.minutes, sample.usage.rssMiB,
+                  sample.usage.threads, sample.usage.fds, sample.stale);
+    }
+    std::printf("growth from minute %.1f to %.1f: RSS %+.1f MiB, threads %+d, fds %+d\n",
+                first->minutes, last.minutes, last.usage.rssMiB - first->usage.rssMiB,
+                last.usage.threads - first->usage.threads, last.usage.fds - first->usage.fds);
   }
   std::printf("\nserve drained with status %d; mountpoints left in Janus: %zu\n",
               drained.value_or(-1), left);

@@ -134,6 +134,11 @@ void HttpApi::early(SoupServer*, SoupServerMessage* message, const char* path, G
                     gpointer data) {
   // From the headers alone, before a byte of the body is read.
   auto* self = static_cast<HttpApi*>(data);
+  // One request per connection: libsoup 3.2 (Debian 12) never closes an idle kept-alive
+  // connection that its client closed, so every curl left a socket in CLOSE_WAIT for the life of
+  // the process (fixed in libsoup 3.3; docs/protocol-quirks.md).
+  soup_message_headers_replace(soup_server_message_get_response_headers(message), "Connection",
+                               "close");
   if (std::string_view(path) == "/healthz") return;
   if (!self->authorized(message)) {
     soup_message_headers_replace(soup_server_message_get_response_headers(message),

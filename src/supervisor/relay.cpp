@@ -16,6 +16,12 @@ GQuark errorDomainOf(RelayError) {
 
 namespace {
 
+// Everything in the dot graph but the elements' properties: a source's location carries the URL's
+// password and stream key, rtspsrc's user-pw the camera's (the secrets audit found them).
+constexpr auto kDotDetails =
+    GstDebugGraphDetails(GST_DEBUG_GRAPH_SHOW_ALL & ~(GST_DEBUG_GRAPH_SHOW_NON_DEFAULT_PARAMS |
+                                                      GST_DEBUG_GRAPH_SHOW_FULL_PARAMS));
+
 std::int64_t nowUs() {
   return g_get_monotonic_time();
 }
@@ -281,7 +287,7 @@ void PipelineRelay::onBusMessage(GstMessage* message) {
       GUnique<GError> error;
       GUnique<char> debug;
       gst_message_parse_error(message, error.outPtr(), debug.outPtr());
-      GST_DEBUG_BIN_TO_DOT_FILE_WITH_TS(GST_BIN(pipeline_->pipeline()), GST_DEBUG_GRAPH_SHOW_ALL,
+      GST_DEBUG_BIN_TO_DOT_FILE_WITH_TS(GST_BIN(pipeline_->pipeline()), kDotDetails,
                                         name().c_str());
       Error failure = Error::fromGError(error.get());
       failure.message = model::redactText(std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(message))) +

@@ -13,6 +13,7 @@
 
 #include "cluster/cluster_key.hpp"
 #include "json/parse.hpp"
+#include "support/http_client.hpp"
 #include "support/janus_test.hpp"
 #include "support/kafka_mock.hpp"
 #include "support/process.hpp"
@@ -173,19 +174,10 @@ class ClusterServeTest : public JanusStreamingTest {
   std::pair<int, std::string> http(const std::string& node, const std::string& method,
                                    const std::string& path) {
     SoupSession* session = soup_session_new();
-    SoupMessage* message = soup_message_new(
-        method.c_str(), ("http://127.0.0.1:" + std::to_string(ports[node]) + path).c_str());
-    GBytes* reply = soup_session_send_and_read(session, message, nullptr, nullptr);
-    std::pair<int, std::string> result{static_cast<int>(soup_message_get_status(message)), ""};
-    if (reply) {
-      gsize size = 0;
-      const auto* data = static_cast<const char*>(g_bytes_get_data(reply, &size));
-      result.second.assign(data ? data : "", size);
-      g_bytes_unref(reply);
-    }
-    g_object_unref(message);
+    const HttpReply reply =
+        httpRequest(session, method, "http://127.0.0.1:" + std::to_string(ports[node]) + path);
     g_object_unref(session);
-    return result;
+    return {reply.status, reply.body};
   }
 
   std::map<std::string, std::unique_ptr<ServiceProcess>> nodes;

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "json/parse.hpp"
+#include "support/http_client.hpp"
 #include "support/janus_test.hpp"
 #include "support/process.hpp"
 #include "support/rtmp_server.hpp"
@@ -28,18 +29,6 @@ namespace su::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string readFile(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-struct HttpReply {
-  int status = 0;
-  std::string body;
-};
 
 class ServeTest : public JanusStreamingTest {
  protected:
@@ -68,42 +57,11 @@ class ServeTest : public JanusStreamingTest {
   HttpReply request(const std::string& method, const std::string& path,
                     const std::optional<std::string>& body = {}, bool withToken = true,
                     const std::string& token = "serve-token-1") {
-    return send(session, method, "http://127.0.0.1:" + std::to_string(port) + path, body,
-                withToken ? std::optional<std::string>(token) : std::nullopt);
+    return httpRequest(session, method, "http://127.0.0.1:" + std::to_string(port) + path, body,
+                       withToken ? std::optional<std::string>(token) : std::nullopt);
   }
   // Any URL, without a token.
-  HttpReply fetch(const std::string& url) { return send(session, "GET", url, {}, {}); }
-
-  // `session` is used by one thread at a time.
-  static HttpReply send(SoupSession* session, const std::string& method, const std::string& url,
-                        const std::optional<std::string>& body,
-                        const std::optional<std::string>& token) {
-    SoupMessage* message = soup_message_new(method.c_str(), url.c_str());
-    if (token) {
-      soup_message_headers_append(soup_message_get_request_headers(message), "Authorization",
-                                  ("Bearer " + *token).c_str());
-    }
-    if (body) {
-      GBytes* bytes = g_bytes_new(body->data(), body->size());
-      soup_message_set_request_body_from_bytes(message, "application/json", bytes);
-      g_bytes_unref(bytes);
-    }
-    GError* error = nullptr;
-    GBytes* reply = soup_session_send_and_read(session, message, nullptr, &error);
-    HttpReply result;
-    if (reply) {
-      gsize size = 0;
-      const auto* data = static_cast<const char*>(g_bytes_get_data(reply, &size));
-      result.body.assign(data ? data : "", size);
-      g_bytes_unref(reply);
-      result.status = static_cast<int>(soup_message_get_status(message));
-    } else {
-      result.body = error ? error->message : "no reply";
-      g_clear_error(&error);
-    }
-    g_object_unref(message);
-    return result;
-  }
+  HttpReply fetch(const std::string& url) { return httpRequest(session, "GET", url); }
 
   std::string pattern(const std::string& id, std::int64_t mountpoint) const {
     return R"({"source_kind":"test_pattern","broadcast_id":")" + id +
@@ -302,7 +260,8 @@ TEST_F(ServeTest, SigtermFinishesTheStartsInFlightThenDrains) {
   std::optional<HttpReply> apiStart;
   std::thread client([&] {
     SoupSession* own = soup_session_new();
-    apiStart = send(own, "POST", "http://127.0.0.1:" + std::to_string(port) + "/v1/broadcasts",
+    apiStart =
+        httpRequest(own, "POST", "http://127.0.0.1:" + std::to_string(port) + "/v1/broadcasts",
                     pattern("api-15", 9965), "serve-token-1");
     g_object_unref(own);
   });
@@ -591,6 +550,31 @@ TEST_F(ServeTest, BadRequestsAreRefusedClearly) {
   EXPECT_EQ(request("PUT", "/v1/broadcasts").status, 405);
   EXPECT_EQ(request("GET", "/v2/anything").status, 404);
   EXPECT_TRUE(mountpointIds(*streaming).empty());
+}
+
+// Clients that close their connection after a request (curl, health checkers) leave nothing
+// open in the service: libsoup 3.2 kept every such connection in CLOSE_WAIT (found by
+// serve-bench --soak), so the API answers one request per connection.
+TEST_F(ServeTest, ClientsThatCloseLeaveNoSocketBehind) {
+  startServe();
+  auto openFds = [&] {
+    GDir* dir = g_dir_open(("/proc/" + std::to_string(serve->pid()) + "/fd").c_str(), 0, nullptr);
+    int count = 0;
+    while (dir && g_dir_read_name(dir))
+      ++count;
+    if (dir) g_dir_close(dir);
+    return count;
+  };
+  const int before = openFds();
+  for (int i = 0; i < 30; ++i) {
+    SoupSession* once = soup_session_new();  // a connection of its own, closed with it
+    EXPECT_EQ(
+        httpRequest(once, "GET", "http://127.0.0.1:" + std::to_string(port) + "/healthz").status,
+        200);
+    g_object_unref(once);
+  }
+  EXPECT_TRUE(runUntil([&] { return openFds() < before + 10; }, 5s))
+      << before << " descriptors before 30 requests, " << openFds() << " after";
 }
 
 // data/streaming-utils.conf documents every key: each is accepted with the value shown (all of

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -13,14 +14,10 @@
 
 namespace su::test {
 
-namespace {
-
 std::string readFile(const std::string& path) {
-  std::ifstream file(path);
+  std::ifstream file(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(file), {});
 }
-
-}  // namespace
 
 std::string dataPath(const std::string& relative) {
   const char* dir = g_getenv("SU_DATA_DIR");
@@ -142,6 +139,11 @@ std::optional<int> ServiceProcess::waitForExit(std::chrono::milliseconds timeout
 bool ServiceProcess::running() const {
   // GLib reaps the child on its worker thread; the identifier is gone once it has exited.
   return process_ && g_subprocess_get_identifier(process_.get()) != nullptr;
+}
+
+int ServiceProcess::pid() const {
+  const char* identifier = process_ ? g_subprocess_get_identifier(process_.get()) : nullptr;
+  return identifier ? std::atoi(identifier) : 0;
 }
 
 std::string ServiceProcess::logTail(std::size_t bytes) const {

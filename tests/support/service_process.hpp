@@ -45,6 +45,8 @@ class ServiceProcess {
   // Waits for the exit: its status, or none if it had to be killed after `timeout`.
   std::optional<int> waitForExit(std::chrono::milliseconds timeout);
   bool running() const;
+  // Its process id while it runs, else 0.
+  int pid() const;
   std::string logTail(std::size_t bytes = 4000) const;
 
  private:
@@ -54,6 +56,9 @@ class ServiceProcess {
   std::vector<std::pair<std::string, std::string>> environment_;
   GRef<GSubprocess> process_;
 };
+
+// A whole file's bytes (empty when it cannot be read).
+std::string readFile(const std::string& path);
 
 // Where the project's data files are (SU_DATA_DIR, else ./data).
 std::string dataPath(const std::string& relative);
