@@ -101,8 +101,13 @@ class Client {
       g_bytes_unref(bytes);
     }
     const std::int64_t start = g_get_monotonic_time();
-    GBytes* reply = soup_session_send_and_read(session_.get(), message.get(), nullptr, nullptr);
+    GError* error = nullptr;
+    GBytes* reply = soup_session_send_and_read(session_.get(), message.get(), nullptr, &error);
     const double ms = static_cast<double>(g_get_monotonic_time() - start) / 1000.0;
+    if (error) {
+      last_ = error->message;  // no answer: why (shown for a failed start)
+      g_error_free(error);
+    }
     if (reply) {
       gsize size = 0;
       const auto* data = static_cast<const char*>(g_bytes_get_data(reply, &size));
