@@ -232,6 +232,14 @@ class FaultTest : public JanusStreamingTest {
     ASSERT_TRUE(mediaFresh(*streaming, mountpoint, 2, 30s)) << serve->logTail();
   }
 
+  // After the recovery: what was lost, what Janus still lists once the broadcast is stopped, and
+  // the row.
+  void finish(const std::string& id, Figures figures) {
+    figures.lost = lostOf(id);
+    figures.leftInJanus = stopAndList(id);
+    record(std::move(figures));
+  }
+
   void record(Figures figures) {
     EXPECT_TRUE(figures.detected) << figures.fault << ": never detected";
     EXPECT_TRUE(figures.recovered) << figures.fault << ": never recovered";
@@ -261,9 +269,7 @@ TEST_F(FaultTest, TheSourceFreezesThenThaws) {
   const auto thawed = Clock::now();
   publisher->thaw();
   figures.recovered = freshAfter(thawed, 8101);
-  figures.lost = lostOf("frozen");
-  figures.leftInJanus = stopAndList("frozen");
-  record(std::move(figures));
+  finish("frozen", std::move(figures));
 }
 
 TEST_F(FaultTest, TheSourceDiesThenANewOnePublishes) {
@@ -279,9 +285,7 @@ TEST_F(FaultTest, TheSourceDiesThenANewOnePublishes) {
   publisher = RtmpPublisher::start(rtmp->url("dies"));
   ASSERT_TRUE(publisher);
   figures.recovered = freshAfter(returned, 8102);
-  figures.lost = lostOf("dies");
-  figures.leftInJanus = stopAndList("dies");
-  record(std::move(figures));
+  finish("dies", std::move(figures));
 }
 
 // Janus forgets everything; the service reconnects and provisions the mountpoint again.
@@ -296,9 +300,7 @@ TEST_F(FaultTest, JanusIsKilledThenRestarted) {
   const auto restarted = Clock::now();
   ASSERT_TRUE(janus->restart()) << janus->logTail();
   figures.recovered = freshAfter(restarted, 8103);
-  figures.lost = lostOf("janus-killed");
-  figures.leftInJanus = stopAndList("janus-killed");
-  record(std::move(figures));
+  finish("janus-killed", std::move(figures));
 }
 
 // The WebSocket to Janus goes through a proxy that drops every connection and refuses new ones
@@ -323,9 +325,7 @@ TEST_F(FaultTest, TheNetworkToJanusIsCutThenRestored) {
     const auto fresh = freshAfter(restored, 8104);
     if (fresh) figures.recovered = std::max(reconnected, *fresh);
   }
-  figures.lost = lostOf("cut");
-  figures.leftInJanus = stopAndList("cut");
-  record(std::move(figures));
+  finish("cut", std::move(figures));
 }
 
 // The table in docs/ lists every fault this suite stages (scripts/faults-table rewrites it).
