@@ -258,6 +258,9 @@ Task<void> Serve::connect() {
 }
 
 Task<int> Serve::steps() {
+  const int limit = service::raiseDescriptorLimit();
+  board.say("file descriptors: limit " + std::to_string(limit) + ", " +
+            std::to_string(service::descriptorsNow().open) + " open");
   auto connected = co_await connect();
   const auto port = loopbackJanusPort(config.janusUrl);
   if (!connected && port && config.localJanus && !stopAsked.fired()) {

@@ -427,6 +427,38 @@ Task<void> Broadcast::startObs() {
   lifecycle_.add(
       "stop OBS streaming", [this] { return stopObsStreaming(); }, "obs_stopped");
   event("obs_streaming", details(json::ObjectWriter().set("server", request_.srs->serverUrl())));
+  obsClient_->addListener(&obsWatch_);
+  co_return {};
+}
+
+void Broadcast::ObsWatch::onConnectionLost(const Error& reason) {
+  // The relay notices the stream stop by itself (its stall watchdog restarts it).
+  broadcast.event("obs_lost", details(json::ObjectWriter().set("reason", reason.describe())));
+}
+
+void Broadcast::onObsReconnected() {
+  if (!active() || stopping_.fired() || obsRestartTask_.busy()) return;
+  obsRestartTask_ = restartObsStreaming();
+  obsRestartTask_.start(context_.get());
+}
+
+Task<void> Broadcast::restartObsStreaming() {
+  Result<void> streaming = co_await call<void>([this](Callback<void> done) {
+    obsBridge_->configureCustomRtmp(request_.srs->serverUrl(), request_.srs->streamKey,
+                                    std::move(done));
+  });
+  if (stopping_.fired()) co_return {};  // its stop stops OBS streaming
+  if (streaming) {
+    streaming =
+        co_await call<void>([this](Callback<void> done) { obsBridge_->start(std::move(done)); });
+  }
+  if (!streaming) {
+    // Reported; the next reconnection tries again.
+    if (observer_.onError) observer_.onError(id_, "obs", streaming.error());
+    co_return {};
+  }
+  event("obs_streaming",
+        details(json::ObjectWriter().set("server", request_.srs->serverUrl()).set("again", true)));
   co_return {};
 }
 
@@ -441,6 +473,7 @@ Task<void> Broadcast::connectObs() {
 }
 
 Task<void> Broadcast::disconnectObs() {
+  obsClient_->removeListener(&obsWatch_);
   obsClient_->close();
   co_return {};
 }

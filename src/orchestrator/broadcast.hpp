@@ -132,7 +132,8 @@ class Broadcast {
     return (result_.state == model::RunState::Stopped ||
             result_.state == model::RunState::Failed) &&
            lifecycle_.empty() && !startTask_.busy() && !endTask_.busy() && !restoreTask_.busy() &&
-           !cleanupTask_.busy() && !reforwardTask_.busy() && tasks_.size() == 0;
+           !cleanupTask_.busy() && !reforwardTask_.busy() && !obsRestartTask_.busy() &&
+           tasks_.size() == 0;
   }
 
   Broadcast(const Broadcast&) = delete;
@@ -206,6 +207,10 @@ class Broadcast {
   Task<void> stopRelay();
   Task<void> disconnectObs();
   Task<void> stopObsStreaming();
+  // OBS came back after its connection was lost (it may have restarted, not streaming): told
+  // again where to stream, and to stream.
+  void onObsReconnected();
+  Task<void> restartObsStreaming();
 
   // --- the room and its publisher (broadcast_room.cpp) ----------------------------------------
   Task<janus::RoomPublisher> publisherAppears();
@@ -253,6 +258,14 @@ class Broadcast {
   bool relayReachedRunning_ = false;   // since this broadcast started it
   std::optional<Error> relayFailure_;  // the relay failed for good
   Condition relayChanged_;
+  // Hears OBS's connection go and come back (declared before the client: it outlives it).
+  struct ObsWatch final : obs::Listener {
+    explicit ObsWatch(Broadcast& broadcast) : broadcast(broadcast) {}
+    void onConnectionLost(const Error& reason) override;
+    void onReconnected() override { broadcast.onObsReconnected(); }
+    Broadcast& broadcast;
+  };
+  ObsWatch obsWatch_{*this};
   std::unique_ptr<obs::Client> obsClient_;
   std::unique_ptr<obs::Bridge> obsBridge_;
   std::unique_ptr<janus::RoomWatcher> watcher_;
@@ -276,6 +289,7 @@ class Broadcast {
   Task<void> restoreTask_;
   Task<void> cleanupTask_;  // kept cleanup, run again when Janus is back
   Task<void> reforwardTask_;
+  Task<void> obsRestartTask_;
   TaskGroup tasks_;  // health checks, the undoing of late successes
 };
 

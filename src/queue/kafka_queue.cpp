@@ -97,6 +97,16 @@ Result<std::vector<TopicOffsets>> watermarks(rd_kafka_t* rk, const std::string& 
   return offsets;
 }
 
+// Whether the brokers answer: the topic's metadata and offsets, from a client of its own.
+Result<bool> probeBrokers(KafkaQueueConfig config) {
+  auto rk = queryClient(config, config.group);
+  if (!rk) return rk.error();
+  auto answered = watermarks(*rk, config.topic);
+  rd_kafka_destroy(*rk);
+  if (!answered) return answered.error();
+  return true;
+}
+
 Result<QueueStats> queryStats(KafkaQueueConfig config, QueueStats stats, std::string consumer,
                               std::int64_t ownPending) {
   auto rk = queryClient(config, config.group);
@@ -226,9 +236,22 @@ struct KafkaTrampolines {
           token, std::to_string(message->partition) + "/" + std::to_string(message->offset));
     }
   }
-  static void rebalanced(rd_kafka_t*, rd_kafka_resp_err_t error,
+  static void rebalanced(rd_kafka_t* rk, rd_kafka_resp_err_t error,
                          rd_kafka_topic_partition_list_t* partitions, void* opaque) {
-    static_cast<KafkaQueue*>(opaque)->onRebalance(error, partitions);
+    auto* queue = static_cast<KafkaQueue*>(opaque);
+    // Lost, not given up: the group's coordinator went unanswered for the session timeout.
+    if (error == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && rd_kafka_assignment_lost(rk)) {
+      queue->brokersLost_ =
+          kafkaError(QueueError::Unreachable, "Kafka consumer lost its partitions",
+                     RD_KAFKA_RESP_ERR__TIMED_OUT);
+    }
+    queue->onRebalance(error, partitions);
+  }
+  static void failed(rd_kafka_t*, int error, const char*, void* opaque) {
+    if (error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || error == RD_KAFKA_RESP_ERR__TRANSPORT) {
+      static_cast<KafkaQueue*>(opaque)->brokersLost_ = kafkaError(
+          QueueError::Unreachable, "Kafka consumer", static_cast<rd_kafka_resp_err_t>(error));
+    }
   }
 };
 
@@ -351,10 +374,13 @@ Result<void> KafkaQueue::startConsumer() {
                          {"heartbeat.interval.ms", "1000"},
                          // A broker answers a fetch as soon as a job is there; one that holds
                          // it to the end (the mock cluster) delays a claim by this at most.
-                         {"fetch.wait.max.ms", "100"}});
+                         {"fetch.wait.max.ms", "100"},
+                         // Back within 2 s of the brokers (librdkafka's default waits up to 10).
+                         {"reconnect.backoff.max.ms", "2000"}});
   if (!conf) return conf.error();
   rd_kafka_conf_set_opaque(*conf, this);
   rd_kafka_conf_set_rebalance_cb(*conf, &KafkaTrampolines::rebalanced);
+  rd_kafka_conf_set_error_cb(*conf, &KafkaTrampolines::failed);
   auto rk = newClient(RD_KAFKA_CONSUMER, *conf);
   if (!rk) return rk.error();
   consumer_ = std::make_unique<Client>();
@@ -464,6 +490,14 @@ Task<void> KafkaQueue::arrived() {
 Task<std::optional<Delivery>> KafkaQueue::claim(Milliseconds wait) {
   if (!consumer_) {
     if (auto started = startConsumer(); !started) co_return started.error();
+  }
+  if (brokersLost_) {
+    // librdkafka says when the brokers go, never when they are back: asked, until they answer.
+    std::function<Result<bool>()> probe = [config = config_] { return probeBrokers(config); };
+    if (auto answered = co_await onThread<bool>(std::move(probe)); !answered) {
+      co_return *brokersLost_;
+    }
+    brokersLost_.reset();
   }
   const std::int64_t deadlineUs = g_get_monotonic_time() + wait.count() * 1000;
   for (;;) {

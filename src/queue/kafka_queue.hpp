@@ -93,6 +93,9 @@ class KafkaQueue final : public JobQueue {
   std::map<int, Partition> partitions_;  // assigned
   std::set<int> revoking_;               // given up once their jobs finished
   bool closing_ = false;
+  // The consumer lost its brokers (every one, a connection, or its group's coordinator for the
+  // session timeout, as behind a network partition): a claim fails with it until they answer.
+  std::optional<Error> brokersLost_;
 };
 
 }  // namespace su::queue

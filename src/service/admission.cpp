@@ -1,6 +1,11 @@
 #include "service/admission.hpp"
 
+#include <sys/resource.h>
+
 #include <cstdio>
+#include <limits>
+
+#include "core/gref.hpp"
 
 namespace su::service {
 
@@ -9,6 +14,12 @@ namespace {
 bool active(model::RunState state) {
   return state == model::RunState::Starting || state == model::RunState::Running ||
          state == model::RunState::Retrying;
+}
+
+int asInt(rlim_t limit) {
+  return limit > static_cast<rlim_t>(std::numeric_limits<int>::max())
+             ? std::numeric_limits<int>::max()
+             : static_cast<int>(limit);
 }
 
 std::string percent(double value) {
@@ -79,6 +90,41 @@ std::optional<std::string> refusal(const AdmissionPolicy& policy, const NodeLoad
            percent(policy.cpuBudgetPercent) + " % are taken";
   }
   return std::nullopt;
+}
+
+Descriptors descriptorsNow() {
+  Descriptors descriptors;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    descriptors.limit = asInt(limit.rlim_cur);
+  }
+  // The directory's own descriptor is counted: one the caller does not hold, but one it needs.
+  if (GDir* dir = g_dir_open("/proc/self/fd", 0, nullptr)) {
+    while (g_dir_read_name(dir))
+      ++descriptors.open;
+    g_dir_close(dir);
+  }
+  return descriptors;
+}
+
+std::optional<std::string> descriptorRefusal(const Descriptors& descriptors) {
+  if (descriptors.limit == 0 || descriptors.limit - descriptors.open >= kDescriptorsForOneMore) {
+    return std::nullopt;
+  }
+  return "too few file descriptors left: " + std::to_string(descriptors.open) + " of " +
+         std::to_string(descriptors.limit) + " open, a broadcast needs " +
+         std::to_string(kDescriptorsForOneMore) + " (raise LimitNOFILE)";
+}
+
+int raiseDescriptorLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return asInt(limit.rlim_cur);
 }
 
 double automaticCpuBudget() {

@@ -58,6 +58,24 @@ std::optional<std::string> refusal(const AdmissionPolicy& policy, const NodeLoad
 // The CPU budget `auto` stands for: 80 % of the cores this process may run on.
 double automaticCpuBudget();
 
+// File descriptors: those this process has open (/proc/self/fd) and RLIMIT_NOFILE's soft limit.
+struct Descriptors {
+  int open = 0;
+  int limit = 0;
+};
+Descriptors descriptorsNow();
+
+// One more broadcast is taken while this many descriptors are left: what one takes (its relay's
+// sockets and pipes: about 15 for a test pattern into Janus, measured by the fault suite) and a
+// reserve for HTTP clients, a Janus reconnection and dot files. Past the limit GLib aborts (it
+// cannot make a wakeup pipe) and sockets fail where nobody can report it.
+constexpr int kDescriptorsForOneMore = 64;
+std::optional<std::string> descriptorRefusal(const Descriptors& descriptors);
+
+// Raises the soft limit to the hard one (systemd starts services with 1024 and 524288); the
+// limit now.
+int raiseDescriptorLimit();
+
 }  // namespace su::service
 
 namespace su::model {

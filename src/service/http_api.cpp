@@ -226,11 +226,19 @@ void HttpApi::route(SoupServerMessage* message, const std::string& method, const
 }
 
 void HttpApi::health(SoupServerMessage* message) {
-  const bool connected =
+  const bool janusUp =
       service_.janus() && service_.janus()->connected() && service_.janus()->session().ready();
+  // Only the states: this answer needs no token, and errors name hosts.
+  const std::optional<bool> queueUp =
+      worker_ ? std::optional<bool>(!worker_->stats().queueError) : std::nullopt;
+  const std::optional<bool> clusterLeased =
+      cluster_ ? std::optional<bool>(cluster_->leased()) : std::nullopt;
+  const bool whole = janusUp && queueUp.value_or(true) && clusterLeased.value_or(true);
   json::ObjectWriter body;
-  body.set("status", connected ? "ok" : "degraded").set("janus", connected ? "up" : "down");
-  respond(message, connected ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, body.node());
+  body.set("status", whole ? "ok" : "degraded").set("janus", janusUp ? "up" : "down");
+  if (queueUp) body.set("queue", *queueUp ? "up" : "down");
+  if (clusterLeased) body.set("cluster", *clusterLeased ? "joined" : "fenced");
+  respond(message, whole ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, body.node());
 }
 
 std::optional<std::string> HttpApi::unavailable(RelayWork work) const {
@@ -239,6 +247,7 @@ std::optional<std::string> HttpApi::unavailable(RelayWork work) const {
       !service_.janus()->session().ready()) {
     return "Janus is not connected";
   }
+  if (auto why = descriptorRefusal(descriptorsNow())) return why;
   return refusal(options_.admission,
                  loadOf(service_.orchestrator()->list(), options_.admission.costs), work);
 }

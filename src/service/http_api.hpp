@@ -1,5 +1,6 @@
 // The HTTP control API of `streaming-utils serve` (libsoup's server, on the control context):
-//   GET    /healthz                 the process and its Janus session (no token needed)
+//   GET    /healthz                 the process, its Janus session, its queue consumer and
+//                                   cluster lease: 200, or 503 when one is down (no token)
 //   GET    /v1/broadcasts           every broadcast's result
 //   POST   /v1/broadcasts           a broadcast request: 201 with the result once it runs, 400
 //                                   with every problem as "path: rule", 502 when it failed

@@ -6,16 +6,22 @@
 // this suite with SU_FAULTS_TABLE=docs/faults.md; every run prints the table.
 #include <gtest/gtest.h>
 #include <libsoup/soup.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <sstream>
 
+#include "cluster/cluster_key.hpp"
 #include "json/parse.hpp"
 #include "json/reader.hpp"
 #include "support/http_client.hpp"
 #include "support/janus_test.hpp"
+#include "support/kafka_mock.hpp"
+#include "support/obs_server.hpp"
 #include "support/process.hpp"
+#include "support/redis_server.hpp"
 #include "support/rtmp_server.hpp"
 #include "support/service_process.hpp"
 #include "support/tcp_proxy.hpp"
@@ -26,12 +32,24 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
+// serve's limit in the descriptors fault: room for a few broadcasts, not for thirty.
+constexpr int kFewDescriptorsLimit = 128;
+
 // The faults this suite stages, in the table's order; docs/faults.md must list each.
 constexpr const char* kSourceFrozen = "The source freezes (SIGSTOP of the publisher), then thaws";
 constexpr const char* kSourceDies = "The source dies, then a new one publishes";
 constexpr const char* kJanusKilled = "Janus SIGKILLed, then restarted";
 constexpr const char* kNetworkCut = "The network to Janus cut, then restored";
-constexpr const char* kFaults[] = {kSourceFrozen, kSourceDies, kJanusKilled, kNetworkCut};
+constexpr const char* kRedisRestarted = "Redis (the job queue) SIGKILLed, then restarted";
+constexpr const char* kKafkaDown = "Every Kafka broker down, then back";
+constexpr const char* kHolderKilled = "A node SIGKILLed while it holds a start job";
+constexpr const char* kClusterNodeKilled = "A cluster node SIGKILLed with a broadcast running";
+constexpr const char* kFewDescriptors = "Too few file descriptors (`ulimit -n`)";
+constexpr const char* kObsKilled = "OBS SIGKILLed during an `obs` broadcast, then restarted";
+constexpr const char* kDiskFull = "The disk under logs and dot files full, the RTMP server killed";
+constexpr const char* kFaults[] = {kSourceFrozen,   kSourceDies, kJanusKilled,  kNetworkCut,
+                                   kRedisRestarted, kKafkaDown,  kHolderKilled, kClusterNodeKilled,
+                                   kFewDescriptors, kObsKilled,  kDiskFull};
 
 struct Figures {
   std::string fault;
@@ -91,36 +109,67 @@ FaultTable* const faultTable =
 class FaultTest : public JanusStreamingTest {
  protected:
   void TearDown() override {
-    serve.reset();
+    nodes.clear();
+    kafka.reset();
+    redis.reset();
     JanusStreamingTest::TearDown();
   }
 
-  // `serve` on `janusUrl` (this test's Janus by default), with a token.
-  void startServe(std::optional<std::string> janusUrl = {}) {
-    port = freeTcpPort();
-    serve = std::make_unique<ServiceProcess>("serve");
-    ASSERT_TRUE(serve->start(
-        {cliPath(), "serve", "--listen", "127.0.0.1:" + std::to_string(port), "--janus-url",
-         janusUrl.value_or(janus->url()), "--admin-key", janus->streamingAdminKey(), "--token-file",
-         tokenFile.path(), "--local-janus", "false"},
-        port))
-        << serve->logTail();
-    ASSERT_TRUE(runUntil([&] { return healthy(); }, 10s)) << serve->logTail();
+  // A `serve` process: its name among `nodes` and its API's port.
+  struct Node {
+    std::unique_ptr<ServiceProcess> process;
+    std::uint16_t port = 0;
+  };
+  struct ServeSetup {
+    std::optional<std::string> janusUrl;  // this test's Janus by default
+    std::vector<std::string> flags;       // more of serve's flags
+    std::vector<std::string> launcher;    // what runs serve (prlimit...)
+  };
+
+  // `serve` named `name`, with a token, until its /healthz answers 200.
+  void startServe(ServeSetup setup = {}, const std::string& name = kFirst) {
+    Node& node = nodes[name];
+    node.port = freeTcpPort();
+    node.process = std::make_unique<ServiceProcess>(name);
+    std::vector<std::string> argv = setup.launcher;
+    argv.insert(
+        argv.end(),
+        {cliPath(), "serve", "--listen", "127.0.0.1:" + std::to_string(node.port), "--janus-url",
+         setup.janusUrl.value_or(janus->url()), "--admin-key", janus->streamingAdminKey(),
+         "--token-file", tokenFile.path(), "--local-janus", "false"});
+    argv.insert(argv.end(), setup.flags.begin(), setup.flags.end());
+    ASSERT_TRUE(node.process->start(argv, node.port)) << logs();
+    ASSERT_TRUE(runUntil([&] { return healthy(name); }, 10s)) << logs();
   }
 
   // Aside, while this test's context runs: the TCP proxy in front of Janus lives on that context,
   // and a start waits for Janus through it.
   HttpReply request(const std::string& method, const std::string& path,
-                    const std::optional<std::string>& body = {}) {
+                    const std::optional<std::string>& body = {}, const std::string& node = kFirst) {
     return httpRequestAside([this](auto until, auto timeout) { return runUntil(until, timeout); },
-                            method, "http://127.0.0.1:" + std::to_string(port) + path, body,
-                            "fault-token");
+                            method, "http://127.0.0.1:" + std::to_string(nodes[node].port) + path,
+                            body, "fault-token");
   }
-  bool healthy() { return request("GET", "/healthz").status == 200; }
+  bool healthy(const std::string& node = kFirst) {
+    return request("GET", "/healthz", {}, node).status == 200;
+  }
+  // One part's state in /healthz ("up", "down"...).
+  std::string healthOf(const std::string& part, const std::string& node = kFirst) {
+    auto parsed = json::parse(request("GET", "/healthz", {}, node).body);
+    json::Diagnostics ignored;
+    auto health = parsed ? json::ObjectReader::fromNode(parsed->get(), "", ignored) : std::nullopt;
+    return health ? health->string(part.c_str()).value_or("") : "";
+  }
 
-  void startBroadcast(const std::string& json) {
-    const HttpReply started = request("POST", "/v1/broadcasts", json);
-    ASSERT_EQ(started.status, 201) << started.body << "\n" << serve->logTail();
+  void startBroadcast(const std::string& json, const std::string& node = kFirst) {
+    const HttpReply started = request("POST", "/v1/broadcasts", json, node);
+    ASSERT_EQ(started.status, 201) << started.body << "\n" << logs();
+  }
+  // A start job onto `queue`, as a producer would.
+  void enqueue(const std::string& queue, const std::string& json) {
+    TempFile file(json);
+    const ProcessRun run = runCli({"enqueue", "--queue", queue, file.path()});
+    ASSERT_EQ(run.status, 0) << run.err;
   }
 
   struct Shown {
@@ -129,17 +178,24 @@ class FaultTest : public JanusStreamingTest {
     std::string lastError;      // the relay's
   };
   // The broadcast's result, read again.
-  Shown stateOf(const std::string& id) {
-    const HttpReply shown = request("GET", "/v1/broadcasts/" + id);
-    auto node = json::parse(shown.body);
-    if (shown.status != 200 || !node)
+  Shown stateOf(const std::string& id, const std::string& node = kFirst) {
+    const HttpReply shown = request("GET", "/v1/broadcasts/" + id, {}, node);
+    auto parsed = json::parse(shown.body);
+    if (shown.status != 200 || !parsed)
       return {"unknown (HTTP " + std::to_string(shown.status) + ")"};
     json::Diagnostics ignored;
-    auto result = json::ObjectReader::fromNode(node->get(), "", ignored);
+    auto result = json::ObjectReader::fromNode(parsed->get(), "", ignored);
     auto relay = result ? result->object("relay_info") : std::nullopt;
     return {result ? result->string("state").value_or("?") : "?",
             relay ? relay->integer("restarts").value_or(0) : 0,
             relay ? relay->string("last_error").value_or("") : ""};
+  }
+  // Whether `node` itself runs `id` (in a cluster, any node answers for any broadcast; the list
+  // holds only the node's own).
+  bool runsHere(const std::string& id, const std::string& node) {
+    const HttpReply listed = request("GET", "/v1/broadcasts", {}, node);
+    return listed.status == 200 &&
+           listed.body.find("\"broadcast_id\":\"" + id + "\"") != std::string::npos;
   }
 
   // Waits for the relay's next restart: the time from `since`, and what the relay said.
@@ -157,6 +213,15 @@ class FaultTest : public JanusStreamingTest {
     }
   }
 
+  // Waits until /healthz says `part` is `state`: the time from `since`.
+  void awaitHealth(const std::string& part, const std::string& state, Clock::time_point since,
+                   Figures& figures, std::chrono::milliseconds timeout = 20s) {
+    if (runUntil([&] { return healthOf(part) == state; }, timeout)) {
+      figures.detected = elapsed(since);
+    }
+    figures.detectedBy = "/healthz: " + part + " " + state + " (503)";
+  }
+
   // Media fresh in Janus again: the time from `since` to the first poll of a sustained half
   // second of fresh media on every track.
   std::optional<std::chrono::milliseconds> freshAfter(Clock::time_point since,
@@ -170,29 +235,42 @@ class FaultTest : public JanusStreamingTest {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since);
   }
 
-  // Nothing lost: the broadcast still runs (the API says so) on its mountpoint.
-  std::string lostOf(const std::string& id) {
-    const std::string state = stateOf(id).state;
-    return state == "running" ? "nothing" : "the broadcast is " + state;
+  // Nothing lost: every broadcast runs (the API says so; one started at the repair may still be
+  // confirming its media).
+  std::string lostOf(const std::vector<std::string>& ids, const std::string& node) {
+    std::string lost;
+    for (const std::string& id : ids) {
+      std::string state;
+      runUntil(
+          [&] {
+            state = stateOf(id, node).state;
+            return state != "starting";
+          },
+          20s);
+      if (state != "running") lost += (lost.empty() ? "" : ", ") + id + " is " + state;
+    }
+    return lost.empty() ? "nothing" : lost;
   }
 
-  // Stops the broadcast through the API; what Janus still lists afterwards.
-  std::string stopAndList(const std::string& id) {
-    const HttpReply stopped = request("DELETE", "/v1/broadcasts/" + id);
-    EXPECT_EQ(stopped.status, 202) << stopped.body;
-    EXPECT_TRUE(runUntil([&] { return stateOf(id).state == "stopped"; }, 20s)) << serve->logTail();
-    std::vector<std::int64_t> ids;
+  // Stops the broadcasts through the API; what Janus still lists afterwards.
+  std::string stopAndList(const std::vector<std::string>& ids, const std::string& node) {
+    for (const std::string& id : ids) {
+      const HttpReply stopped = request("DELETE", "/v1/broadcasts/" + id, {}, node);
+      EXPECT_EQ(stopped.status, 202) << stopped.body;
+      EXPECT_TRUE(runUntil([&] { return stateOf(id, node).state == "stopped"; }, 20s)) << logs();
+    }
+    std::vector<std::int64_t> left;
     runUntil(
         [&] {
-          ids = mountpointIds(*streaming);
-          return ids.empty();
+          left = mountpointIds(*streaming);
+          return left.empty();
         },
         10s);
-    if (ids.empty()) return "nothing";
-    std::string left = "mountpoints";
-    for (std::int64_t mountpoint : ids)
-      left += " " + std::to_string(mountpoint);
-    return left;
+    if (left.empty()) return "nothing";
+    std::string listed = "mountpoints";
+    for (std::int64_t mountpoint : left)
+      listed += " " + std::to_string(mountpoint);
+    return listed;
   }
 
   static std::string patternRequest(const std::string& id, std::int64_t mountpoint) {
@@ -219,40 +297,49 @@ class FaultTest : public JanusStreamingTest {
     if (HasFatalFailure()) return;
     startBroadcast(rtmpRequest(id, mountpoint, rtmp->url(id)));
     if (HasFatalFailure()) return;
-    ASSERT_TRUE(mediaFresh(*streaming, mountpoint, 2, 30s)) << serve->logTail();
+    ASSERT_TRUE(mediaFresh(*streaming, mountpoint, 2, 30s)) << logs();
   }
 
   // serve, and a test pattern into `mountpoint` until its media is fresh in Janus.
-  void relayPattern(const std::string& id, std::int64_t mountpoint,
-                    std::optional<std::string> janusUrl = {}) {
-    startServe(std::move(janusUrl));
+  void relayPattern(const std::string& id, std::int64_t mountpoint, ServeSetup setup = {}) {
+    startServe(std::move(setup));
     if (HasFatalFailure()) return;
     startBroadcast(patternRequest(id, mountpoint));
     if (HasFatalFailure()) return;
-    ASSERT_TRUE(mediaFresh(*streaming, mountpoint, 2, 30s)) << serve->logTail();
+    ASSERT_TRUE(mediaFresh(*streaming, mountpoint, 2, 30s)) << logs();
   }
 
-  // After the recovery: what was lost, what Janus still lists once the broadcast is stopped, and
-  // the row.
-  void finish(const std::string& id, Figures figures) {
-    figures.lost = lostOf(id);
-    figures.leftInJanus = stopAndList(id);
+  // After the recovery: what was lost, what Janus still lists once the broadcasts are stopped
+  // (through `node`), and the row.
+  void finish(const std::vector<std::string>& ids, Figures figures,
+              const std::string& node = kFirst) {
+    figures.lost = lostOf(ids, node);
+    figures.leftInJanus = stopAndList(ids, node);
     record(std::move(figures));
   }
 
   void record(Figures figures) {
-    EXPECT_TRUE(figures.detected) << figures.fault << ": never detected";
-    EXPECT_TRUE(figures.recovered) << figures.fault << ": never recovered";
+    EXPECT_TRUE(figures.detected) << figures.fault << ": never detected\n" << logs();
+    EXPECT_TRUE(figures.recovered) << figures.fault << ": never recovered\n" << logs();
     EXPECT_EQ(figures.lost, "nothing") << figures.fault;
     EXPECT_EQ(figures.leftInJanus, "nothing") << figures.fault;
     faultTable->add(std::move(figures));
   }
 
+  std::string logs() const {
+    std::string all;
+    for (const auto& [name, node] : nodes)
+      all += "--- " + name + "\n" + (node.process ? node.process->logTail() : "");
+    return all;
+  }
+
+  static constexpr const char* kFirst = "serve";
   TempFile tokenFile{"fault-token\n"};
   std::unique_ptr<RtmpServer> rtmp;
   std::unique_ptr<RtmpPublisher> publisher;
-  std::unique_ptr<ServiceProcess> serve;
-  std::uint16_t port = 0;
+  std::unique_ptr<RedisServer> redis;
+  std::unique_ptr<KafkaMock> kafka;
+  std::map<std::string, Node> nodes;
 };
 
 // The relay's stall watchdog (stall_timeout_ms 2000) restarts the relay; once the encoder goes
@@ -269,7 +356,7 @@ TEST_F(FaultTest, TheSourceFreezesThenThaws) {
   const auto thawed = Clock::now();
   publisher->thaw();
   figures.recovered = freshAfter(thawed, 8101);
-  finish("frozen", std::move(figures));
+  finish({"frozen"}, std::move(figures));
 }
 
 TEST_F(FaultTest, TheSourceDiesThenANewOnePublishes) {
@@ -285,7 +372,7 @@ TEST_F(FaultTest, TheSourceDiesThenANewOnePublishes) {
   publisher = RtmpPublisher::start(rtmp->url("dies"));
   ASSERT_TRUE(publisher);
   figures.recovered = freshAfter(returned, 8102);
-  finish("dies", std::move(figures));
+  finish({"dies"}, std::move(figures));
 }
 
 // Janus forgets everything; the service reconnects and provisions the mountpoint again.
@@ -300,7 +387,7 @@ TEST_F(FaultTest, JanusIsKilledThenRestarted) {
   const auto restarted = Clock::now();
   ASSERT_TRUE(janus->restart()) << janus->logTail();
   figures.recovered = freshAfter(restarted, 8103);
-  finish("janus-killed", std::move(figures));
+  finish({"janus-killed"}, std::move(figures));
 }
 
 // The WebSocket to Janus goes through a proxy that drops every connection and refuses new ones
@@ -309,7 +396,7 @@ TEST_F(FaultTest, TheNetworkToJanusIsCutThenRestored) {
   const std::string url = janus->url();
   const auto janusPort = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
   TcpProxy proxy(janusPort);
-  relayPattern("cut", 8104, "ws://127.0.0.1:" + std::to_string(proxy.port()));
+  relayPattern("cut", 8104, {.janusUrl = "ws://127.0.0.1:" + std::to_string(proxy.port())});
   if (HasFatalFailure()) return;
 
   Figures figures{.fault = kNetworkCut, .detectedBy = "/healthz: janus down (503)"};
@@ -325,7 +412,269 @@ TEST_F(FaultTest, TheNetworkToJanusIsCutThenRestored) {
     const auto fresh = freshAfter(restored, 8104);
     if (fresh) figures.recovered = std::max(reconnected, *fresh);
   }
-  finish("cut", std::move(figures));
+  finish({"cut"}, std::move(figures));
+}
+
+// The queue's Redis goes (persistent, as in production: what it acknowledged survives). The
+// broadcast does not depend on it; the worker reports the queue down and reconnects by itself;
+// the next job, enqueued as Redis is back, runs.
+TEST_F(FaultTest, RedisIsKilledThenRestarted) {
+  redis = RedisServer::start({.persistent = true});
+  ASSERT_TRUE(redis);
+  const std::string queue = redis->url("fault-jobs");
+  startServe({.flags = {"--queue", queue}});
+  if (HasFatalFailure()) return;
+  enqueue(queue, patternRequest("redis-1", 8105));
+  ASSERT_TRUE(mediaFresh(*streaming, 8105, 2, 30s)) << logs();
+
+  Figures figures{.fault = kRedisRestarted};
+  const auto killed = Clock::now();
+  redis->kill();
+  awaitHealth("queue", "down", killed, figures);
+  const auto restarted = Clock::now();
+  ASSERT_TRUE(redis->restart()) << redis->logTail();
+  enqueue(queue, patternRequest("redis-2", 8106));
+  figures.recovered = freshAfter(restarted, 8106);
+  finish({"redis-1", "redis-2"}, std::move(figures));
+}
+
+// The job queue on Kafka (librdkafka's mock cluster): every broker refuses connections for two
+// seconds. The consumer reports the queue down; once the brokers are back, the next job runs.
+TEST_F(FaultTest, EveryKafkaBrokerGoesDownThenComesBack) {
+  kafka = KafkaMock::start({"fault-jobs:1", "fault-jobs.dead:1"});
+  ASSERT_TRUE(kafka);
+  const std::string queue = kafka->url("fault-jobs", "ingest") + "&visibility_ms=6000";
+  startServe({.flags = {"--queue", queue}});
+  if (HasFatalFailure()) return;
+  enqueue(queue, patternRequest("kafka-1", 8109));
+  ASSERT_TRUE(mediaFresh(*streaming, 8109, 2, 60s)) << logs();
+
+  Figures figures{.fault = kKafkaDown};
+  const auto down = Clock::now();
+  kafka->brokersDown();
+  awaitHealth("queue", "down", down, figures, 30s);
+  runFor(2s);
+  const auto up = Clock::now();
+  kafka->brokersUp();
+  enqueue(queue, patternRequest("kafka-2", 8110));
+  figures.recovered = freshAfter(up, 8110);
+  finish({"kafka-1", "kafka-2"}, std::move(figures));
+}
+
+// A node takes a start job whose source is not publishing yet (it waits for media, the job
+// unacknowledged, its mountpoint made) and is SIGKILLed. Another node of the consumer group
+// claims the job once its visibility timeout (3 s) passes and takes the mountpoint over; the
+// source then publishes.
+TEST_F(FaultTest, ANodeIsKilledWhileItHoldsAStartJob) {
+  redis = RedisServer::start();
+  ASSERT_TRUE(redis);
+  rtmp = RtmpServer::start();
+  ASSERT_TRUE(rtmp);
+  const std::string queue = redis->url("held-jobs") + "&visibility_ms=3000";
+  startServe({.flags = {"--queue", queue, "--consumer", "doomed"}}, "doomed");
+  if (HasFatalFailure()) return;
+  // The stream key is a secret: were it the broadcast's id, results would mask the id too.
+  enqueue(queue, rtmpRequest("held", 8107, rtmp->url("held-key")));
+  ASSERT_TRUE(runUntil([&] { return !mountpointIds(*streaming).empty(); }, 20s)) << logs();
+  startServe({.flags = {"--queue", queue, "--consumer", "rescuer"}}, "rescuer");
+  if (HasFatalFailure()) return;
+
+  Figures figures{.fault = kHolderKilled, .detectedBy = "the job claimed by another node"};
+  const auto killed = Clock::now();
+  nodes["doomed"].process->kill();
+  if (runUntil([&] { return runsHere("held", "rescuer"); }, 30s)) {
+    figures.detected = elapsed(killed);
+  }
+  const auto published = Clock::now();
+  publisher = RtmpPublisher::start(rtmp->url("held-key"));
+  ASSERT_TRUE(publisher);
+  figures.recovered = freshAfter(published, 8107);
+  finish({"held"}, std::move(figures), "rescuer");
+}
+
+// Two nodes of a cluster (lease 1500 ms); the one that runs the broadcast is SIGKILLed. The other
+// adopts it once the lease runs out, on the same mountpoint. Nothing is repaired: recovery is
+// counted from the kill.
+TEST_F(FaultTest, AClusterNodeIsKilledWithABroadcastRunning) {
+  redis = RedisServer::start();
+  ASSERT_TRUE(redis);
+  const TempFile key(*cluster::ClusterKey::generate() + "\n");
+  const std::string redisUrl = "redis://127.0.0.1:" + std::to_string(redis->port()) + "/0";
+  auto member = [&](const std::string& id) {
+    return ServeSetup{.flags = {"--queue", redisUrl + "?stream=fault-cluster&group=ingest",
+                                "--consumer", id, "--cluster", redisUrl, "--cluster-name", "faults",
+                                "--cluster-key-file", key.path(), "--node-id", id, "--lease-ms",
+                                "1500"}};
+  };
+  startServe(member("node-a"), "node-a");
+  if (HasFatalFailure()) return;
+  startBroadcast(patternRequest("adopted", 8108), "node-a");
+  if (HasFatalFailure()) return;
+  startServe(member("node-b"), "node-b");
+  if (HasFatalFailure()) return;
+  ASSERT_TRUE(mediaFresh(*streaming, 8108, 2, 30s)) << logs();
+
+  Figures figures{.fault = kClusterNodeKilled, .detectedBy = "adopted by the other node"};
+  const auto killed = Clock::now();
+  nodes["node-a"].process->kill();
+  if (runUntil([&] { return runsHere("adopted", "node-b"); }, 30s)) {
+    figures.detected = elapsed(killed);
+  }
+  figures.recovered = freshAfter(killed, 8108);
+  finish({"adopted"}, std::move(figures), "node-b");
+}
+
+// serve with few file descriptors: broadcasts are started until one is refused. The refusal must
+// be a clear error (HTTP 503 naming file descriptors), the running broadcasts untouched; once one
+// is stopped, a new one starts.
+TEST_F(FaultTest, TooFewFileDescriptorsRefuseTheNextBroadcastClearly) {
+  startServe({.launcher = {"prlimit", "--nofile=" + std::to_string(kFewDescriptorsLimit), "--"}});
+  if (HasFatalFailure()) return;
+  std::vector<std::string> running;
+  Figures figures{.fault = kFewDescriptors};
+  HttpReply refused;
+  for (int i = 0; i < 30 && !figures.detected; ++i) {
+    const std::string id = "fd-" + std::to_string(i);
+    const auto asked = Clock::now();
+    const HttpReply started = request("POST", "/v1/broadcasts", patternRequest(id, 8120 + i));
+    if (started.status == 201) {
+      running.push_back(id);
+    } else {
+      figures.detected = elapsed(asked);
+      refused = started;
+    }
+  }
+  ASSERT_TRUE(figures.detected) << "30 broadcasts on " << kFewDescriptorsLimit << " descriptors";
+  ASSERT_FALSE(running.empty()) << refused.body << "\n" << logs();
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("file descriptors"), std::string::npos) << refused.body;
+  auto parsed = json::parse(refused.body);
+  json::Diagnostics ignored;
+  auto error = parsed ? json::ObjectReader::fromNode(parsed->get(), "", ignored) : std::nullopt;
+  auto detail = error ? error->object("error") : std::nullopt;
+  figures.detectedBy = "after " + std::to_string(running.size()) +
+                       " broadcasts, the next refused (" + std::to_string(refused.status) +
+                       "): \"" + (detail ? detail->string("message").value_or("") : "") + "\"";
+  ASSERT_TRUE(healthy()) << logs();
+
+  // The repair: one broadcast stopped.
+  const std::string stopped = running.back();
+  running.pop_back();
+  const auto repaired = Clock::now();
+  ASSERT_EQ(request("DELETE", "/v1/broadcasts/" + stopped).status, 202);
+  ASSERT_TRUE(runUntil([&] { return stateOf(stopped).state == "stopped"; }, 20s)) << logs();
+  const std::int64_t next = 8150;
+  startBroadcast(patternRequest("fd-next", next));
+  running.push_back("fd-next");
+  figures.recovered = freshAfter(repaired, next);
+  finish(running, std::move(figures));
+}
+
+// OBS streams to nginx-rtmp, the relay reads it from there. OBS dies: the relay's stall watchdog
+// restarts it. OBS comes back (it does not stream until told): the broadcast, whose OBS client
+// reconnects, tells it again where to stream and to stream.
+TEST_F(FaultTest, ObsIsKilledThenRestartedDuringAnObsBroadcast) {
+  auto studio = ObsServer::start();
+  ASSERT_TRUE(studio);
+  rtmp = RtmpServer::start();
+  ASSERT_TRUE(rtmp);
+  startServe();
+  if (HasFatalFailure()) return;
+  startBroadcast(R"({"source_kind":"obs","broadcast_id":"studio","stall_timeout_ms":2000,)"
+                 R"("obs_port":)" +
+                 std::to_string(studio->port()) + R"(,"obs_password":")" + studio->password() +
+                 R"(","srs":{"rtmp_url":"rtmp://127.0.0.1:)" + std::to_string(rtmp->port()) +
+                 R"(","app":"live","stream_key":"studio-key"},"mountpoint_spec":{"id":8112,)"
+                 R"("media":[{"type":"audio","codec":"opus"},{"type":"video","codec":"h264"}]}})");
+  if (HasFatalFailure()) return;
+  ASSERT_TRUE(mediaFresh(*streaming, 8112, 2, 30s)) << logs();
+  const std::int64_t restartsBefore = stateOf("studio").restarts;
+
+  Figures figures{.fault = kObsKilled};
+  const auto killed = Clock::now();
+  studio->kill();
+  awaitRestart("studio", restartsBefore, killed, figures);
+  const auto restarted = Clock::now();
+  ASSERT_TRUE(studio->restart()) << studio->logTail();
+  figures.recovered = freshAfter(restarted, 8112);
+  finish({"studio"}, std::move(figures));
+}
+
+// A small tmpfs, mounted for the test and filled: every write to it fails with ENOSPC.
+class FullDisk {
+ public:
+  FullDisk() {
+    char dir[] = "/tmp/su-full-XXXXXX";
+    if (!g_mkdtemp(dir)) return;
+    path_ = dir;
+    if (runCommand({"mount", "-t", "tmpfs", "-o", "size=256k", "su-full", path_}) != 0) return;
+    mounted_ = true;
+    std::ofstream filler(path_ + "/filler", std::ios::binary);
+    const std::string block(4096, 'x');
+    while (filler.write(block.data(), block.size())) {
+    }
+  }
+  ~FullDisk() {
+    if (mounted_) runCommand({"umount", "-l", path_});
+    if (!path_.empty()) rmdir(path_.c_str());
+  }
+  bool mounted() const { return mounted_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  static int runCommand(const std::vector<std::string>& argv) {
+    std::vector<const char*> args;
+    for (const std::string& arg : argv)
+      args.push_back(arg.c_str());
+    args.push_back(nullptr);
+    int status = -1;
+    g_spawn_sync(nullptr, const_cast<char**>(args.data()), nullptr, G_SPAWN_SEARCH_PATH, nullptr,
+                 nullptr, nullptr, nullptr, &status, nullptr);
+    return status;
+  }
+  std::string path_;
+  bool mounted_ = false;
+};
+
+// serve's output (its log, GStreamer's warnings) and its dot files (GST_DEBUG_DUMP_DOT_DIR, written
+// on a relay's error) go to a full disk. The RTMP server dies under the relay — an error, a dot
+// file, log lines, all failing to write — then comes back with its publisher.
+TEST_F(FaultTest, TheDiskUnderLogsAndDotFilesIsFull) {
+  if (getuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  FullDisk disk;
+  ASSERT_TRUE(disk.mounted()) << "mount -t tmpfs failed";
+  rtmp = RtmpServer::start();
+  ASSERT_TRUE(rtmp);
+  publisher = RtmpPublisher::start(rtmp->url("full-key"));
+  ASSERT_TRUE(publisher);
+  const std::string log = disk.path() + "/serve.log";
+  startServe({.launcher = {"env", "GST_DEBUG_DUMP_DOT_DIR=" + disk.path(), "GST_DEBUG=3", "sh",
+                           "-c", "exec \"$@\" >>" + log + " 2>&1", "sh"}});
+  if (HasFatalFailure()) return;
+  startBroadcast(rtmpRequest("full", 8111, rtmp->url("full-key")));
+  if (HasFatalFailure()) return;
+  ASSERT_TRUE(mediaFresh(*streaming, 8111, 2, 30s));
+  const std::int64_t restartsBefore = stateOf("full").restarts;
+
+  Figures figures{.fault = kDiskFull};
+  const auto killed = Clock::now();
+  rtmp->kill();
+  awaitRestart("full", restartsBefore, killed, figures);
+  const auto restarted = Clock::now();
+  ASSERT_TRUE(rtmp->restart());
+  publisher = RtmpPublisher::start(rtmp->url("full-key"));
+  ASSERT_TRUE(publisher);
+  figures.recovered = freshAfter(restarted, 8111);
+  EXPECT_TRUE(healthy()) << "serve answers on a full disk";
+  // The error did reach the disk: GStreamer began its dot file there and could not write it.
+  bool dotFile = false;
+  if (GDir* dir = g_dir_open(disk.path().c_str(), 0, nullptr)) {
+    while (const char* name = g_dir_read_name(dir))
+      dotFile = dotFile || g_str_has_suffix(name, ".dot");
+    g_dir_close(dir);
+  }
+  EXPECT_TRUE(dotFile) << "no dot file was attempted: the fault did not reach the disk";
+  finish({"full"}, std::move(figures));
 }
 
 // The table in docs/ lists every fault this suite stages (scripts/faults-table rewrites it).

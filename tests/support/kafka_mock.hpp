@@ -19,6 +19,9 @@ class KafkaMock {
   std::string url(const std::string& topic, const std::string& group = "streaming-utils") const {
     return "kafka://" + brokers_ + "/" + topic + "?group=" + group;
   }
+  // Every broker down (connections dropped, new ones refused), then up again.
+  void brokersDown() { process_.signal(SIGUSR1); }
+  void brokersUp() { process_.signal(SIGUSR2); }
 
  private:
   KafkaMock() : process_("kafka-mock") {}

@@ -1,7 +1,8 @@
 // librdkafka's mock cluster as a process of its own, for the tests and the bench:
 //   kafka-mock BROKERS TOPIC:PARTITIONS...
 // creates the topics, prints "bootstrap: HOST:PORT[,...]" and serves real Kafka protocol on
-// loopback until SIGTERM or SIGINT.
+// loopback until SIGTERM or SIGINT. SIGUSR1 takes every broker down (connections dropped, new
+// ones refused), SIGUSR2 brings them back: the fault suite's broker outage.
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR1);
+  sigaddset(&signals, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before librdkafka starts its threads
 
   char reason[512];
@@ -43,8 +46,19 @@ int main(int argc, char** argv) {
   }
   std::printf("bootstrap: %s\n", rd_kafka_mock_cluster_bootstraps(cluster));
   std::fflush(stdout);
+  const int brokers = std::atoi(argv[1]);
   int received = 0;
-  sigwait(&signals, &received);
+  while (sigwait(&signals, &received) == 0 && (received == SIGUSR1 || received == SIGUSR2)) {
+    for (int broker = 1; broker <= brokers; ++broker) {
+      if (received == SIGUSR1) {
+        rd_kafka_mock_broker_set_down(cluster, broker);
+      } else {
+        rd_kafka_mock_broker_set_up(cluster, broker);
+      }
+    }
+    std::printf("brokers %s\n", received == SIGUSR1 ? "down" : "up");
+    std::fflush(stdout);
+  }
   rd_kafka_mock_cluster_destroy(cluster);
   rd_kafka_destroy(rk);
   return 0;

@@ -2,6 +2,7 @@
 #include "service/admission.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "model/decode.hpp"
 
@@ -80,6 +81,24 @@ TEST(Admission, TheLoadCountsActiveBroadcastsAtTheirCost) {
   const NodeLoad load = loadOf({running, retrying, stopped}, RelayCosts{});
   EXPECT_EQ(load.broadcasts, 2);
   EXPECT_DOUBLE_EQ(load.cpuPercent, RelayCosts{}.videoTranscode + RelayCosts{}.audioTranscode);
+}
+
+TEST(Admission, DescriptorsAreCountedAndTooFewLeftRefuseOneMore) {
+  const Descriptors now = descriptorsNow();
+  EXPECT_GT(now.open, 2) << "stdin, stdout and stderr at least";
+  EXPECT_GT(now.limit, now.open);
+  const int fd = dup(1);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(descriptorsNow().open, now.open + 1);
+  close(fd);
+
+  EXPECT_EQ(descriptorRefusal({.open = 40, .limit = 1024}), std::nullopt);
+  EXPECT_EQ(descriptorRefusal({.open = 1024 - kDescriptorsForOneMore, .limit = 1024}),
+            std::nullopt);
+  EXPECT_EQ(descriptorRefusal({.open = 1000, .limit = 1024}),
+            "too few file descriptors left: 1000 of 1024 open, a broadcast needs 64 (raise "
+            "LimitNOFILE)");
+  EXPECT_EQ(descriptorRefusal({.open = 10, .limit = 0}), std::nullopt) << "a limit not known";
 }
 
 }  // namespace
