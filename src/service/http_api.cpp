@@ -17,6 +17,7 @@ namespace su::service {
 namespace {
 
 constexpr const char* kBroadcasts = "/v1/broadcasts";
+constexpr int kListenBacklog = 1024;  // the kernel caps it at net.core.somaxconn
 
 void respond(SoupServerMessage* message, int status, const GRef<JsonNode>& body) {
   const std::string text = json::Value::of(body).toString();
@@ -108,8 +109,16 @@ Result<void> HttpApi::start() {
   auto socketAddress = GRef<GSocketAddress>::adopt(
       g_inet_socket_address_new(address.get(), static_cast<guint16>(options_.port)));
   GUnique<GError> error;
-  if (!soup_server_listen(server_, socketAddress.get(), SoupServerListenOptions(0),
-                          error.outPtr())) {
+  auto socket = GRef<GSocket>::adopt(g_socket_new(g_socket_address_get_family(socketAddress.get()),
+                                                  G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                  error.outPtr()));
+  // soup_server_listen() keeps GSocket's backlog of 10: 32 clients starting broadcasts at once
+  // (serve-bench, a scheduler placing work) overflowed it and some connections were reset.
+  if (socket) g_socket_set_listen_backlog(socket.get(), kListenBacklog);
+  if (!socket || !g_socket_bind(socket.get(), socketAddress.get(), TRUE, error.outPtr()) ||
+      !g_socket_listen(socket.get(), error.outPtr()) ||
+      !soup_server_listen_socket(server_, socket.get(), SoupServerListenOptions(0),
+                                 error.outPtr())) {
     return makeError(HttpError::Listen, "cannot listen on " + options_.host + ":" +
                                             std::to_string(options_.port) + ": " + error->message);
   }
