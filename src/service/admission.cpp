@@ -1,11 +1,10 @@
 #include "service/admission.hpp"
 
+#include <glib.h>
 #include <sys/resource.h>
 
 #include <cstdio>
 #include <limits>
-
-#include "core/gref.hpp"
 
 namespace su::service {
 

@@ -246,7 +246,7 @@ void HttpApi::health(SoupServerMessage* message) {
   json::ObjectWriter body;
   body.set("status", whole ? "ok" : "degraded").set("janus", janusUp ? "up" : "down");
   if (queueUp) body.set("queue", *queueUp ? "up" : "down");
-  if (clusterLeased) body.set("cluster", *clusterLeased ? "joined" : "fenced");
+  if (clusterLeased) body.set("cluster", *clusterLeased ? "leased" : "no lease");
   respond(message, whole ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE, body.node());
 }
 
