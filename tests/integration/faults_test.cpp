@@ -1,10 +1,10 @@
 // The fault suite: faults staged against real servers (Janus, nginx-rtmp, OBS, Redis, Kafka's mock
 // cluster) around `streaming-utils serve` (processes driven over their HTTP API, as on ingest
-// nodes; two of them for the faults a second node answers), each measured: how long until the service
-// said so (detected), how long from the repair until media was fresh in Janus again (recovered),
-// what was lost (must be nothing) and what was left in Janus once the broadcasts were stopped
-// (must be nothing). The figures make the table of docs/faults.md: `scripts/faults-table` runs
-// this suite with SU_FAULTS_TABLE=docs/faults.md; every run prints the table.
+// nodes; two of them for the faults a second node answers), each measured: how long until the
+// service said so (detected), how long from the repair until media was fresh in Janus again
+// (recovered), what was lost (must be nothing) and what was left in Janus once the broadcasts were
+// stopped (must be nothing). The figures make the table of docs/faults.md: `scripts/faults-table`
+// runs this suite with SU_FAULTS_TABLE=docs/faults.md; every run prints the table.
 #include <gtest/gtest.h>
 #include <libsoup/soup.h>
 #include <unistd.h>
