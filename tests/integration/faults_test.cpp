@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -287,6 +288,39 @@ class FaultTest : public JanusStreamingTest {
            R"(,"media":[{"type":"audio","codec":"opus"},{"type":"video","codec":"h264"}]}})";
   }
 
+  struct QueueOutage {
+    const char* fault;
+    std::string queue;
+    std::string ids;          // the broadcasts' ids: IDS-1, IDS-2
+    std::int64_t mountpoint;  // the first's; the second's is the next
+    std::function<void()> outage;
+    std::function<void()> repair;
+    std::chrono::milliseconds firstWithin = 30s;  // the first broadcast's media
+    std::chrono::milliseconds detectWithin = 20s;
+    std::chrono::milliseconds downFor{0};  // after the service said so
+  };
+  // serve consuming `queue` runs a job's broadcast; the outage must show in /healthz ("queue":
+  // "down"); after the repair the next job's broadcast must run (its fresh media: the recovery).
+  void queueOutage(const QueueOutage& outage) {
+    startServe({.flags = {"--queue", outage.queue}});
+    if (HasFatalFailure()) return;
+    const std::string first = outage.ids + "-1", second = outage.ids + "-2";
+    enqueue(outage.queue, patternRequest(first, outage.mountpoint));
+    ASSERT_TRUE(mediaFresh(*streaming, outage.mountpoint, 2, outage.firstWithin)) << logs();
+
+    Figures figures{.fault = outage.fault};
+    const auto broken = Clock::now();
+    outage.outage();
+    awaitHealth("queue", "down", broken, figures, outage.detectWithin);
+    runFor(outage.downFor);
+    const auto repaired = Clock::now();
+    outage.repair();
+    if (HasFatalFailure()) return;
+    enqueue(outage.queue, patternRequest(second, outage.mountpoint + 1));
+    figures.recovered = freshAfter(repaired, outage.mountpoint + 1);
+    finish({first, second}, std::move(figures));
+  }
+
   // nginx-rtmp with an ffmpeg publisher on key `id`, serve, and a broadcast relaying it into
   // `mountpoint` until its media is fresh in Janus.
   void relayRtmp(const std::string& id, std::int64_t mountpoint) {
@@ -422,21 +456,12 @@ TEST_F(FaultTest, TheNetworkToJanusIsCutThenRestored) {
 TEST_F(FaultTest, RedisIsKilledThenRestarted) {
   redis = RedisServer::start({.persistent = true});
   ASSERT_TRUE(redis);
-  const std::string queue = redis->url("fault-jobs");
-  startServe({.flags = {"--queue", queue}});
-  if (HasFatalFailure()) return;
-  enqueue(queue, patternRequest("redis-1", 8105));
-  ASSERT_TRUE(mediaFresh(*streaming, 8105, 2, 30s)) << logs();
-
-  Figures figures{.fault = kRedisRestarted};
-  const auto killed = Clock::now();
-  redis->kill();
-  awaitHealth("queue", "down", killed, figures);
-  const auto restarted = Clock::now();
-  ASSERT_TRUE(redis->restart()) << redis->logTail();
-  enqueue(queue, patternRequest("redis-2", 8106));
-  figures.recovered = freshAfter(restarted, 8106);
-  finish({"redis-1", "redis-2"}, std::move(figures));
+  queueOutage({.fault = kRedisRestarted,
+               .queue = redis->url("fault-jobs"),
+               .ids = "redis",
+               .mountpoint = 8105,
+               .outage = [&] { redis->kill(); },
+               .repair = [&] { ASSERT_TRUE(redis->restart()) << redis->logTail(); }});
 }
 
 // The job queue on Kafka (librdkafka's mock cluster): every broker refuses connections for two
@@ -444,22 +469,15 @@ TEST_F(FaultTest, RedisIsKilledThenRestarted) {
 TEST_F(FaultTest, EveryKafkaBrokerGoesDownThenComesBack) {
   kafka = KafkaMock::start({"fault-jobs:1", "fault-jobs.dead:1"});
   ASSERT_TRUE(kafka);
-  const std::string queue = kafka->url("fault-jobs", "ingest") + "&visibility_ms=6000";
-  startServe({.flags = {"--queue", queue}});
-  if (HasFatalFailure()) return;
-  enqueue(queue, patternRequest("kafka-1", 8109));
-  ASSERT_TRUE(mediaFresh(*streaming, 8109, 2, 60s)) << logs();
-
-  Figures figures{.fault = kKafkaDown};
-  const auto down = Clock::now();
-  kafka->brokersDown();
-  awaitHealth("queue", "down", down, figures, 30s);
-  runFor(2s);
-  const auto up = Clock::now();
-  kafka->brokersUp();
-  enqueue(queue, patternRequest("kafka-2", 8110));
-  figures.recovered = freshAfter(up, 8110);
-  finish({"kafka-1", "kafka-2"}, std::move(figures));
+  queueOutage({.fault = kKafkaDown,
+               .queue = kafka->url("fault-jobs", "ingest") + "&visibility_ms=6000",
+               .ids = "kafka",
+               .mountpoint = 8109,
+               .outage = [&] { kafka->brokersDown(); },
+               .repair = [&] { kafka->brokersUp(); },
+               .firstWithin = 60s,  // the group's first join
+               .detectWithin = 30s,
+               .downFor = 2s});
 }
 
 // A node takes a start job whose source is not publishing yet (it waits for media, the job
