@@ -30,7 +30,39 @@ struct ConnectingGuard {
   }
 };
 
+using CreateArray = void* (*)(const redisReadTask*, int);
+CreateArray hiredisCreateArray = nullptr;  // set with the guarded table, once
+
 }  // namespace
+
+void RedisReplyLimit::guard(redisReader* reader) noexcept {
+  // hiredis's reply functions are the same for every reader it makes: the guarded table is a
+  // copy of them, made once, with createArray wrapped.
+  static redisReplyObjectFunctions guarded = [reader] {
+    redisReplyObjectFunctions table = *reader->fn;
+    hiredisCreateArray = table.createArray;
+    table.createArray = &RedisReplyLimit::createArray;
+    return table;
+  }();
+  reader->fn = &guarded;
+  reader->privdata = this;  // hiredis hands it to every read task
+}
+
+void* RedisReplyLimit::createArray(const redisReadTask* task, int elements) {
+  auto* limit = static_cast<RedisReplyLimit*>(task->privdata);
+  if (!task->parent) limit->elements_ = 0;  // the outermost array: a new reply
+  limit->elements_ += elements;
+  if (limit->elements_ > kMaxElements) {
+    limit->exceeded_ = true;
+    return nullptr;
+  }
+  return hiredisCreateArray(task, elements);
+}
+
+std::string RedisReplyLimit::why() const {
+  return "a reply announced more than " + std::to_string(kMaxElements) +
+         " array elements, which no command of ours asks for (is it Redis?): connection dropped";
+}
 
 RedisReply copyReply(const redisReply& reply) {
   RedisReply copy;
@@ -97,9 +129,11 @@ void RedisConnection::dropSource() {
 }
 
 Error RedisConnection::lostError() const {
+  const std::string why =
+      replyLimit_.exceeded() ? replyLimit_.why() : why_.value_or("connection lost");
   return makeError(QueueError::Unreachable, "Redis at " + address_.host + ":" +
                                                 std::to_string(address_.port) + " (" + purpose_ +
-                                                "): " + why_.value_or("connection lost"));
+                                                "): " + why);
 }
 
 void RedisConnection::disconnect() {
@@ -131,9 +165,11 @@ void RedisConnection::onDisconnect(const redisAsyncContext* redis, int status) {
            self->why_.value_or("by us").c_str());
 }
 
-void RedisConnection::onReply(redisAsyncContext*, void* reply, void* data) {
+void RedisConnection::onReply(redisAsyncContext* redis, void* reply, void* data) {
   std::unique_ptr<Pending> pending(static_cast<Pending*>(data));
   if (!reply) {
+    // hiredis answers the waiting commands before it calls onDisconnect: the reason is here.
+    if (redis && redis->err && redis->errstr) pending->connection->why_ = redis->errstr;
     pending->done(pending->connection->lostError());
     return;
   }
@@ -181,6 +217,8 @@ Task<void> RedisConnection::handshake() {
     co_return lostError();
   }
   redis_->data = this;
+  replyLimit_ = RedisReplyLimit{};
+  replyLimit_.guard(redis_->c.reader);
   redisAsyncSetConnectCallback(redis_, &RedisConnection::onConnect);
   redisAsyncSetDisconnectCallback(redis_, &RedisConnection::onDisconnect);
   source_ = redis_source_new(redis_);

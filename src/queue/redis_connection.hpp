@@ -12,6 +12,8 @@
 #include "core/task.hpp"
 
 struct redisAsyncContext;
+struct redisReader;
+struct redisReadTask;
 struct redisReply;
 struct _GSource;
 
@@ -43,6 +45,26 @@ struct RedisReply {
 
 // A copy of hiredis's reply, which hiredis frees after its callback.
 RedisReply copyReply(const redisReply& reply);
+
+// hiredis 0.14 allocates an array's element pointers as soon as it reads the array's header:
+// anything posing as Redis that announces "*1000000000" would have it allocate 8 GB before one
+// element arrives. A guarded reader counts the array elements of each reply and fails past
+// kMaxElements (hiredis calls that "out of memory"; exceeded() tells the real reason).
+class RedisReplyLimit {
+ public:
+  static constexpr long long kMaxElements = 1 << 20;
+
+  // From now on `reader` counts against this limit, which must outlive it.
+  void guard(redisReader* reader) noexcept;
+  bool exceeded() const noexcept { return exceeded_; }
+  std::string why() const;
+
+ private:
+  static void* createArray(const redisReadTask* task, int elements);
+
+  long long elements_ = 0;  // in the reply being read
+  bool exceeded_ = false;
+};
 
 // A command's arguments: redisArgs("XACK", stream, group, id). (A braced list of string
 // literals inside a co_await expression trips g++ 12's coroutines: "array used as initializer".)
@@ -95,6 +117,7 @@ class RedisConnection {
   bool connecting_ = false;  // one connect at a time: the others wait for it
   Condition connectChanged_;
   std::optional<std::string> why_;  // why the last connection ended
+  RedisReplyLimit replyLimit_;      // of the current connection
 };
 
 }  // namespace su::queue

@@ -318,13 +318,20 @@ Task<QueueStats> RedisQueue::stats() {
     stats.waiting = *lag->asInteger();
   } else {
     // Redis cannot tell (entries deleted in the middle): count what lies after the group's
-    // last delivered entry.
+    // last delivered entry, a page at a time (a whole long stream would be one huge reply).
+    constexpr std::size_t kPage = 10'000;
     const RedisReply* last = group->field("last-delivered-id");
-    auto after = co_await commands_.command(
-        redisArgs("XRANGE", config_.stream, "(" + (last ? last->text : std::string("0-0")), "+"),
-        options_.commandTimeout);
-    if (!after) co_return after.error();
-    stats.waiting = static_cast<std::int64_t>(after->elements.size());
+    std::string after = last ? last->text : std::string("0-0");
+    stats.waiting = 0;
+    for (;;) {
+      auto page = co_await commands_.command(
+          redisArgs("XRANGE", config_.stream, "(" + after, "+", "COUNT", std::to_string(kPage)),
+          options_.commandTimeout);
+      if (!page) co_return page.error();
+      stats.waiting += static_cast<std::int64_t>(page->elements.size());
+      if (page->elements.size() < kPage || page->elements.back().elements.empty()) break;
+      after = page->elements.back().elements.front().text;  // the last entry's id
+    }
   }
   auto consumers = co_await commands_.command(
       redisArgs("XINFO", "CONSUMERS", config_.stream, config_.group), options_.commandTimeout);

@@ -1,6 +1,6 @@
 // What a Redis server (or anything posing as one) sends the queue: raw RESP bytes read by
-// hiredis's own reader, copied into our replies, and read as XREADGROUP / XAUTOCLAIM entries,
-// dead letters and XINFO fields.
+// hiredis's own reader (guarded as RedisConnection guards it), copied into our replies, and read
+// as XREADGROUP / XAUTOCLAIM entries, dead letters and XINFO fields.
 #include <hiredis/hiredis.h>
 
 #include "fuzz.hpp"
@@ -21,6 +21,8 @@ void readEntries(const su::queue::RedisReply& reply) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   redisReader* reader = redisReaderCreate();
+  su::queue::RedisReplyLimit limit;
+  limit.guard(reader);
   redisReaderFeed(reader, reinterpret_cast<const char*>(data), size);
   void* reply = nullptr;
   while (redisReaderGetReply(reader, &reply) == REDIS_OK && reply) {

@@ -1,7 +1,9 @@
 // The queue backends' shared semantics, on the in-memory queue and on a real redis-server: claim,
 // ack, requeue with the attempt counted, the dead letter (for failures and for garbage), the
 // visibility timeout and touch, lag. Then what only Redis has: URLs with passwords, a server
-// killed and restarted, the blocking read.
+// killed and restarted, the blocking read, a lag Redis cannot tell, and a peer posing as Redis
+// that announces a billion-element reply.
+#include <gio/gio.h>
 #include <gtest/gtest.h>
 
 #include "queue/memory_queue.hpp"
@@ -10,6 +12,8 @@
 #include "support/janus_server.hpp"
 #include "support/main_context_test.hpp"
 #include "support/redis_server.hpp"
+
+SU_GREF_GOBJECT(GSocketService);
 
 namespace su::queue {
 namespace {
@@ -210,6 +214,35 @@ INSTANTIATE_TEST_SUITE_P(Backends, QueueTest, ::testing::Values("memory", "redis
 
 using RedisQueueTest = QueueFixture;
 
+// What a real Redis cannot be made to send: every connection gets `reply` at once.
+class CannedReplyServer {
+ public:
+  explicit CannedReplyServer(std::string reply) : reply_(std::move(reply)) {
+    service_ = GRef<GSocketService>::adopt(g_socket_service_new());
+    port_ =
+        g_socket_listener_add_any_inet_port(G_SOCKET_LISTENER(service_.get()), nullptr, nullptr);
+    g_signal_connect(service_.get(), "incoming", G_CALLBACK(&CannedReplyServer::onIncoming), this);
+  }
+  ~CannedReplyServer() { g_socket_service_stop(service_.get()); }
+  std::uint16_t port() const noexcept { return port_; }
+
+ private:
+  static gboolean onIncoming(GSocketService*, GSocketConnection* connection, GObject*,
+                             gpointer data) {
+    auto* self = static_cast<CannedReplyServer*>(data);
+    self->connections_.push_back(GRef<GSocketConnection>::ref(connection));
+    GOutputStream* out = g_io_stream_get_output_stream(G_IO_STREAM(connection));
+    g_output_stream_write_all(out, self->reply_.data(), self->reply_.size(), nullptr, nullptr,
+                              nullptr);  // a few bytes: the socket buffer takes them at once
+    return TRUE;
+  }
+
+  std::string reply_;
+  GRef<GSocketService> service_;
+  std::uint16_t port_ = 0;
+  std::vector<GRef<GSocketConnection>> connections_;
+};
+
 TEST_F(RedisQueueTest, UrlWithPasswordWorksAndNeverShowsIt) {
   auto redis = test::RedisServer::start({.password = "s3cret-pw"});
   ASSERT_TRUE(redis);
@@ -304,6 +337,46 @@ TEST_F(RedisQueueTest, KilledAndRestartedServerLosesNothingAndTheQueueReconnects
   auto stats = finish(queue.stats());
   ASSERT_TRUE(stats);
   EXPECT_EQ(stats->lag(), 0);
+}
+
+TEST_F(RedisQueueTest, WaitingIsCountedWhenRedisCannotTellTheLag) {
+  auto redis = test::RedisServer::start();
+  ASSERT_TRUE(redis);
+  RedisQueue queue(context(), {.address = {.port = redis->port()}, .stream = "jobs"},
+                   {.consumer = "w"});
+  ASSERT_TRUE(finish(queue.enqueue(model::JobEnvelope::stop("first"))));
+  ASSERT_TRUE(finish(queue.ack(claimOk(queue))));
+  // More entries than one page of the count, then one deleted in the middle: XINFO's lag is nil.
+  ASSERT_EQ(redis->cli({"EVAL",
+                        "for i = 1, tonumber(ARGV[1]) do redis.call('XADD', KEYS[1], '*', 'job', "
+                        "'{}') end return redis.call('XLEN', KEYS[1])",
+                        "1", "jobs", "12345"}),
+            "12346\n");
+  const std::string middle = redis->cli({"EVAL",
+                                         "return redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', "
+                                         "100)[50][1]",
+                                         "1", "jobs"});
+  ASSERT_EQ(redis->cli({"XDEL", "jobs", middle.substr(0, middle.size() - 1)}), "1\n");
+  ASSERT_NE(redis->cli({"XINFO", "GROUPS", "jobs"}).find("lag\n\n"), std::string::npos)
+      << "Redis still tells the lag: the test does not reach the count";
+
+  auto stats = finish(queue.stats());
+  ASSERT_TRUE(stats) << stats.error().describe();
+  EXPECT_EQ(stats->length, 12345);   // the acknowledged first one stays in the stream
+  EXPECT_EQ(stats->waiting, 12344);  // every entry after it, counted over two pages
+  EXPECT_EQ(stats->pending, 0);
+}
+
+TEST_F(RedisQueueTest, APeerAnnouncingABillionElementsIsRefusedNotAllocated) {
+  // hiredis 0.14 would allocate 8 GB for the element pointers at the header (docs/testing.md).
+  CannedReplyServer impostor("*1000000000\r\n");
+  RedisQueue queue(context(), {.address = {.port = impostor.port()}}, {.connectTimeout = 5s});
+  auto stats = finish(queue.stats());
+  ASSERT_FALSE(stats);
+  EXPECT_EQ(stats.error().code, static_cast<int>(QueueError::Unreachable))
+      << stats.error().describe();
+  EXPECT_NE(stats.error().message.find("more than 1048576 array elements"), std::string::npos)
+      << stats.error().message;
 }
 
 }  // namespace
