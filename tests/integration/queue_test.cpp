@@ -219,8 +219,16 @@ class CannedReplyServer {
  public:
   explicit CannedReplyServer(std::string reply) : reply_(std::move(reply)) {
     service_ = GRef<GSocketService>::adopt(g_socket_service_new());
-    port_ =
-        g_socket_listener_add_any_inet_port(G_SOCKET_LISTENER(service_.get()), nullptr, nullptr);
+    auto loopback = GRef<GInetAddress>::adopt(g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4));
+    auto address = GRef<GSocketAddress>::adopt(g_inet_socket_address_new(loopback.get(), 0));
+    GSocketAddress* bound = nullptr;
+    g_socket_listener_add_address(G_SOCKET_LISTENER(service_.get()), address.get(),
+                                  G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr, &bound,
+                                  nullptr);
+    if (bound) {
+      port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+      g_object_unref(bound);
+    }
     g_signal_connect(service_.get(), "incoming", G_CALLBACK(&CannedReplyServer::onIncoming), this);
   }
   ~CannedReplyServer() { g_socket_service_stop(service_.get()); }
