@@ -52,27 +52,6 @@ std::string usage() {
   return text;
 }
 
-Result<std::optional<std::string>> readToken(const service::ServeConfig& config) {
-  if (!config.tokenFile) return std::optional<std::string>();
-  auto text = readInput(*config.tokenFile, 4096);
-  if (!text)
-    return makeError(ArgumentError::Usage,
-                     "token file " + *config.tokenFile + ": " + text.error().message);
-  std::string token = *text;
-  while (!token.empty() && g_ascii_isspace(token.back()))
-    token.pop_back();
-  if (token.empty()) return makeError(ArgumentError::Usage, "token file is empty");
-  return std::optional<std::string>(token);
-}
-
-bool loopback(const std::string& host) {
-  auto address = GUnique<char>::adopt(g_strdup(host.c_str()));
-  GInetAddress* parsed = g_inet_address_new_from_string(address.get());
-  const bool local = parsed && g_inet_address_get_is_loopback(parsed);
-  if (parsed) g_object_unref(parsed);
-  return local;
-}
-
 // One `serve`, as a coroutine on the command's context: the HTTP API at once (health tells
 // whether Janus is there), then Janus (its own if none answers and the config allows), then the
 // worker; until a signal, then the drain.
@@ -129,16 +108,18 @@ void Serve::signalled() {
 }
 
 void Serve::reload() {
+  auto refused = [this](const Error& error) {
+    board.say("reload refused, nothing changed: " + error.message);
+    systemd.status("reload refused: " + error.message);
+  };
   auto fresh = service::loadServeConfig(sources);
-  if (!fresh) {
-    board.say("reload refused, nothing changed: " + fresh.error().message);
-    return;
-  }
-  auto token = readToken(*fresh);
-  if (!token) {
-    board.say("reload refused, nothing changed: " + token.error().message);
-    return;
-  }
+  if (!fresh) return refused(fresh.error());
+  // Judged on the address it listens on now, which a reload does not change.
+  service::ServeConfig effective = *fresh;
+  effective.listenHost = config.listenHost;
+  effective.listenPort = config.listenPort;
+  auto secrets = service::loadServeSecrets(effective);
+  if (!secrets) return refused(secrets.error());
   std::vector<std::string> ignored;
   auto compare = [&](bool same, const char* key) {
     if (!same) ignored.push_back(key);
@@ -152,6 +133,12 @@ void Serve::reload() {
   compare(fresh->drain == config.drain, "[node] drain");
   compare(fresh->listen() == config.listen(), "[http] listen");
   compare(fresh->maxBodyBytes == config.maxBodyBytes, "[http] max_body_bytes");
+  compare(fresh->maxEventStreams == config.maxEventStreams, "[http] max_event_streams");
+  compare(fresh->eventHeartbeat == config.eventHeartbeat, "[http] event_heartbeat_ms");
+  compare(fresh->headerTimeout == config.headerTimeout, "[http] header_timeout_ms");
+  // A rotated pair is served from the next connection; HTTPS on or off needs a restart.
+  compare(fresh->tlsCertificate.has_value() == config.tlsCertificate.has_value(),
+          "[http] tls_certificate");
   compare(fresh->clusterRedis == config.clusterRedis, "[cluster] redis");
   compare(fresh->clusterName == config.clusterName, "[cluster] name");
   compare(fresh->clusterKeyFile == config.clusterKeyFile, "[cluster] key_file");
@@ -159,14 +146,20 @@ void Serve::reload() {
   compare(fresh->lease == config.lease, "[cluster] lease_ms");
   if (fresh->logLevel) gst_debug_set_threshold_from_string(fresh->logLevel->c_str(), TRUE);
   http->setAdmission(fresh->admission);
-  http->setToken(*token);
+  http->setToken(secrets->token);
   config.admission = fresh->admission;
   config.logLevel = fresh->logLevel;
   config.tokenFile = fresh->tokenFile;
   std::string line =
       "reloaded: capacity " + std::to_string(config.admission.maxBroadcasts) + ", CPU budget " +
       std::to_string(std::lround(config.admission.cpuBudgetPercent)) + " %, log level " +
-      config.logLevel.value_or("(default)") + ", token " + (*token ? "set" : "none");
+      config.logLevel.value_or("(default)") + ", token " + (secrets->token ? "set" : "none");
+  if (config.tlsCertificate && secrets->certificate) {
+    http->setCertificate(secrets->certificate);
+    config.tlsCertificate = fresh->tlsCertificate;
+    config.tlsKey = fresh->tlsKey;
+    line += ", certificate " + tls::fingerprint(secrets->certificate.get());
+  }
   if (!ignored.empty()) {
     line += "; ignored (restart to apply):";
     for (const std::string& key : ignored)
@@ -211,7 +204,8 @@ Result<void> Serve::joinCluster() {
       cluster::ClusterOptions{.nodeId = config.nodeId,
                               .lease = config.lease,
                               .capacity = config.admission.maxBroadcasts,
-                              .api = "http://" + config.listen()},
+                              .api = std::string(config.tlsCertificate ? "https" : "http") +
+                                     "://" + config.listen()},
       cluster::ClusterObserver{.onEvent = [this](const std::string& what,
                                                  const std::string& broadcast,
                                                  const std::string& detail) {
@@ -374,12 +368,8 @@ int runServe(int argc, char** argv) {
   }
   auto config = service::loadServeConfig(sources);
   if (!config) return fail(kExitUsage, config.error().message);
-  auto token = readToken(*config);
-  if (!token) return fail(kExitUsage, token.error().message);
-  if (!*token && !loopback(config->listenHost)) {
-    return fail(kExitUsage, "listening on " + config->listen() +
-                                " needs a token: set [http] token_file (or --token-file)");
-  }
+  auto secrets = service::loadServeSecrets(*config);
+  if (!secrets) return fail(kExitUsage, secrets.error().message);
   if (arguments->has("check-config")) {
     json::ObjectWriter out;
     out.set("janus_url", config->janusUrl)
@@ -397,8 +387,13 @@ int runServe(int argc, char** argv) {
                       : config->drain == service::DrainPolicy::Leave ? "leave"
                                                                      : "handover")
         .set("listen", config->listen())
-        .set("token", *token ? "***" : "")
+        .set("token", secrets->token ? "***" : "")
+        .set("tls_certificate", config->tlsCertificate.value_or(""))
+        .set("tls_key", config->tlsKey.value_or(""))
         .set("max_body_bytes", static_cast<std::int64_t>(config->maxBodyBytes))
+        .set("max_event_streams", static_cast<std::int64_t>(config->maxEventStreams))
+        .set("event_heartbeat_ms", static_cast<std::int64_t>(config->eventHeartbeat.count()))
+        .set("header_timeout_ms", static_cast<std::int64_t>(config->headerTimeout.count()))
         .set("cluster", model::redactText(config->clusterRedis.value_or("")))
         .set("cluster_name", config->clusterName)
         .set("cluster_key_file", config->clusterKeyFile.value_or(""))
@@ -450,19 +445,26 @@ int runServe(int argc, char** argv) {
   };
   serve.service =
       std::make_unique<service::BroadcastService>(context.get(), serviceOptions, observer);
-  serve.http =
-      std::make_unique<service::HttpApi>(context.get(), *serve.service,
-                                         service::HttpOptions{.host = config->listenHost,
-                                                              .port = config->listenPort,
-                                                              .token = *token,
-                                                              .maxBodyBytes = config->maxBodyBytes,
-                                                              .admission = config->admission});
+  serve.http = std::make_unique<service::HttpApi>(
+      context.get(), *serve.service,
+      service::HttpOptions{.host = config->listenHost,
+                           .port = config->listenPort,
+                           .token = secrets->token,
+                           .certificate = secrets->certificate,
+                           .maxBodyBytes = config->maxBodyBytes,
+                           .maxEventStreams = config->maxEventStreams,
+                           .eventHeartbeat = config->eventHeartbeat,
+                           .head = {.headTimeout = config->headerTimeout},
+                           .admission = config->admission});
   if (auto listening = serve.http->start(); !listening) {
     return fail(kExitFailure, listening.error().message);
   }
-  const std::string serving = "serving the HTTP API on http://" + config->listenHost + ":" +
-                              std::to_string(serve.http->port()) +
-                              (*token ? " (bearer token required)" : "");
+  const std::string serving =
+      "serving the HTTP API on " + std::string(secrets->certificate ? "https" : "http") + "://" +
+      config->listenHost + ":" + std::to_string(serve.http->port()) +
+      (secrets->certificate ? " (certificate " + tls::fingerprint(secrets->certificate.get()) + ")"
+                            : "") +
+      (secrets->token ? " (bearer token required)" : "");
   board.say(serving);
   systemd.ready(serving + "; connecting to Janus");
   auto onSignal = [&] {

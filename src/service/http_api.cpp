@@ -3,6 +3,7 @@
 #include <libsoup/soup.h>
 
 #include "cluster/cluster_status.hpp"
+#include "core/secret.hpp"
 #include "core/log.hpp"
 #include "json/writer.hpp"
 #include "model/decode.hpp"
@@ -17,7 +18,6 @@ namespace su::service {
 namespace {
 
 constexpr const char* kBroadcasts = "/v1/broadcasts";
-constexpr int kListenBacklog = 1024;  // the kernel caps it at net.core.somaxconn
 
 void respond(SoupServerMessage* message, int status, const GRef<JsonNode>& body) {
   const std::string text = json::Value::of(body).toString();
@@ -44,19 +44,7 @@ GRef<JsonNode> resultJson(const model::BroadcastResult& result) {
   return model::redacted(payload.get());
 }
 
-// Equal without telling where they differ (nor, beyond its length, anything of `expected`).
-bool sameSecret(std::string_view given, std::string_view expected) {
-  unsigned char difference = given.size() == expected.size() ? 0 : 1;
-  for (std::size_t i = 0; i < given.size(); ++i)
-    difference |= static_cast<unsigned char>(given[i] ^ expected[i % expected.size()]);
-  return difference == 0 && !expected.empty();
-}
-
 }  // namespace
-
-GQuark errorDomainOf(HttpError) {
-  return g_quark_from_static_string("su-http-error");
-}
 
 // A reply owed to a paused message: the message is kept until it is answered, and nothing is
 // answered once the API is gone.
@@ -86,11 +74,12 @@ HttpApi::HttpApi(GMainContext* context, BroadcastService& service, HttpOptions o
 
 HttpApi::~HttpApi() {
   *alive_ = false;
+  listener_.reset();  // accepts nothing more
   // The event streams end; their "finished" no longer reaches this object.
-  for (const auto& subscriber : std::exchange(subscribers_, {})) {
-    g_signal_handlers_disconnect_by_data(subscriber.get(), this);
-    soup_message_body_complete(soup_server_message_get_response_body(subscriber.get()));
-    soup_server_message_unpause(subscriber.get());
+  for (const EventStream& stream : std::exchange(subscribers_, {})) {
+    g_signal_handlers_disconnect_by_data(stream.message.get(), this);
+    soup_message_body_complete(soup_server_message_get_response_body(stream.message.get()));
+    soup_server_message_unpause(stream.message.get());
   }
   if (server_) {
     soup_server_disconnect(server_);
@@ -102,32 +91,24 @@ Result<void> HttpApi::start() {
   server_ = soup_server_new("server-header", "streaming-utils", nullptr);
   soup_server_add_early_handler(server_, nullptr, &HttpApi::early, this, nullptr);
   soup_server_add_handler(server_, nullptr, &HttpApi::handle, this, nullptr);
-  auto address = GRef<GInetAddress>::adopt(g_inet_address_new_from_string(options_.host.c_str()));
-  if (!address) {
-    return makeError(HttpError::Listen, "cannot listen on " + options_.host + ": not an address");
+  listener_ = std::make_unique<HttpListener>(context_.get(), server_, options_.head);
+  listener_->setCertificate(options_.certificate);
+  if (auto listening = listener_->listen(options_.host, options_.port); !listening) {
+    return listening.error();
   }
-  auto socketAddress = GRef<GSocketAddress>::adopt(
-      g_inet_socket_address_new(address.get(), static_cast<guint16>(options_.port)));
-  GUnique<GError> error;
-  auto socket = GRef<GSocket>::adopt(g_socket_new(g_socket_address_get_family(socketAddress.get()),
-                                                  G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                                  error.outPtr()));
-  // soup_server_listen() keeps GSocket's backlog of 10: 32 clients starting broadcasts at once
-  // (serve-bench, a scheduler placing work) overflowed it and some connections were reset.
-  if (socket) g_socket_set_listen_backlog(socket.get(), kListenBacklog);
-  if (!socket || !g_socket_bind(socket.get(), socketAddress.get(), TRUE, error.outPtr()) ||
-      !g_socket_listen(socket.get(), error.outPtr()) ||
-      !soup_server_listen_socket(server_, socket.get(), SoupServerListenOptions(0),
-                                 error.outPtr())) {
-    return makeError(HttpError::Listen, "cannot listen on " + options_.host + ":" +
-                                            std::to_string(options_.port) + ": " + error->message);
-  }
-  GSList* uris = soup_server_get_uris(server_);
-  if (uris) port_ = g_uri_get_port(static_cast<GUri*>(uris->data));
-  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
-  GST_INFO("HTTP API on %s:%d%s", options_.host.c_str(), port_,
-           options_.token ? "" : " (no token: loopback only)");
+  // A comment line: EventSource clients skip it, proxies see traffic, and a write to a client
+  // that went fails (libsoup then closes its connection).
+  heartbeat_ = Source::timeout(context_.get(), options_.eventHeartbeat, [this] {
+    sendToStreams(":\n\n");
+    return true;
+  });
+  GST_INFO("HTTP API on %s://%s:%d%s", options_.certificate ? "https" : "http",
+           options_.host.c_str(), port(), options_.token ? "" : " (no token: loopback only)");
   return {};
+}
+
+void HttpApi::setCertificate(GRef<GTlsCertificate> certificate) {
+  if (listener_ && listener_->tls() && certificate) listener_->setCertificate(std::move(certificate));
 }
 
 bool HttpApi::authorized(SoupServerMessage* message) const {
@@ -280,6 +261,12 @@ void HttpApi::readiness(SoupServerMessage* message, GHashTable* query) {
 }
 
 void HttpApi::subscribe(SoupServerMessage* message) {
+  if (subscribers_.size() >= options_.maxEventStreams) {
+    respondError(message, SOUP_STATUS_SERVICE_UNAVAILABLE, "too_many_streams",
+                 "already " + std::to_string(subscribers_.size()) +
+                     " event streams open, the most this node serves ([http] max_event_streams)");
+    return;
+  }
   soup_server_message_set_status(message, SOUP_STATUS_OK, nullptr);
   SoupMessageHeaders* headers = soup_server_message_get_response_headers(message);
   soup_message_headers_set_content_type(headers, "text/event-stream", nullptr);
@@ -292,10 +279,47 @@ void HttpApi::subscribe(SoupServerMessage* message) {
   // Forgotten when the client goes.
   g_signal_connect(message, "finished", G_CALLBACK(+[](SoupServerMessage* gone, gpointer data) {
                      auto& list = static_cast<HttpApi*>(data)->subscribers_;
-                     std::erase_if(list, [gone](const auto& kept) { return kept.get() == gone; });
+                     std::erase_if(list, [gone](const EventStream& kept) {
+                       return kept.message.get() == gone;
+                     });
                    }),
                    this);
-  subscribers_.push_back(GRef<SoupServerMessage>::ref(message));
+  EventStream stream{.message = GRef<SoupServerMessage>::ref(message), .clientGone = {}};
+  // libsoup reads nothing more from a connection while it writes the response: without this, a
+  // client that closed its stream is noticed only when a write fails, two writes later.
+  if (GSocket* socket = listener_->socketOf(soup_server_message_get_remote_address(message))) {
+    auto watch = GRef<GSource>::adopt(
+        g_socket_create_source(socket, GIOCondition(G_IO_IN | G_IO_HUP | G_IO_ERR), nullptr));
+    struct Gone {
+      HttpApi* api;
+      SoupServerMessage* message;
+    };
+    g_source_set_callback(
+        watch.get(), G_SOURCE_FUNC(+[](GSocket*, GIOCondition, gpointer data) {
+          auto* gone = static_cast<Gone*>(data);
+          gone->api->endStream(gone->message);
+          return G_SOURCE_REMOVE;
+        }),
+        new Gone{this, message}, [](gpointer data) { delete static_cast<Gone*>(data); });
+    stream.clientGone = Source::attach(std::move(watch), context_.get());
+  }
+  subscribers_.push_back(std::move(stream));
+}
+
+void HttpApi::endStream(SoupServerMessage* message) {
+  soup_message_body_complete(soup_server_message_get_response_body(message));
+  soup_server_message_unpause(message);
+}
+
+void HttpApi::sendToStreams(const std::string& text) {
+  std::vector<GRef<SoupServerMessage>> open;  // a client that goes meanwhile leaves the list
+  for (const EventStream& stream : subscribers_)
+    open.push_back(stream.message);
+  for (const auto& message : open) {
+    soup_message_body_append(soup_server_message_get_response_body(message.get()),
+                             SOUP_MEMORY_COPY, text.data(), text.size());
+    soup_server_message_unpause(message.get());
+  }
 }
 
 Task<void> HttpApi::scraping(std::shared_ptr<Reply> reply) {
@@ -326,12 +350,7 @@ void HttpApi::publish(const std::string& name, const json::Value& data) {
   const std::string text = "event: " + name +
                            "\ndata: " + json::Value::of(model::redacted(data.node())).toString() +
                            "\n\n";
-  const auto open = subscribers_;  // a client that goes meanwhile leaves the list
-  for (const auto& subscriber : open) {
-    soup_message_body_append(soup_server_message_get_response_body(subscriber.get()),
-                             SOUP_MEMORY_COPY, text.data(), text.size());
-    soup_server_message_unpause(subscriber.get());
-  }
+  sendToStreams(text);
 }
 
 void HttpApi::enqueueJob(SoupServerMessage* message) {

@@ -12,14 +12,18 @@
 //                                   asks for one doing that (default audio_transcode)
 //   GET    /metrics                 Prometheus text format (service/metrics.hpp)
 //   GET    /v1/events               server-sent events: every broadcast's state changes and
-//                                   events, as they happen (redacted)
+//                                   events, as they happen (redacted); a comment line every
+//                                   heartbeat keeps it open through proxies and finds clients
+//                                   that went; at most `maxEventStreams` at once (503 beyond)
 //   GET    /v1/cluster              in a cluster: its nodes and its broadcasts' owners
 // In a cluster, /v1/broadcasts/{id} of a broadcast another node runs answers from its owner
 // record (GET), or sends the stop to that owner and waits for it (DELETE: 200 once stopped).
 // Everything but /healthz asks for `Authorization: Bearer TOKEN` (compared in constant time;
-// 401 without detail) when a token is set. Requests are refused from their headers, before any
-// body is read: a missing or wrong token, a body over the limit (413) or one without a length
-// (411). Errors are JSON {"error": {"code", "message", "problems"}}; results are redacted.
+// 401 without detail) when a token is set. Connections come through an HttpListener (HTTPS when
+// a certificate is set; a request head bounded in time and size: 408, 414, 431). Requests are
+// refused from their headers, before any body is read: a missing or wrong token, a body over the
+// limit (413) or one without a length (411). Errors are JSON {"error": {"code", "message",
+// "problems"}}; results are redacted.
 #pragma once
 
 #include <optional>
@@ -31,6 +35,7 @@
 #include "queue/queue.hpp"
 #include "service/admission.hpp"
 #include "service/broadcast_service.hpp"
+#include "service/http_listener.hpp"
 #include "service/metrics.hpp"
 
 typedef struct _SoupServer SoupServer;
@@ -38,14 +43,15 @@ typedef struct _SoupServerMessage SoupServerMessage;
 
 namespace su::service {
 
-enum class HttpError { Listen = 1 };
-GQuark errorDomainOf(HttpError);
-
 struct HttpOptions {
   std::string host = "127.0.0.1";
   int port = 8089;  // 0: any free port (port() tells)
   std::optional<std::string> token;
+  GRef<GTlsCertificate> certificate;  // HTTPS with it; none: plain HTTP
   std::size_t maxBodyBytes = 1 << 20;
+  std::size_t maxEventStreams = 64;
+  Milliseconds eventHeartbeat{15'000};
+  HeadLimits head;
   AdmissionPolicy admission;
 };
 
@@ -58,7 +64,7 @@ class HttpApi {
 
   // Listens; the context must be the thread's default (libsoup attaches its sources there).
   Result<void> start();
-  int port() const noexcept { return port_; }
+  int port() const noexcept { return listener_ ? listener_->port() : 0; }
   void setQueue(queue::JobQueue* queue) noexcept { queue_ = queue; }
   void setWorker(const worker::Worker* worker) noexcept { worker_ = worker; }
   // In a cluster: /v1/cluster, and /v1/broadcasts/{id} for a broadcast another node runs (its
@@ -69,6 +75,9 @@ class HttpApi {
   // What a reload may change while it serves.
   void setAdmission(AdmissionPolicy admission) noexcept { options_.admission = admission; }
   void setToken(std::optional<std::string> token) { options_.token = std::move(token); }
+  // The certificate for connections from now on (a rotation); HTTPS stays HTTPS.
+  void setCertificate(GRef<GTlsCertificate> certificate);
+  std::size_t eventStreams() const noexcept { return subscribers_.size(); }
   // Draining: not ready, takes no new broadcast.
   void setDraining() noexcept { draining_ = true; }
   // Sends `data` (a JSON object) as an event named `name` to every /v1/events client.
@@ -94,6 +103,9 @@ class HttpApi {
   void health(SoupServerMessage* message);
   void readiness(SoupServerMessage* message, GHashTable* query);
   void subscribe(SoupServerMessage* message);
+  // Ends an event stream: libsoup writes its last chunk (or fails to) and closes it.
+  void endStream(SoupServerMessage* message);
+  void sendToStreams(const std::string& text);
   Task<void> scraping(std::shared_ptr<Reply> reply);
   void enqueueJob(SoupServerMessage* message);
   Task<void> enqueuing(std::shared_ptr<Reply> reply, model::JobEnvelope job);
@@ -108,11 +120,16 @@ class HttpApi {
   const worker::Worker* worker_ = nullptr;
   cluster::ClusterNode* cluster_ = nullptr;
   ServiceMetrics metrics_;
-  std::vector<GRef<SoupServerMessage>> subscribers_;  // /v1/events streams, open
+  struct EventStream {
+    GRef<SoupServerMessage> message;
+    Source clientGone;  // the socket readable or hung up: its client closed it
+  };
+  std::vector<EventStream> subscribers_;  // /v1/events streams, open
+  Source heartbeat_;
   bool draining_ = false;
   TaskGroup tasks_;
   SoupServer* server_ = nullptr;
-  int port_ = 0;
+  std::unique_ptr<HttpListener> listener_;
   // Replies still owed to paused messages; answered (or dropped) with the API.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -144,6 +144,43 @@ const std::vector<Key>& keys() {
          c.tokenFile = v;
          return std::nullopt;
        }},
+      {"http", "tls_certificate", "SU_TLS_CERTIFICATE", "tls-certificate",
+       "a PEM file with the HTTP API's certificate (and its chain): HTTPS, with tls_key",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         c.tlsCertificate = v.empty() ? std::nullopt : std::optional(v);
+         return std::nullopt;
+       }},
+      {"http", "tls_key", "SU_TLS_KEY", "tls-key",
+       "a PEM file with the certificate's private key (unencrypted, readable by the service only)",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         c.tlsKey = v.empty() ? std::nullopt : std::optional(v);
+         return std::nullopt;
+       }},
+      {"http", "max_event_streams", "SU_MAX_EVENT_STREAMS", "max-event-streams",
+       "GET /v1/events streams open at once; more are refused (503)",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         int streams = 0;
+         if (auto error = number(v, 1, 10000, streams)) return error;
+         c.maxEventStreams = static_cast<std::size_t>(streams);
+         return std::nullopt;
+       }},
+      {"http", "event_heartbeat_ms", "SU_EVENT_HEARTBEAT_MS", "event-heartbeat-ms",
+       "how often an event stream gets a comment line when nothing happens",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         int ms = 0;
+         if (auto error = number(v, 100, 60000, ms)) return error;
+         c.eventHeartbeat = Milliseconds(ms);
+         return std::nullopt;
+       }},
+      {"http", "header_timeout_ms", "SU_HEADER_TIMEOUT_MS", "header-timeout-ms",
+       "how long a client has to send its request line and headers, TLS handshake included (408 "
+       "after)",
+       [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
+         int ms = 0;
+         if (auto error = number(v, 100, 600000, ms)) return error;
+         c.headerTimeout = Milliseconds(ms);
+         return std::nullopt;
+       }},
       {"http", "max_body_bytes", "SU_MAX_BODY_BYTES", "max-body-bytes",
        "the largest request body the HTTP API reads",
        [](ServeConfig& c, const std::string& v) -> std::optional<std::string> {
@@ -315,7 +352,42 @@ Result<ServeConfig> loadServeConfig(const ConfigSources& sources) {
   if (config.drain == DrainPolicy::Handover && !config.clusterRedis) {
     return invalid("[node] drain = handover needs a cluster ([cluster] redis)");
   }
+  if (config.tlsCertificate.has_value() != config.tlsKey.has_value()) {
+    return invalid("[http] tls_certificate and tls_key go together: set both, or neither");
+  }
   return config;
+}
+
+Result<ServeSecrets> loadServeSecrets(const ServeConfig& config) {
+  ServeSecrets secrets;
+  if (config.tokenFile) {
+    gchar* contents = nullptr;
+    gsize length = 0;
+    GUnique<GError> error;
+    if (!g_file_get_contents(config.tokenFile->c_str(), &contents, &length, error.outPtr())) {
+      return invalid("[http] token_file: " + std::string(error->message));
+    }
+    std::string token(GUnique<char>::adopt(contents).get(), length);
+    while (!token.empty() && g_ascii_isspace(token.back()))
+      token.pop_back();
+    if (token.empty()) return invalid("[http] token_file " + *config.tokenFile + " is empty");
+    if (token.size() > 4096 || token.find_first_of("\r\n") != std::string::npos) {
+      return invalid("[http] token_file " + *config.tokenFile +
+                     ": the token must be one line of at most 4096 characters");
+    }
+    secrets.token = std::move(token);
+  }
+  auto address = GRef<GInetAddress>::adopt(g_inet_address_new_from_string(config.listenHost.c_str()));
+  if (!secrets.token && !(address && g_inet_address_get_is_loopback(address.get()))) {
+    return invalid("listening on " + config.listen() +
+                   " needs a token: set [http] token_file (or --token-file)");
+  }
+  if (config.tlsCertificate) {
+    auto pair = tls::loadPair(*config.tlsCertificate, *config.tlsKey);
+    if (!pair) return invalid("[http] tls_certificate: " + pair.error().message);
+    secrets.certificate = std::move(*pair);
+  }
+  return secrets;
 }
 
 }  // namespace su::service

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "core/tls.hpp"
 #include "service/admission.hpp"
 #include "service/autoscale.hpp"
 
@@ -38,7 +39,12 @@ struct ServeConfig {
   std::string listenHost = "127.0.0.1";
   int listenPort = 8089;
   std::optional<std::string> tokenFile;
+  std::optional<std::string> tlsCertificate;  // PEM files: HTTPS when both are set
+  std::optional<std::string> tlsKey;
   std::size_t maxBodyBytes = 1 << 20;
+  std::size_t maxEventStreams = 64;
+  Milliseconds eventHeartbeat{15'000};
+  Milliseconds headerTimeout{10'000};
   // [autoscale]
   AutoscalePolicy autoscale;
   Milliseconds autoscaleTick{10'000};  // how often the queue's lag is read
@@ -63,6 +69,15 @@ struct ConfigSources {
 // Reads the file (if any), then SU_* variables, then the flags. Every error: `FILE: [group] key:
 // what is wrong`, or `--flag: ...`.
 Result<ServeConfig> loadServeConfig(const ConfigSources& sources);
+
+// What the files a config names hold: the API's token and its TLS pair. Read at startup and on
+// every reload with the same rules, so that a reload can never leave what a start refuses: a
+// token beyond loopback, a pair that loads.
+struct ServeSecrets {
+  std::optional<std::string> token;
+  GRef<GTlsCertificate> certificate;
+};
+Result<ServeSecrets> loadServeSecrets(const ServeConfig& config);
 
 // The flags `serve` takes for config keys (without dashes), with their help lines.
 const std::map<std::string, std::string>& serveConfigFlags();

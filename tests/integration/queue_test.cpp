@@ -13,8 +13,6 @@
 #include "support/main_context_test.hpp"
 #include "support/redis_server.hpp"
 
-SU_GREF_GOBJECT(GSocketService);
-
 namespace su::queue {
 namespace {
 

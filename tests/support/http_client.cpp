@@ -2,10 +2,19 @@
 
 #include <libsoup/soup.h>
 
+#include "core/tls.hpp"
+
 namespace su::test {
 
 SoupSession* newSession() {
   return soup_session_new();
+}
+
+SoupSession* newSessionTrusting(const std::string& caFile) {
+  SoupSession* session = soup_session_new();
+  auto authorities = tls::loadAuthorities(caFile);
+  if (authorities) soup_session_set_tls_database(session, authorities->get());
+  return session;
 }
 
 void freeSession(SoupSession* session) {
@@ -34,6 +43,8 @@ HttpReply httpRequest(SoupSession* session, const std::string& method, const std
     result.body.assign(data ? data : "", size);
     g_bytes_unref(reply);
     result.status = static_cast<int>(soup_message_get_status(message));
+    if (GTlsCertificate* peer = soup_message_get_tls_peer_certificate(message))
+      result.peerCertificate = tls::fingerprint(peer);
   } else {
     result.body = error ? error->message : "no reply";
     g_clear_error(&error);

@@ -15,9 +15,12 @@ namespace su::test {
 struct HttpReply {
   int status = 0;
   std::string body;
+  std::string peerCertificate;  // over https: the fingerprint of the certificate the server sent
 };
 
 SoupSession* newSession();
+// A session that trusts only the CA in `caFile` for https.
+SoupSession* newSessionTrusting(const std::string& caFile);
 void freeSession(SoupSession* session);
 
 // `session` is used by one thread at a time. `token` goes in `Authorization: Bearer`.

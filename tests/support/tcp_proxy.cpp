@@ -6,8 +6,6 @@
 
 #include "core/gref.hpp"
 
-SU_GREF_GOBJECT(GSocketListener);
-
 namespace su::test {
 
 // Shared with the pending GIO calls, which may finish after the proxy is gone (cancelled).

@@ -13,8 +13,6 @@
 
 #include "support/main_context_test.hpp"
 
-SU_GREF_GOBJECT(GFile);
-
 namespace su {
 namespace {
 
