@@ -197,6 +197,10 @@ Result<void> Serve::joinCluster() {
   auto address = queue::parseRedisAddress(*config.clusterRedis);
   if (!address)
     return makeError(ArgumentError::Usage, "[cluster] redis: " + address.error().message);
+  if (address->tls) {
+    if (auto material = queue::loadRedisTls(*address->tls); !material)
+      return makeError(ArgumentError::Usage, "[cluster] redis: " + material.error().message);
+  }
   clusterStore =
       std::make_unique<cluster::ClusterStore>(context, std::move(*address), config.clusterName);
   cluster = std::make_unique<cluster::ClusterNode>(

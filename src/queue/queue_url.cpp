@@ -13,6 +13,23 @@ Error invalid(std::string message) {
   return makeError(QueueError::InvalidUrl, std::move(message));
 }
 
+// The TLS options of a rediss:// URL (tls_ca, tls_cert, tls_key, tls_server_name): true if `key`
+// is one (set in `tls`).
+bool readTlsOption(const std::string& key, const std::string& value, RedisTls& tls) {
+  if (key == "tls_ca") {
+    tls.caFile = value;
+  } else if (key == "tls_cert") {
+    tls.certificate = value;
+  } else if (key == "tls_key") {
+    tls.key = value;
+  } else if (key == "tls_server_name") {
+    tls.serverName = value;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 std::optional<std::int64_t> positive(const std::string& text) {
   std::int64_t value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -35,6 +52,10 @@ Result<void> readOptions(std::string_view query, QueueUrl& url) {
     };
     Result<void> read;
     std::int64_t n = 0;
+    if (url.kind == model::QueueKind::Redis && url.redis.address.tls &&
+        readTlsOption(key, value, *url.redis.address.tls)) {
+      continue;
+    }
     if (key == "stream" && url.kind == model::QueueKind::Redis) {
       url.redis.stream = value;
     } else if (key == "group" && url.kind == model::QueueKind::Redis) {
@@ -86,12 +107,13 @@ Result<RedisAddress> addressOf(const uri::Parts& parts) {
 
 Result<QueueUrl> parseRedis(std::string_view text) {
   auto parts = uri::split(text);
-  if (!parts || parts->host.empty()) return invalid("not a Redis URL: redis://host[:port][/db]");
+  if (!parts || parts->host.empty()) return invalid("not a Redis URL: redis[s]://host[:port][/db]");
   if (parts->fragment) return invalid("a Redis queue URL has no #fragment");
   QueueUrl url{.kind = model::QueueKind::Redis};
   auto address = addressOf(*parts);
   if (!address) return address.error();
   url.redis.address = std::move(*address);
+  if (text.starts_with("rediss://")) url.redis.address.tls = RedisTls{};
   if (auto read = readOptions(parts->query.value_or(""), url); !read) return read.error();
   return url;
 }
@@ -115,11 +137,22 @@ Result<QueueUrl> parseKafka(std::string_view text) {
 }  // namespace
 
 Result<RedisAddress> parseRedisAddress(std::string_view url) {
-  auto parts = url.starts_with("redis://") ? uri::split(url) : std::nullopt;
-  if (!parts || parts->host.empty()) return invalid("not a Redis URL: redis://host[:port][/db]");
-  if (parts->query || parts->fragment)
-    return invalid("a Redis server URL has no ?query or #fragment");
-  return addressOf(*parts);
+  const bool tls = url.starts_with("rediss://");
+  auto parts = tls || url.starts_with("redis://") ? uri::split(url) : std::nullopt;
+  if (!parts || parts->host.empty()) return invalid("not a Redis URL: redis[s]://host[:port][/db]");
+  if (parts->fragment) return invalid("a Redis server URL has no #fragment");
+  auto address = addressOf(*parts);
+  if (!address) return address.error();
+  if (tls) address->tls = RedisTls{};
+  auto params = uri::parameters(parts->query.value_or(""));
+  if (!params) return invalid("malformed query in Redis URL");
+  for (const auto& [key, value] : *params) {
+    if (!address->tls || !readTlsOption(key, value, *address->tls)) {
+      return invalid("a Redis server URL takes no option " + key +
+                     (tls ? " (rediss:// takes tls_ca, tls_cert, tls_key, tls_server_name)" : ""));
+    }
+  }
+  return address;
 }
 
 Result<QueueUrl> parseQueueUrl(std::string_view url) {
@@ -131,11 +164,8 @@ Result<QueueUrl> parseQueueUrl(std::string_view url) {
     }
     return parsed;
   }
-  if (url.starts_with("redis://")) return parseRedis(url);
+  if (url.starts_with("redis://") || url.starts_with("rediss://")) return parseRedis(url);
   if (url.starts_with("kafka://")) return parseKafka(url);
-  if (url.starts_with("rediss://")) {
-    return invalid("rediss:// (TLS) is not supported by this build's hiredis; use redis://");
-  }
   return invalid("unknown queue URL (expected memory:, redis://... or kafka://...)");
 }
 
@@ -144,6 +174,9 @@ Result<std::unique_ptr<JobQueue>> openQueue(GMainContext* context, const QueueUr
     case model::QueueKind::Memory:
       return std::unique_ptr<JobQueue>(new MemoryQueue(url.options));
     case model::QueueKind::Redis:
+      if (url.redis.address.tls) {
+        if (auto material = loadRedisTls(*url.redis.address.tls); !material) return material.error();
+      }
       return std::unique_ptr<JobQueue>(new RedisQueue(context, url.redis, url.options));
     case model::QueueKind::Kafka: {
       auto queue = KafkaQueue::open(context, url.kafka, url.options);

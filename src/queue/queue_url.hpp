@@ -1,6 +1,8 @@
 // Queue URLs, as the command line and the service take them (README, "Queues"):
 //   memory:
 //   redis://[user:password@]host[:port][/db]?stream=S&group=G
+//   rediss://...: the same over TLS, with tls_ca=FILE, tls_cert=FILE&tls_key=FILE (a client
+//   certificate), tls_server_name=NAME
 //   kafka://broker[:port][,broker...]/topic?group=G
 // and, on any of them, the consumer's options: consumer=NAME, max_attempts=N,
 // visibility_ms=N, max_length=N, dead_letter=STREAM-OR-TOPIC.
@@ -23,9 +25,10 @@ struct QueueUrl {
 };
 
 Result<QueueUrl> parseQueueUrl(std::string_view url);
-// A Redis server alone: redis://[user:password@]host[:port][/db] (the cluster's store).
+// A Redis server alone: redis[s]://[user:password@]host[:port][/db][?tls options] (the cluster's
+// store).
 Result<RedisAddress> parseRedisAddress(std::string_view url);
-// The queue a parsed URL names, on `context`.
+// The queue a parsed URL names, on `context` (its TLS files loaded and checked first).
 Result<std::unique_ptr<JobQueue>> openQueue(GMainContext* context, const QueueUrl& url);
 
 }  // namespace su::queue

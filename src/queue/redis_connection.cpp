@@ -1,10 +1,12 @@
 #include "queue/redis_connection.hpp"
 
-#include <hiredis/adapters/glib.h>
-#include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "core/log.hpp"
+#include "core/streams.hpp"
+#include "core/tls.hpp"
 #include "queue/queue.hpp"
 
 #define GST_CAT_DEFAULT su::log::queue
@@ -12,13 +14,6 @@
 namespace su::queue {
 
 namespace {
-
-// The callback of one command, until hiredis answers it (with a null reply when the connection
-// goes first).
-struct Pending {
-  Callback<RedisReply> done;
-  RedisConnection* connection;
-};
 
 // Clears a flag and wakes the waiters when the connecting task ends, however it ends.
 struct ConnectingGuard {
@@ -117,67 +112,178 @@ RedisConnection::RedisConnection(GMainContext* context, RedisAddress address, st
       connectTimeout_(connectTimeout) {}
 
 RedisConnection::~RedisConnection() {
-  disconnect();
-  dropSource();
+  close("the connection is closed");
 }
 
-void RedisConnection::dropSource() {
-  if (!source_) return;
-  g_source_destroy(source_);
-  g_source_unref(source_);
-  source_ = nullptr;
+void RedisConnection::ReaderFree::operator()(redisReader* reader) const noexcept {
+  redisReaderFree(reader);
+}
+
+std::string RedisAddress::describe() const {
+  return std::string(tls ? "rediss://" : "redis://") + host + ":" + std::to_string(port);
+}
+
+Result<RedisTlsMaterial> loadRedisTls(const RedisTls& tls) {
+  RedisTlsMaterial material;
+  if (tls.caFile) {
+    auto authorities = tls::loadAuthorities(*tls.caFile);
+    if (!authorities) return makeError(QueueError::InvalidUrl, authorities.error().message);
+    material.authorities = std::move(*authorities);
+  }
+  if (tls.certificate.has_value() != tls.key.has_value()) {
+    return makeError(QueueError::InvalidUrl,
+                     "a Redis client certificate needs both tls_cert and tls_key");
+  }
+  if (tls.certificate) {
+    auto pair = tls::loadPair(*tls.certificate, *tls.key);
+    if (!pair) return makeError(QueueError::InvalidUrl, pair.error().message);
+    material.certificate = std::move(*pair);
+  }
+  return material;
 }
 
 Error RedisConnection::lostError() const {
   const std::string why =
       replyLimit_.exceeded() ? replyLimit_.why() : why_.value_or("connection lost");
-  return makeError(QueueError::Unreachable, "Redis at " + address_.host + ":" +
-                                                std::to_string(address_.port) + " (" + purpose_ +
-                                                "): " + why);
+  return makeError(QueueError::Unreachable,
+                   "Redis at " + address_.describe() + " (" + purpose_ + "): " + why);
 }
 
 void RedisConnection::disconnect() {
+  close("closed by us");
+}
+
+void RedisConnection::close(const std::string& why) {
   ready_ = false;
-  if (!redis_) return;
-  redisAsyncContext* redis = std::exchange(redis_, nullptr);
-  // Every command waiting for a reply is answered with none (an error) from inside this call.
-  redisAsyncFree(redis);
+  if (!stream_) return;
+  if (!why_) why_ = why;
+  GST_INFO("Redis %s connection to %s closed: %s", purpose_.c_str(), address_.describe().c_str(),
+           why_->c_str());
+  // TLS says goodbye on its way out; GIO keeps the stream until it is done.
+  g_io_stream_close_async(std::exchange(stream_, {}).get(), G_PRIORITY_DEFAULT, nullptr, nullptr,
+                          nullptr);
+  outbox_.clear();
+  writing_ = false;
+  writer_ = {};
+  reader_ = {};
+  parser_.reset();
+  // Answered last: a waiting command's task may close or connect again from here.
+  for (auto& done : std::exchange(waiting_, {}))
+    done(lostError());
 }
 
-void RedisConnection::onConnect(const redisAsyncContext* redis, int status) {
-  auto* self = static_cast<RedisConnection*>(redis->data);
-  if (!self || status == REDIS_OK) return;
-  // hiredis frees the context once this returns; the commands queued on it fail after.
-  self->why_ = redis->errstr[0] ? std::string(redis->errstr) : std::string("connect failed");
-  self->redis_ = nullptr;
-  self->ready_ = false;
-}
-
-void RedisConnection::onDisconnect(const redisAsyncContext* redis, int status) {
-  auto* self = static_cast<RedisConnection*>(redis->data);
-  if (!self) return;
-  if (status != REDIS_OK) {
-    self->why_ = redis->errstr[0] ? std::string(redis->errstr) : std::string("connection lost");
+Task<void> RedisConnection::open() {
+  auto client = GRef<GSocketClient>::adopt(g_socket_client_new());
+  const std::string host = address_.host;
+  const auto port = static_cast<guint16>(address_.port);
+  auto connecting = gio<GRef<GSocketConnection>>(
+      [client, host, port](GCancellable* cancellable, GAsyncReadyCallback ready, gpointer data) {
+        g_socket_client_connect_to_host_async(client.get(), host.c_str(), port, cancellable, ready,
+                                              data);
+      },
+      [client](GAsyncResult* result, GError** error) {
+        return GRef<GSocketConnection>::adopt(
+            g_socket_client_connect_to_host_finish(client.get(), result, error));
+      });
+  auto connection = co_await connecting;
+  if (!connection) co_return makeError(QueueError::Unreachable, connection.error().message);
+  GSocket* socket = g_socket_connection_get_socket(connection->get());
+  // Commands are small and answered one by one: no Nagle delay. Keepalive finds a peer gone
+  // quiet behind a partition even while no command waits.
+  g_socket_set_option(socket, IPPROTO_TCP, TCP_NODELAY, 1, nullptr);
+  g_socket_set_keepalive(socket, TRUE);
+  auto stream = GRef<GIOStream>::ref(G_IO_STREAM(connection->get()));
+  if (address_.tls) {
+    auto material = loadRedisTls(*address_.tls);
+    if (!material) co_return material.error();
+    auto identity = GRef<GSocketConnectable>::adopt(
+        g_network_address_new(address_.tls->serverName.value_or(host).c_str(), port));
+    GUnique<GError> failure;
+    auto secured = GRef<GIOStream>::adopt(
+        g_tls_client_connection_new(stream.get(), identity.get(), failure.outPtr()));
+    if (!secured) {
+      co_return makeError(QueueError::Unreachable, "no TLS: " + std::string(failure->message));
+    }
+    if (material->authorities)
+      g_tls_connection_set_database(G_TLS_CONNECTION(secured.get()), material->authorities.get());
+    if (material->certificate)
+      g_tls_connection_set_certificate(G_TLS_CONNECTION(secured.get()), material->certificate.get());
+    auto handshaking = gio<bool>(
+        [secured](GCancellable* cancellable, GAsyncReadyCallback ready, gpointer data) {
+          g_tls_connection_handshake_async(G_TLS_CONNECTION(secured.get()), G_PRIORITY_DEFAULT,
+                                           cancellable, ready, data);
+        },
+        [secured](GAsyncResult* result, GError** error) {
+          return g_tls_connection_handshake_finish(G_TLS_CONNECTION(secured.get()), result,
+                                                   error) != 0;
+        });
+    auto shaken = co_await handshaking;
+    if (!shaken) {
+      const bool certificate = shaken.error().is(G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+      co_return makeError(
+          QueueError::Unreachable,
+          "TLS handshake with " + address_.describe() + " failed: " + shaken.error().message +
+              (certificate ? " (is it signed by a CA of tls_ca, for the host or tls_server_name?)"
+                           : ""));
+    }
+    stream = std::move(secured);
   }
-  if (self->redis_ == redis) self->redis_ = nullptr;
-  self->ready_ = false;
-  GST_INFO("Redis %s connection closed: %s", self->purpose_.c_str(),
-           self->why_.value_or("by us").c_str());
+  stream_ = std::move(stream);
+  why_.reset();
+  parser_.reset(redisReaderCreate());
+  replyLimit_.reset();
+  replyLimit_.guard(parser_.get());
+  reader_ = reading();
+  reader_.start(context_.get());
+  co_return {};
 }
 
-void RedisConnection::onReply(redisAsyncContext* redis, void* reply, void* data) {
-  std::unique_ptr<Pending> pending(static_cast<Pending*>(data));
-  if (!reply) {
-    // hiredis answers the waiting commands before it calls onDisconnect: the reason is here.
-    if (redis && redis->err && redis->errstr) pending->connection->why_ = redis->errstr;
-    pending->done(pending->connection->lostError());
-    return;
+Task<void> RedisConnection::reading() {
+  auto input = GRef<GInputStream>::ref(g_io_stream_get_input_stream(stream_.get()));
+  auto buffer = makeReadBuffer(16 * 1024);
+  for (;;) {
+    auto got = co_await readSome(input, buffer);
+    if (!got || *got == 0) {
+      close(got ? "closed by the server" : got.error().message);
+      co_return {};
+    }
+    redisReaderFeed(parser_.get(), buffer->data(), static_cast<std::size_t>(*got));
+    for (;;) {
+      void* parsed = nullptr;
+      if (redisReaderGetReply(parser_.get(), &parsed) != REDIS_OK) {
+        close(replyLimit_.exceeded() ? replyLimit_.why()
+                                     : "not Redis's protocol: " + std::string(parser_->errstr));
+        co_return {};
+      }
+      if (!parsed) break;  // the rest of a reply is still to come
+      auto reply = std::unique_ptr<redisReply, void (*)(void*)>(static_cast<redisReply*>(parsed),
+                                                                 freeReplyObject);
+      if (waiting_.empty()) {
+        close("a reply came that no command asked for");
+        co_return {};
+      }
+      auto done = std::move(waiting_.front());
+      waiting_.pop_front();
+      done(copyReply(*reply));
+    }
   }
-  pending->done(copyReply(*static_cast<redisReply*>(reply)));
+}
+
+Task<void> RedisConnection::writing() {
+  auto output = GRef<GOutputStream>::ref(g_io_stream_get_output_stream(stream_.get()));
+  while (!outbox_.empty()) {
+    auto bytes = std::make_shared<const std::string>(std::exchange(outbox_, {}));
+    if (auto written = co_await writeAll(output, bytes); !written) {
+      close(written.error().message);
+      co_return {};
+    }
+  }
+  writing_ = false;
+  co_return {};
 }
 
 void RedisConnection::send(const std::vector<std::string>& args, Callback<RedisReply> done) {
-  if (!redis_) {
+  if (!stream_) {
     done(lostError());
     return;
   }
@@ -187,12 +293,20 @@ void RedisConnection::send(const std::vector<std::string>& args, Callback<RedisR
     argv.push_back(arg.data());
     lengths.push_back(arg.size());
   }
-  auto* pending = new Pending{std::move(done), this};
-  if (redisAsyncCommandArgv(redis_, &RedisConnection::onReply, pending,
-                            static_cast<int>(argv.size()), argv.data(),
-                            lengths.data()) != REDIS_OK) {
-    std::unique_ptr<Pending> failed(pending);
-    failed->done(lostError());
+  char* formatted = nullptr;
+  const int length = redisFormatCommandArgv(&formatted, static_cast<int>(argv.size()), argv.data(),
+                                            lengths.data());
+  if (length < 0) {
+    done(makeError(QueueError::Refused, "cannot format " + args.front()));
+    return;
+  }
+  outbox_.append(formatted, static_cast<std::size_t>(length));
+  redisFreeCommand(formatted);
+  waiting_.push_back(std::move(done));
+  if (!writing_) {
+    writing_ = true;
+    writer_ = writing();
+    writer_.start(context_.get());
   }
 }
 
@@ -208,22 +322,10 @@ Task<RedisReply> RedisConnection::exchange(std::vector<std::string> args) {
 }
 
 Task<void> RedisConnection::handshake() {
-  dropSource();
-  why_.reset();
-  redis_ = redisAsyncConnect(address_.host.c_str(), address_.port);
-  if (!redis_ || redis_->err) {
-    why_ = redis_ ? std::string(redis_->errstr) : std::string("out of memory");
-    if (redis_) redisAsyncFree(std::exchange(redis_, nullptr));
-    co_return lostError();
+  if (auto opened = co_await open(); !opened) {
+    why_ = opened.error().message;
+    co_return opened.error();
   }
-  redis_->data = this;
-  replyLimit_ = RedisReplyLimit{};
-  replyLimit_.guard(redis_->c.reader);
-  redisAsyncSetConnectCallback(redis_, &RedisConnection::onConnect);
-  redisAsyncSetDisconnectCallback(redis_, &RedisConnection::onDisconnect);
-  source_ = redis_source_new(redis_);
-  g_source_attach(source_, context_.get());
-  // hiredis 0.14 completes the connect when its first command can be written.
   if (address_.password) {
     std::vector<std::string> auth{"AUTH"};
     if (address_.user) auth.push_back(*address_.user);
@@ -252,19 +354,17 @@ Task<void> RedisConnection::connect() {
   connecting_ = true;
   ConnectingGuard guard{connecting_, connectChanged_};
   auto connected = co_await anyOf(
-      handshake(),
-      failAfter<void>(connectTimeout_,
-                      makeError(QueueError::Timeout,
-                                "Redis at " + address_.host + ":" + std::to_string(address_.port) +
-                                    " did not answer within " +
-                                    std::to_string(connectTimeout_.count()) + " ms")));
+      handshake(), failAfter<void>(connectTimeout_,
+                                   makeError(QueueError::Timeout,
+                                             "Redis at " + address_.describe() +
+                                                 " did not answer within " +
+                                                 std::to_string(connectTimeout_.count()) + " ms")));
   if (!connected) {
-    disconnect();
+    close(connected.error().message);
     co_return connected.error();
   }
   ready_ = true;
-  GST_INFO("Redis %s connection to %s:%d ready", purpose_.c_str(), address_.host.c_str(),
-           address_.port);
+  GST_INFO("Redis %s connection to %s ready", purpose_.c_str(), address_.describe().c_str());
   co_return {};
 }
 
@@ -279,7 +379,7 @@ Task<RedisReply> RedisConnection::command(std::vector<std::string> args, Millise
   if (!reply && reply.error().is(QueueError::Timeout)) {
     // A late reply would be taken for the next command's.
     why_ = reply.error().message;
-    disconnect();
+    close(reply.error().message);
   }
   co_return reply;
 }
@@ -302,7 +402,7 @@ Task<std::vector<RedisReply>> RedisConnection::transaction(
           timeout, makeError(QueueError::Timeout, "Redis did not answer a transaction within " +
                                                       std::to_string(timeout.count()) + " ms")));
   if (!exec) {
-    if (exec.error().is(QueueError::Timeout)) disconnect();
+    if (exec.error().is(QueueError::Timeout)) close(exec.error().message);
     co_return exec.error();
   }
   if (exec->type != RedisReply::Type::Array) {

@@ -1,23 +1,34 @@
-// One connection to Redis over hiredis's asynchronous API, driven by the control context through
-// hiredis's GLib adapter. hiredis 0.14 has no timeouts: the connect and every command are bounded
-// by GLib timers, and a command that times out drops the connection (replies are matched in
-// order, so a late one would answer the wrong command). Replies are copied out of hiredis, which
-// frees them after its callback. Not connected: the next command connects again.
+// One connection to Redis: GIO carries the bytes (a TCP connection, wrapped in TLS for rediss://),
+// hiredis formats the commands and reads the replies (its reader, guarded). Debian's hiredis 0.14
+// has no TLS of its own, nor timeouts: the connect and every command are bounded by timers, and a
+// command that times out drops the connection (replies are matched in order, so a late one would
+// answer the wrong command). Not connected: the next command connects again.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <deque>
+#include <memory>
+
 #include "core/task.hpp"
 
-struct redisAsyncContext;
 struct redisReader;
 struct redisReadTask;
 struct redisReply;
-struct _GSource;
 
 namespace su::queue {
+
+// TLS to Redis (rediss://): the server's certificate is checked against `caFile` (default: the
+// system's CAs) for `serverName` (default: the host); a client certificate for a Redis with
+// tls-auth-clients.
+struct RedisTls {
+  std::optional<std::string> caFile;
+  std::optional<std::string> certificate;  // PEM, with `key`
+  std::optional<std::string> key;
+  std::optional<std::string> serverName;
+};
 
 struct RedisAddress {
   std::string host = "127.0.0.1";
@@ -25,7 +36,19 @@ struct RedisAddress {
   std::optional<std::string> user;  // an ACL user (AUTH user password)
   std::optional<std::string> password;
   int database = 0;
+  std::optional<RedisTls> tls;
+
+  // redis[s]://host:port, for messages: nothing secret.
+  std::string describe() const;
 };
+
+// The CA and client certificate of `tls`, loaded and checked: at startup, so that a file that
+// cannot be used is a configuration error, and at every connect (a renewed file is taken).
+struct RedisTlsMaterial {
+  GRef<GTlsDatabase> authorities;   // null: the system's
+  GRef<GTlsCertificate> certificate;  // null: none
+};
+Result<RedisTlsMaterial> loadRedisTls(const RedisTls& tls);
 
 // A reply, copied. Errors in a transaction's replies stay replies; a command's own error reply
 // is the command's error.
@@ -54,8 +77,17 @@ class RedisReplyLimit {
  public:
   static constexpr long long kMaxElements = 1 << 20;
 
+  RedisReplyLimit() = default;
+  RedisReplyLimit(const RedisReplyLimit&) = delete;
+  RedisReplyLimit& operator=(const RedisReplyLimit&) = delete;
+
   // From now on `reader` counts against this limit, which must outlive it.
   void guard(redisReader* reader) noexcept;
+  // For a new reader (a new connection).
+  void reset() noexcept {
+    elements_ = 0;
+    exceeded_ = false;
+  }
   bool exceeded() const noexcept { return exceeded_; }
   std::string why() const;
 
@@ -81,6 +113,7 @@ class RedisConnection {
   ~RedisConnection();
 
   bool connected() const noexcept { return ready_; }
+  const RedisAddress& address() const noexcept { return address_; }
   // Runs `args` (connecting first if needed); an error reply is an error. A command that has no
   // answer within `timeout` fails with QueueError::Timeout and drops the connection.
   Task<RedisReply> command(std::vector<std::string> args, Milliseconds timeout);
@@ -94,30 +127,42 @@ class RedisConnection {
   RedisConnection& operator=(const RedisConnection&) = delete;
 
  private:
+  struct ReaderFree {
+    void operator()(redisReader* reader) const noexcept;
+  };
   Task<void> connect();
+  // Opens the connection, then AUTH, SELECT and PING.
   Task<void> handshake();
-  // Queues `args` on the connection; `done` gets the reply (or why there is none).
+  // TCP, and TLS for rediss://; starts reading.
+  Task<void> open();
+  // Queues `args` to be written; `done` gets the reply (or why there is none).
   void send(const std::vector<std::string>& args, Callback<RedisReply> done);
   Task<RedisReply> exchange(std::vector<std::string> args);
   Task<RedisReply> sendAll(std::vector<std::vector<std::string>> commands);
-  void dropSource();
+  // Writes what is queued until nothing is; reads replies for the waiting commands until the
+  // connection ends.
+  Task<void> writing();
+  Task<void> reading();
+  // Ends the connection: every waiting command fails with `why`.
+  void close(const std::string& why);
   Error lostError() const;
-
-  static void onConnect(const redisAsyncContext* context, int status);
-  static void onDisconnect(const redisAsyncContext* context, int status);
-  static void onReply(redisAsyncContext* context, void* reply, void* data);
 
   GRef<GMainContext> context_;
   RedisAddress address_;
   std::string purpose_;
   Milliseconds connectTimeout_;
-  redisAsyncContext* redis_ = nullptr;
-  _GSource* source_ = nullptr;
+  GRef<GIOStream> stream_;  // open: TCP, or TLS over it
+  std::unique_ptr<redisReader, ReaderFree> parser_;  // hiredis's reader of this connection's replies
+  RedisReplyLimit replyLimit_;                 // of the current connection
+  std::deque<Callback<RedisReply>> waiting_;  // in the order their commands were sent
+  std::string outbox_;                         // commands not written yet
+  bool writing_ = false;
   bool ready_ = false;       // connected, authenticated, database selected
   bool connecting_ = false;  // one connect at a time: the others wait for it
   Condition connectChanged_;
   std::optional<std::string> why_;  // why the last connection ended
-  RedisReplyLimit replyLimit_;      // of the current connection
+  Task<void> writer_;
+  Task<void> reader_;
 };
 
 }  // namespace su::queue

@@ -3,10 +3,10 @@
 #include <libsoup/soup.h>
 
 #include <algorithm>
-#include <array>
 #include <cstring>
 
 #include "core/log.hpp"
+#include "core/streams.hpp"
 #include "json/writer.hpp"
 
 #define GST_CAT_DEFAULT su::log::core
@@ -156,43 +156,6 @@ const char* reasonOf(int status) {
   }
 }
 
-using Chunk = std::shared_ptr<std::array<char, kReadChunk>>;
-
-// (The awaitables below are named before they are awaited: g++ 12 destroys a lambda that owns
-// what it captured twice when it is a temporary of a co_await expression.)
-Task<gssize> readSome(GRef<GInputStream> input, Chunk buffer) {
-  auto reading = gio<gssize>(
-      [input, buffer](GCancellable* cancellable, GAsyncReadyCallback ready, gpointer data) {
-        g_input_stream_read_async(input.get(), buffer->data(), buffer->size(), G_PRIORITY_DEFAULT,
-                                  cancellable, ready, data);
-      },
-      [input, buffer](GAsyncResult* result, GError** error) {
-        return g_input_stream_read_finish(input.get(), result, error);
-      });
-  co_return co_await reading;
-}
-
-Task<bool> writeAll(GRef<GOutputStream> output, std::shared_ptr<const std::string> text) {
-  auto writing = gio<bool>(
-      [output, text](GCancellable* cancellable, GAsyncReadyCallback ready, gpointer data) {
-        g_output_stream_write_all_async(output.get(), text->data(), text->size(),
-                                        G_PRIORITY_DEFAULT, cancellable, ready, data);
-      },
-      [output, text](GAsyncResult* result, GError** error) {
-        return g_output_stream_write_all_finish(output.get(), result, nullptr, error) != 0;
-      });
-  co_return co_await writing;
-}
-
-// Reads and drops what comes until the end of the stream.
-Task<void> drain(GRef<GInputStream> input) {
-  auto buffer = std::make_shared<std::array<char, kReadChunk>>();
-  for (;;) {
-    auto got = co_await readSome(input, buffer);
-    if (!got || *got == 0) co_return {};
-  }
-}
-
 }  // namespace
 
 GQuark errorDomainOf(ListenError) {
@@ -285,7 +248,7 @@ Task<void> HttpListener::admit(GRef<GSocketConnection> connection) {
 
 Task<int> HttpListener::readHead(GIOStream* stream, std::string& head) {
   auto input = GRef<GInputStream>::ref(g_io_stream_get_input_stream(stream));
-  auto buffer = std::make_shared<std::array<char, kReadChunk>>();
+  auto buffer = makeReadBuffer(kReadChunk);
   for (;;) {
     auto got = co_await readSome(input, buffer);
     if (!got) co_return got.error();
@@ -312,7 +275,7 @@ Task<void> HttpListener::refuse(GRef<GIOStream> stream, GRef<GSocketConnection> 
       "\r\nConnection: close\r\nServer: streaming-utils\r\n\r\n" + json);
   auto written = co_await anyOf(
       writeAll(GRef<GOutputStream>::ref(g_io_stream_get_output_stream(stream.get())), text),
-      failAfter<bool>(kLinger, makeError(ListenError::Listen, "the client does not read")));
+      failAfter<void>(kLinger, makeError(ListenError::Listen, "the client does not read")));
   if (!written) co_return {};
   GST_INFO("HTTP API: refused a request: %d %s", status, message.c_str());
   // What the client still sends is read and dropped for a while: a socket closed with unread

@@ -45,15 +45,21 @@ class ClusterServeTest : public JanusStreamingTest {
     JanusStreamingTest::SetUp();
     if (HasFatalFailure()) return;
     // Persistent: what it acknowledged survives a restart (the Redis restart test).
-    redis = RedisServer::start({.persistent = true});
-    ASSERT_TRUE(redis) << "redis-server did not start";
-    redisUrl = "redis://127.0.0.1:" + std::to_string(redis->port()) + "/0";
+    useRedis({.persistent = true});
     keyFile = std::make_unique<TempFile>(*cluster::ClusterKey::generate() + "\n");
   }
   void TearDown() override {
     nodes.clear();
     kafka.reset();
     JanusStreamingTest::TearDown();
+  }
+
+  // The Redis the nodes share (a fresh one).
+  void useRedis(RedisServer::Options options) {
+    redis.reset();
+    redis = RedisServer::start(options);
+    ASSERT_TRUE(redis) << "redis-server did not start";
+    redisUrl = redis->serverUrl();
   }
 
   ServiceProcess& startNode(const std::string& id, std::vector<std::string> extra = {}) {
@@ -98,7 +104,7 @@ class ClusterServeTest : public JanusStreamingTest {
     // A short visibility (Kafka's session timeout follows it): a rebalance as the second node
     // joins does not wait the default minute on a loaded machine.
     return kafka ? kafka->url("ct-jobs", "ingest") + "&visibility_ms=6000"
-                 : redisUrl + "?stream=ct-jobs&group=ingest";
+                 : redis->url("ct-jobs", "ingest");
   }
 
   void enqueue(const std::string& request) {
@@ -253,6 +259,29 @@ TEST_F(ClusterServeTest, StartsSpreadOverThreeNodesAndEveryStopReachesItsOwner) 
   for (const std::string& id : {ids[1], ids[2]})
     EXPECT_TRUE(runUntil([&] { return !status(id); }, 60s)) << id << "\n" << logs();
   EXPECT_TRUE(runUntil([&] { return mountpointIds(*streaming).empty(); }, 10s)) << logs();
+}
+
+// Everything the nodes say to Redis over TLS (rediss://, a Redis that asks for a client
+// certificate): the job queue, the cluster store and the control stream that carries a stop to
+// the owner.
+TEST_F(ClusterServeTest, OverTlsAStartRunsOnceAndAStopReachesItsOwner) {
+  useRedis({.tls = true});
+  startNode("node-a");
+  startNode("node-b");
+  enqueue(pattern("cam-t1", 9850));
+  enqueue(pattern("cam-t1", 9850));
+  const auto owner = runningOn("cam-t1");
+  ASSERT_TRUE(owner) << logs();
+  EXPECT_TRUE(mediaFresh(*streaming, 9850, 2));
+  EXPECT_EQ(mountpointIds(*streaming), std::vector<std::int64_t>{9850}) << "it runs once";
+  const std::string other = owner->node == "node-a" ? "node-b" : "node-a";
+  auto [deleted, stopped] = http(other, "DELETE", "/v1/broadcasts/cam-t1");
+  EXPECT_EQ(deleted, 200) << stopped << logs();
+  EXPECT_NE(nodes[other]->logTail().find("cluster: stop_sent cam-t1"), std::string::npos);
+  EXPECT_TRUE(runUntil([&] { return mountpointIds(*streaming).empty(); }, 10s)) << logs();
+  EXPECT_EQ(logs().find("PRIVATE KEY"), std::string::npos) << "file contents never logged";
+  EXPECT_NE(redis->cli({"INFO", "clients"}).find("connected_clients:"), std::string::npos)
+      << "the test's own client speaks TLS too";
 }
 
 TEST_F(ClusterServeTest, ANodeFrozenPastItsLeaseSendsNothingWhenItWakes) {

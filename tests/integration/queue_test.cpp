@@ -12,6 +12,7 @@
 #include "support/janus_server.hpp"
 #include "support/main_context_test.hpp"
 #include "support/redis_server.hpp"
+#include "support/test_data.hpp"
 
 namespace su::queue {
 namespace {
@@ -34,8 +35,8 @@ class QueueTest : public QueueFixture, public ::testing::WithParamInterface<cons
  protected:
   void SetUp() override {
     QueueFixture::SetUp();
-    if (backend() == "redis") {
-      redis_ = test::RedisServer::start();
+    if (backend() != "memory") {
+      redis_ = test::RedisServer::start({.tls = backend() == "rediss"});
       ASSERT_TRUE(redis_) << "redis-server did not start";
     }
     queue_ = consumer("one");
@@ -49,7 +50,7 @@ class QueueTest : public QueueFixture, public ::testing::WithParamInterface<cons
       if (!store_) store_ = std::make_shared<MemoryStore>();
       return std::make_unique<MemoryQueue>(options, store_);
     }
-    RedisQueueConfig config{.address = {.port = redis_->port()}, .stream = "jobs", .group = "g"};
+    RedisQueueConfig config{.address = redis_->address(), .stream = "jobs", .group = "g"};
     return std::make_unique<RedisQueue>(context(), config, options);
   }
 
@@ -205,7 +206,8 @@ TEST_P(QueueTest, BlockedClaimWakesForANewJob) {
   EXPECT_EQ((**claimed)->job->broadcastId, "late");
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, QueueTest, ::testing::Values("memory", "redis"),
+// rediss: the same over TLS, to a Redis that asks for a client certificate.
+INSTANTIATE_TEST_SUITE_P(Backends, QueueTest, ::testing::Values("memory", "redis", "rediss"),
                          [](const auto& param) { return std::string(param.param); });
 
 // --- Redis only ---------------------------------------------------------------------------------
@@ -292,7 +294,8 @@ TEST_F(RedisQueueTest, UrlWithPasswordWorksAndNeverShowsIt) {
 
 TEST_F(RedisQueueTest, BadUrlsAreRefusedClearly) {
   for (const char* bad : {"redis://", "redis://h/notadb", "redis://h/0?stream=", "redis://h/0?x=1",
-                          "kafka:///t", "rediss://h", "amqp://h", "memory:?max_attempts=0"}) {
+                          "kafka:///t", "rediss://h/0?tls_ca", "redis://h/0?tls_ca=x",
+                          "amqp://h", "memory:?max_attempts=0"}) {
     auto url = parseQueueUrl(bad);
     EXPECT_FALSE(url) << bad;
     if (!url) {
@@ -371,6 +374,59 @@ TEST_F(RedisQueueTest, WaitingIsCountedWhenRedisCannotTellTheLag) {
   EXPECT_EQ(stats->length, 12345);   // the acknowledged first one stays in the stream
   EXPECT_EQ(stats->waiting, 12344);  // every entry after it, counted over two pages
   EXPECT_EQ(stats->pending, 0);
+}
+
+// Over TLS, what does not hold is refused with a clear reason, within the connect timeout: a
+// server whose certificate another CA signed or that carries another name, a missing client
+// certificate, a CA file that is not there, and plain Redis spoken to the TLS port.
+TEST_F(RedisQueueTest, TlsThatDoesNotHoldIsRefusedClearly) {
+  auto redis = test::RedisServer::start({.tls = true});
+  ASSERT_TRUE(redis);
+  auto failure = [&](RedisAddress address) {
+    RedisQueue queue(context(), {.address = std::move(address)}, {.connectTimeout = 5s});
+    const auto started = std::chrono::steady_clock::now();
+    auto stats = finish(queue.stats(), 10s);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5500ms);
+    return stats ? std::string("(it worked)") : stats.error().message;
+  };
+  // The good connection comes last: GIO resumes a TLS session to the same host and port without
+  // checking the certificate again (docs/protocol-quirks.md).
+  RedisAddress good = redis->address();
+  RedisAddress otherCa = good;
+  otherCa.tls->caFile = test::testDataPath("tls/other-ca.pem");
+  const std::string untrusted = failure(otherCa);
+  EXPECT_NE(untrusted.find("TLS handshake with rediss://127.0.0.1:" + std::to_string(redis->port()) +
+                           " failed"),
+            std::string::npos)
+      << untrusted;
+
+  RedisAddress otherName = good;
+  otherName.tls->serverName = "redis.example.org";
+  EXPECT_NE(failure(otherName).find("TLS handshake"), std::string::npos);
+
+  RedisAddress anonymous = good;
+  anonymous.tls->certificate.reset();
+  anonymous.tls->key.reset();
+  const std::string noCertificate = failure(anonymous);
+  EXPECT_NE(noCertificate.find("rediss://127.0.0.1"), std::string::npos) << noCertificate;
+  EXPECT_EQ(noCertificate.find("(it worked)"), std::string::npos);
+
+  RedisAddress plain = good;
+  plain.tls.reset();
+  const std::string spokePlain = failure(plain);
+  EXPECT_NE(spokePlain.find("redis://127.0.0.1"), std::string::npos) << spokePlain;
+
+  auto missing = parseQueueUrl("rediss://127.0.0.1:" + std::to_string(redis->port()) +
+                               "/0?tls_ca=/nonexistent/ca.pem");
+  ASSERT_TRUE(missing) << missing.error().message;
+  auto opened = openQueue(context(), *missing);
+  ASSERT_FALSE(opened);
+  EXPECT_NE(opened.error().message.find("/nonexistent/ca.pem"), std::string::npos)
+      << opened.error().message;
+
+  RedisQueue queue(context(), {.address = good}, {});
+  auto stats = finish(queue.stats());
+  EXPECT_TRUE(stats) << stats.error().message;
 }
 
 TEST_F(RedisQueueTest, APeerAnnouncingABillionElementsIsRefusedNotAllocated) {

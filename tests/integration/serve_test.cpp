@@ -30,7 +30,7 @@
 #include "support/janus_test.hpp"
 #include "support/process.hpp"
 #include "support/rtmp_server.hpp"
-#include "support/ws_test_server.hpp"
+#include "support/test_data.hpp"
 
 namespace su::test {
 namespace {

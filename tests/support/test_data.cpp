@@ -15,6 +15,11 @@ GRef<JsonNode> parseOk(std::string_view text) {
   return node ? *node : GRef<JsonNode>();
 }
 
+std::string testDataPath(const std::string& relative) {
+  const char* dir = g_getenv("SU_TEST_DATA_DIR");
+  return std::string(dir ? dir : "tests/data") + "/" + relative;
+}
+
 std::string examplePath(const std::string& name) {
   const char* dir = g_getenv("SU_EXAMPLES_DIR");
   return std::string(dir ? dir : "data/examples") + "/" + name;

@@ -12,6 +12,9 @@ namespace su::test {
 // Parses `text`, failing the current test (with the parser's message) if it is not JSON.
 GRef<JsonNode> parseOk(std::string_view text);
 
+// Path of a file under tests/data (SU_TEST_DATA_DIR): tests/data/tls has the test CA and pairs.
+std::string testDataPath(const std::string& relative);
+
 std::string examplePath(const std::string& name);
 std::string readExample(const std::string& name);
 

@@ -5,11 +5,6 @@
 
 namespace su::test {
 
-std::string testDataPath(const std::string& relative) {
-  const char* dir = g_getenv("SU_TEST_DATA_DIR");
-  return std::string(dir ? dir : "tests/data") + "/" + relative;
-}
-
 std::unique_ptr<WsTestServer> WsTestServer::start(Options options) {
   std::unique_ptr<WsTestServer> server(new WsTestServer(std::move(options)));
   if (!server->listen()) return nullptr;

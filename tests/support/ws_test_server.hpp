@@ -12,6 +12,7 @@
 
 #include "core/gref.hpp"
 #include "core/main_context.hpp"
+#include "support/test_data.hpp"
 
 namespace su::test {
 
@@ -78,8 +79,5 @@ class SilentTcpServer {
   std::vector<GRef<GObject>> held_;
   std::uint16_t port_ = 0;
 };
-
-// Path of a file under tests/data (SU_TEST_DATA_DIR).
-std::string testDataPath(const std::string& relative);
 
 }  // namespace su::test

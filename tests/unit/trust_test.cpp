@@ -5,7 +5,7 @@
 
 #include "core/secret.hpp"
 #include "core/tls.hpp"
-#include "support/ws_test_server.hpp"
+#include "support/test_data.hpp"
 
 namespace su {
 namespace {
