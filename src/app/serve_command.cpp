@@ -128,6 +128,7 @@ void Serve::reload() {
   compare(fresh->adminKey == config.adminKey || localJanus, "[janus] admin_key");
   compare(fresh->localJanus == config.localJanus, "[janus] local_janus");
   compare(fresh->queueUrl == config.queueUrl, "[queue] url");
+  compare(fresh->kafkaSettings == config.kafkaSettings, "[kafka]");
   compare(fresh->consumer == config.consumer, "[queue] consumer");
   compare(fresh->concurrency == config.concurrency, "[queue] concurrency");
   compare(fresh->drain == config.drain, "[node] drain");
@@ -288,6 +289,8 @@ Task<int> Serve::steps() {
     auto url = queue::parseQueueUrl(config.queueUrl);
     if (!url) co_return fail(kExitUsage, "queue: " + url.error().message);
     if (!config.consumer.empty()) url->options.consumer = config.consumer;
+    url->kafka.settings.insert(url->kafka.settings.begin(), config.kafkaSettings.begin(),
+                               config.kafkaSettings.end());
     auto opened = queue::openQueue(context, *url);
     if (!opened) co_return fail(kExitFailure, opened.error().message);
     queue = std::move(*opened);
@@ -379,7 +382,7 @@ int runServe(int argc, char** argv) {
     out.set("janus_url", config->janusUrl)
         .set("admin_key", config->adminKey ? "***" : "")
         .set("local_janus", config->localJanus)
-        .set("queue", config->queueUrl)
+        .set("queue", model::redactText(config->queueUrl))
         .set("consumer", config->consumer)
         .set("concurrency", config->concurrency)
         .set("capacity", config->admission.maxBroadcasts)
@@ -404,6 +407,10 @@ int runServe(int argc, char** argv) {
         .set("node_id", config->nodeId)
         .set("lease_ms", static_cast<std::int64_t>(config->lease.count()))
         .set("log_level", config->logLevel.value_or(""));
+    json::ObjectWriter kafka;
+    for (const auto& [key, value] : config->kafkaSettings)
+      kafka.set(key, model::isSecretKey(key) ? "***" : value);
+    out.set("kafka", std::move(kafka));
     printJson(out.node());
     return kExitOk;
   }

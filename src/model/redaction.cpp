@@ -30,6 +30,20 @@ bool endsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
 
+// A dotted setting's last name: librdkafka's sasl.password, ssl.key.password.
+std::string_view lastComponent(std::string_view name) {
+  const std::size_t dot = name.rfind('.');
+  return dot == std::string_view::npos ? name : name.substr(dot + 1);
+}
+
+bool isSecretParameter(std::string_view lower) {
+  auto listed = [](std::string_view name) {
+    return std::find(kSecretParameters.begin(), kSecretParameters.end(), name) !=
+           kSecretParameters.end();
+  };
+  return listed(lower) || listed(lastComponent(lower));
+}
+
 bool isValueEnd(char c) {
   return g_ascii_isspace(c) || c == '&' || c == '#' || c == '"' || c == '\'' || c == ';' ||
          c == ',';
@@ -71,10 +85,7 @@ void maskParameters(std::string& text) {
     }
     const std::string name =
         asciiLower(std::string_view(text).substr(nameStart, equals - nameStart));
-    if (std::find(kSecretParameters.begin(), kSecretParameters.end(), name) ==
-        kSecretParameters.end()) {
-      continue;
-    }
+    if (!isSecretParameter(name)) continue;
     std::size_t valueStart = equals + 1;
     std::size_t valueEnd = valueStart;
     if (valueStart < text.size() && (text[valueStart] == '"' || text[valueStart] == '\'')) {
@@ -149,10 +160,15 @@ GRef<JsonNode> redactedCopy(JsonNode* node, const std::vector<std::string>& secr
 }  // namespace
 
 bool isSecretKey(std::string_view key) {
-  const std::string lower = asciiLower(key);
-  if (std::find(kSecretKeys.begin(), kSecretKeys.end(), lower) != kSecretKeys.end()) return true;
-  return std::any_of(kSecretSuffixes.begin(), kSecretSuffixes.end(),
-                     [&](std::string_view suffix) { return endsWith(lower, suffix); });
+  const std::string whole = asciiLower(key);
+  for (std::string_view lower : {std::string_view(whole), lastComponent(whole)}) {
+    if (std::find(kSecretKeys.begin(), kSecretKeys.end(), lower) != kSecretKeys.end()) return true;
+    if (std::any_of(kSecretSuffixes.begin(), kSecretSuffixes.end(),
+                    [&](std::string_view suffix) { return endsWith(lower, suffix); })) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string redactText(std::string_view text, const std::vector<std::string>& knownSecrets) {

@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "json/parse.hpp"
 #include "json/writer.hpp"
+#include "model/redaction.hpp"
 
 #define GST_CAT_DEFAULT su::log::queue
 
@@ -24,17 +25,21 @@ Error kafkaError(QueueError code, const std::string& what, rd_kafka_resp_err_t e
   return makeError(code, what + ": " + rd_kafka_err2str(error));
 }
 
-// A client configuration; the first property librdkafka refuses is the error.
+// A client configuration: the queue's own properties, then the configured security settings;
+// the first property librdkafka refuses is the error (a secret's value never quoted).
 using Properties = std::vector<std::pair<std::string, std::string>>;
 
-Result<rd_kafka_conf_t*> configure(const Properties& properties) {
+Result<rd_kafka_conf_t*> configure(const KafkaQueueConfig& config, Properties properties) {
+  properties.insert(properties.end(), config.settings.begin(), config.settings.end());
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char reason[256];
   for (const auto& [key, value] : properties) {
     if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), reason, sizeof reason) !=
         RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
-      return makeError(QueueError::InvalidUrl, "Kafka setting " + key + ": " + reason);
+      return makeError(QueueError::InvalidUrl,
+                       "Kafka setting " + key + ": " +
+                           (model::isSecretKey(key) ? "not accepted" : model::redactText(reason)));
     }
   }
   // librdkafka's log lines go to the su-queue category (from its own threads: GStreamer's
@@ -62,10 +67,10 @@ Result<rd_kafka_t*> newClient(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
 
 // A consumer for one blocking query on a thread of its own (stats, reading dead letters).
 Result<rd_kafka_t*> queryClient(const KafkaQueueConfig& config, const std::string& group) {
-  auto conf = configure({{"bootstrap.servers", config.brokers},
-                         {"group.id", group},
-                         {"enable.auto.commit", "false"},
-                         {"client.id", "streaming-utils-query"}});
+  auto conf = configure(config, {{"bootstrap.servers", config.brokers},
+                                 {"group.id", group},
+                                 {"enable.auto.commit", "false"},
+                                 {"client.id", "streaming-utils-query"}});
   if (!conf) return conf.error();
   return newClient(RD_KAFKA_CONSUMER, *conf);
 }
@@ -223,12 +228,19 @@ std::optional<std::pair<int, std::int64_t>> partitionAndOffset(const std::string
 
 }  // namespace
 
+bool isKafkaSecuritySetting(std::string_view key) {
+  return key == "security.protocol" || (key.starts_with("ssl.") && key.size() > 4) ||
+         (key.starts_with("sasl.") && key.size() > 5);
+}
+
 // The C callbacks: librdkafka calls them from the polls the control context makes.
 struct KafkaTrampolines {
   static void delivered(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
     auto* queue = static_cast<KafkaQueue*>(opaque);
     const auto token = reinterpret_cast<std::uintptr_t>(message->_private);
-    if (message->err) {
+    if (message->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) {
+      queue->onDelivered(token, queue->notTaken());
+    } else if (message->err) {
       queue->onDelivered(
           token, kafkaError(QueueError::Unreachable, "Kafka did not take the job", message->err));
     } else {
@@ -248,10 +260,14 @@ struct KafkaTrampolines {
     queue->onRebalance(error, partitions);
   }
   static void failed(rd_kafka_t*, int error, const char*, void* opaque) {
-    if (error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || error == RD_KAFKA_RESP_ERR__TRANSPORT) {
+    if (error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || error == RD_KAFKA_RESP_ERR__TRANSPORT ||
+        error == RD_KAFKA_RESP_ERR__AUTHENTICATION || error == RD_KAFKA_RESP_ERR__SSL) {
       static_cast<KafkaQueue*>(opaque)->brokersLost_ = kafkaError(
           QueueError::Unreachable, "Kafka consumer", static_cast<rd_kafka_resp_err_t>(error));
     }
+  }
+  static void producerFailed(rd_kafka_t*, int, const char* reason, void* opaque) {
+    static_cast<KafkaQueue*>(opaque)->producerTrouble_ = model::redactText(reason);
   }
 };
 
@@ -319,13 +335,20 @@ KafkaQueue::KafkaQueue(GMainContext* context, KafkaQueueConfig config, QueueOpti
 Result<std::unique_ptr<KafkaQueue>> KafkaQueue::open(GMainContext* context, KafkaQueueConfig config,
                                                      QueueOptions options) {
   std::unique_ptr<KafkaQueue> queue(new KafkaQueue(context, std::move(config), std::move(options)));
-  auto conf = configure({{"bootstrap.servers", queue->config_.brokers},
-                         {"client.id", queue->options_.consumer},
-                         {"acks", "all"},
-                         {"linger.ms", "2"}});
+  auto conf = configure(
+      queue->config_,
+      {{"bootstrap.servers", queue->config_.brokers},
+       {"client.id", queue->options_.consumer},
+       {"acks", "all"},
+       {"linger.ms", "2"},
+       // librdkafka gives a job up before the queue stops waiting for it (a job it gave up is
+       // never sent later); a request a broker never answers, too.
+       {"message.timeout.ms", std::to_string(kKafkaDeliveryTimeout.count() * 8 / 10)},
+       {"request.timeout.ms", std::to_string(kKafkaDeliveryTimeout.count() / 2)}});
   if (!conf) return conf.error();
   rd_kafka_conf_set_opaque(*conf, queue.get());
   rd_kafka_conf_set_dr_msg_cb(*conf, &KafkaTrampolines::delivered);
+  rd_kafka_conf_set_error_cb(*conf, &KafkaTrampolines::producerFailed);
   auto rk = newClient(RD_KAFKA_PRODUCER, *conf);
   if (!rk) return rk.error();
   queue->producer_ = std::make_unique<Client>();
@@ -364,7 +387,8 @@ std::vector<int> KafkaQueue::assignedPartitions() const {
 
 Result<void> KafkaQueue::startConsumer() {
   const auto session = std::clamp<std::int64_t>(options_.visibilityTimeout.count(), 6000, 300000);
-  auto conf = configure({{"bootstrap.servers", config_.brokers},
+  auto conf = configure(config_,
+                        {{"bootstrap.servers", config_.brokers},
                          {"client.id", options_.consumer},
                          {"group.id", config_.group},
                          {"enable.auto.commit", "false"},
@@ -466,7 +490,21 @@ void KafkaQueue::finishRevokeIfIdle() {
   rd_kafka_assign(consumer_->rk, nullptr);
 }
 
+Error KafkaQueue::notTaken() const {
+  return makeError(QueueError::Unreachable,
+                   "Kafka did not take the job within " +
+                       std::to_string(kKafkaDeliveryTimeout.count()) + " ms" +
+                       (producerTrouble_ ? " (the brokers: " + *producerTrouble_ + ")"
+                                         : " (are its brokers down?)"));
+}
+
 Task<std::string> KafkaQueue::produce(std::string topic, std::string key, std::string payload) {
+  // librdkafka's own expiry of a job can come seconds late while the brokers are down.
+  co_return co_await anyOf(delivery(std::move(topic), std::move(key), std::move(payload)),
+                           failAfter<std::string>(kKafkaDeliveryTimeout, notTaken()));
+}
+
+Task<std::string> KafkaQueue::delivery(std::string topic, std::string key, std::string payload) {
   co_return co_await call<std::string>([&](Callback<std::string> done) {
     const std::uintptr_t token = nextToken_++;
     deliveries_.emplace(token, std::move(done));

@@ -29,7 +29,18 @@ struct KafkaQueueConfig {
   std::string topic = "streaming-utils.jobs";
   std::string group = "streaming-utils";
   std::string deadLetterTopic;  // empty: `topic` + ".dead"
+  // librdkafka's security settings for every client of the queue (isKafkaSecuritySetting): SSL,
+  // SASL PLAIN/SCRAM/OAUTHBEARER, as URL options or serve's [kafka] group.
+  std::vector<std::pair<std::string, std::string>> settings;
 };
+
+// The librdkafka properties a configuration may pass through: security.protocol, ssl.*, sasl.*.
+// The rest the queue sets itself (offsets, sessions, timeouts).
+bool isKafkaSecuritySetting(std::string_view key);
+
+// How long an enqueue waits for Kafka to take a job (librdkafka's message.timeout.ms defaults to
+// 300 s, and would hold a client that long while every broker is down).
+inline constexpr Milliseconds kKafkaDeliveryTimeout{10'000};
 
 class KafkaQueue final : public JobQueue {
  public:
@@ -71,7 +82,11 @@ class KafkaQueue final : public JobQueue {
 
   KafkaQueue(GMainContext* context, KafkaQueueConfig config, QueueOptions options);
   Result<void> startConsumer();
+  // Produces a job: its partition/offset once Kafka has it, or why not within
+  // kKafkaDeliveryTimeout.
   Task<std::string> produce(std::string topic, std::string key, std::string payload);
+  Task<std::string> delivery(std::string topic, std::string key, std::string payload);
+  Error notTaken() const;
   void serveProducer();
   void serveConsumer();
   void onDelivered(std::uintptr_t token, Result<std::string> result);
@@ -96,6 +111,9 @@ class KafkaQueue final : public JobQueue {
   // The consumer lost its brokers (every one, a connection, or its group's coordinator for the
   // session timeout, as behind a network partition): a claim fails with it until they answer.
   std::optional<Error> brokersLost_;
+  // What the brokers last said to the producer (a refused login, a failed TLS handshake): told
+  // with an enqueue that timed out.
+  std::optional<std::string> producerTrouble_;
 };
 
 }  // namespace su::queue

@@ -56,6 +56,10 @@ Result<void> readOptions(std::string_view query, QueueUrl& url) {
         readTlsOption(key, value, *url.redis.address.tls)) {
       continue;
     }
+    if (url.kind == model::QueueKind::Kafka && isKafkaSecuritySetting(key)) {
+      url.kafka.settings.emplace_back(key, value);
+      continue;
+    }
     if (key == "stream" && url.kind == model::QueueKind::Redis) {
       url.redis.stream = value;
     } else if (key == "group" && url.kind == model::QueueKind::Redis) {

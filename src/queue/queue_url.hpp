@@ -3,7 +3,8 @@
 //   redis://[user:password@]host[:port][/db]?stream=S&group=G
 //   rediss://...: the same over TLS, with tls_ca=FILE, tls_cert=FILE&tls_key=FILE (a client
 //   certificate), tls_server_name=NAME
-//   kafka://broker[:port][,broker...]/topic?group=G
+//   kafka://broker[:port][,broker...]/topic?group=G, with librdkafka's security settings as
+//   options too: security.protocol=SASL_SSL&sasl.mechanisms=SCRAM-SHA-256&sasl.username=...
 // and, on any of them, the consumer's options: consumer=NAME, max_attempts=N,
 // visibility_ms=N, max_length=N, dead_letter=STREAM-OR-TOPIC.
 #pragma once

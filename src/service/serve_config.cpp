@@ -316,6 +316,17 @@ Result<ServeConfig> loadServeConfig(const ConfigSources& sources) {
           g_key_file_get_keys(file.get(), group.c_str(), &keyCount, nullptr));
       for (gsize k = 0; k < keyCount; ++k) {
         const std::string name = names.get()[k];
+        if (group == "kafka") {
+          if (!queue::isKafkaSecuritySetting(name)) {
+            return invalid(*sources.file + ": [kafka] " + name +
+                           ": unknown key (the group takes librdkafka's security.protocol, "
+                           "ssl.* and sasl.* settings)");
+          }
+          auto value = GUnique<gchar>::adopt(
+              g_key_file_get_string(file.get(), group.c_str(), name.c_str(), nullptr));
+          config.kafkaSettings.emplace_back(name, value ? value.get() : "");
+          continue;
+        }
         const Key* known = nullptr;
         for (const Key& key : keys()) {
           if (group == key.group && name == key.name) known = &key;

@@ -7,6 +7,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/result.hpp"
 #include "core/tls.hpp"
@@ -31,6 +33,9 @@ struct ServeConfig {
   std::string queueUrl = "memory:";
   std::string consumer;  // empty: host-pid
   int concurrency = 4;
+  // [kafka]: librdkafka's security settings for a Kafka queue (security.protocol, ssl.*, sasl.*),
+  // in the file only; the queue URL's own options come after them.
+  std::vector<std::pair<std::string, std::string>> kafkaSettings;
   // [node]
   // capacity (broadcasts at once), cpu_budget and the cost table. The budget defaults to `auto`.
   AdmissionPolicy admission{.cpuBudgetPercent = automaticCpuBudget()};

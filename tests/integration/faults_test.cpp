@@ -18,6 +18,7 @@
 #include "cluster/cluster_key.hpp"
 #include "json/parse.hpp"
 #include "json/reader.hpp"
+#include "queue/kafka_queue.hpp"
 #include "support/http_client.hpp"
 #include "support/janus_test.hpp"
 #include "support/kafka_mock.hpp"
@@ -298,6 +299,7 @@ class FaultTest : public JanusStreamingTest {
     std::chrono::milliseconds firstWithin = 30s;  // the first broadcast's media
     std::chrono::milliseconds detectWithin = 20s;
     std::chrono::milliseconds downFor{0};  // after the service said so
+    std::function<void()> whileDown;        // checks during the outage, after downFor
   };
   // serve consuming `queue` runs a job's broadcast; the outage must show in /healthz ("queue":
   // "down"); after the repair the next job's broadcast must run (its fresh media: the recovery).
@@ -313,6 +315,7 @@ class FaultTest : public JanusStreamingTest {
     outage.outage();
     awaitHealth("queue", "down", broken, figures, outage.detectWithin);
     runFor(outage.downFor);
+    if (outage.whileDown) outage.whileDown();
     const auto repaired = Clock::now();
     outage.repair();
     if (HasFatalFailure()) return;
@@ -477,7 +480,18 @@ TEST_F(FaultTest, EveryKafkaBrokerGoesDownThenComesBack) {
                .repair = [&] { kafka->brokersUp(); },
                .firstWithin = 60s,  // the group's first join
                .detectWithin = 30s,
-               .downFor = 2s});
+               .downFor = 2s,
+               // A job posted meanwhile is refused within the delivery timeout (librdkafka's
+               // default would hold the client 300 s).
+               .whileDown = [&] {
+                 const auto posted = Clock::now();
+                 const HttpReply refused = request(
+                     "POST", "/v1/jobs", R"({"action":"stop_broadcast","broadcast_id":"nope"})");
+                 EXPECT_EQ(refused.status, 503) << refused.body;
+                 EXPECT_NE(refused.body.find("Kafka did not take the job"), std::string::npos)
+                     << refused.body;
+                 EXPECT_LT(elapsed(posted), queue::kKafkaDeliveryTimeout + 2s);
+               }});
 }
 
 // A node takes a start job whose source is not publishing yet (it waits for media, the job

@@ -8,7 +8,9 @@
 #include <set>
 
 #include "support/kafka_mock.hpp"
+#include "queue/queue_url.hpp"
 #include "support/main_context_test.hpp"
+#include "support/test_data.hpp"
 
 namespace su::queue {
 namespace {
@@ -171,6 +173,72 @@ TEST_F(KafkaQueueTest, RebalanceWaitsForTheJobInFlightAndNoJobRunsTwice) {
         return second->assignedPartitions().size() == 2u && statsOf(*second).lag() == 0;
       },
       30s));
+}
+
+// librdkafka's security settings pass through from the URL (or serve's [kafka] group) to every
+// client. The mock cluster speaks neither TLS nor SASL, which is as far as this can be tried: a
+// client that asks for either is refused by it, and the enqueue fails with the brokers' own words
+// within the delivery timeout, without the password.
+TEST_F(KafkaQueueTest, SecuritySettingsReachLibrdkafkaAndARefusedLoginIsClearWithinSeconds) {
+  auto url = parseQueueUrl(kafka->url("jobs") +
+                           "&security.protocol=SASL_PLAINTEXT&sasl.mechanisms=PLAIN"
+                           "&sasl.username=ingest&sasl.password=wrong-pw");
+  ASSERT_TRUE(url) << url.error().message;
+  ASSERT_EQ(url->kafka.settings.size(), 4u);
+  EXPECT_NE(std::find(url->kafka.settings.begin(), url->kafka.settings.end(),
+                      std::pair<std::string, std::string>{"security.protocol", "SASL_PLAINTEXT"}),
+            url->kafka.settings.end());
+  EXPECT_FALSE(parseQueueUrl(kafka->url("jobs") + "&enable.auto.commit=true"))
+      << "only security settings pass through";
+
+  auto invalid = KafkaQueue::open(
+      context(), {.brokers = kafka->brokers(), .topic = "jobs", .settings = {{"security.protocol", "NOPE"}}},
+      {});
+  ASSERT_FALSE(invalid);
+  EXPECT_NE(invalid.error().message.find("Kafka setting security.protocol"), std::string::npos)
+      << invalid.error().message;
+
+  auto refused = [&](const std::vector<std::pair<std::string, std::string>>& settings) {
+    auto queue = KafkaQueue::open(
+        context(), {.brokers = kafka->brokers(), .topic = "jobs", .settings = settings}, {});
+    EXPECT_TRUE(queue) << queue.error().message;
+    if (!queue) return std::string();
+    const auto started = std::chrono::steady_clock::now();
+    auto id = finish((*queue)->enqueue(model::JobEnvelope::stop("b")), 30s);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, kKafkaDeliveryTimeout + 3s);
+    EXPECT_FALSE(id) << "the mock cluster took a job from a client it cannot understand";
+    return id ? std::string() : id.error().message;
+  };
+  const std::string login = refused(url->kafka.settings);
+  EXPECT_NE(login.find("SASL"), std::string::npos) << login;
+  EXPECT_EQ(login.find("wrong-pw"), std::string::npos) << login;
+
+  const std::string tls = refused(
+      {{"security.protocol", "SSL"}, {"ssl.ca.location", test::testDataPath("tls/ca.pem")}});
+  EXPECT_NE(tls.find("SSL"), std::string::npos) << tls;
+}
+
+// An enqueue while every broker is down answers within the delivery timeout, not after
+// librdkafka's default of 300 s; once they are back, enqueues work again.
+TEST_F(KafkaQueueTest, AnEnqueueWhileEveryBrokerIsDownFailsWithinSeconds) {
+  auto queue = consumer("only");
+  ASSERT_TRUE(queue);
+  ASSERT_TRUE(finish(queue->enqueue(model::JobEnvelope::stop("before"))));
+  kafka->brokersDown();
+  const auto started = std::chrono::steady_clock::now();
+  auto down = finish(queue->enqueue(model::JobEnvelope::stop("during")), 30s);
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(down);
+  std::printf("an enqueue with every broker down failed after %lld ms\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  EXPECT_LT(took, kKafkaDeliveryTimeout + 3s);
+  EXPECT_NE(down.error().message.find("Kafka did not take the job within 10000 ms"),
+            std::string::npos)
+      << down.error().message;
+  kafka->brokersUp();
+  EXPECT_TRUE(runUntil([&] { return finish(queue->enqueue(model::JobEnvelope::stop("after")), 15s).ok(); },
+                       30s));
 }
 
 }  // namespace

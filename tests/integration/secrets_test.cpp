@@ -1,10 +1,13 @@
-// The secrets audit: `streaming-utils serve` in a cluster, on a password-protected Redis queue,
-// running broadcasts whose every secret-bearing field holds a distinctive secret (mountpoint
-// secret and PIN, the Streaming admin key, an RTSP camera's password, an RTMP URL's password
-// and stream key, the API token, the cluster key, Redis's password, a queued job's secret), with
-// every debug output there is turned on (GST_DEBUG=*:9 — GStreamer's, libsoup's and ours —,
-// G_MESSAGES_DEBUG=all) and dot files written. None of the secrets may appear in its stdout and
-// stderr, its dot files, its metrics, its API's responses or what it wrote to Redis.
+// The secrets audit: `streaming-utils serve` in a cluster, serving HTTPS, on a password-protected
+// Redis queue reached over TLS with a client certificate, running broadcasts whose every
+// secret-bearing field holds a distinctive secret (mountpoint secret and PIN, the Streaming admin
+// key, an RTSP camera's password, an RTMP URL's password and stream key, the API token, the
+// cluster key, Redis's password, a queued job's secret, the private keys of the API's and of the
+// Redis client's certificates), with every debug output there is turned on (GST_DEBUG=*:9 —
+// GStreamer's, libsoup's and ours —, G_MESSAGES_DEBUG=all) and dot files written. None of the
+// secrets may appear in its stdout and stderr, its dot files, its metrics, its API's responses or
+// what it wrote to Redis. And a node on a Kafka queue with SASL and key passwords in its
+// [kafka] group, whose every login is refused: neither password shows anywhere.
 #include <gtest/gtest.h>
 #include <libsoup/soup.h>
 
@@ -14,10 +17,12 @@
 #include "cluster/cluster_key.hpp"
 #include "support/http_client.hpp"
 #include "support/janus_test.hpp"
+#include "support/kafka_mock.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
 #include "support/rtsp_server.hpp"
 #include "support/service_process.hpp"
+#include "support/test_data.hpp"
 
 namespace su::test {
 namespace {
@@ -33,6 +38,16 @@ constexpr const char* kStreamKey = "StrmK3yW4v";
 constexpr const char* kToken = "ApiT0kenH6r";
 constexpr const char* kRedisPassword = "Red15PassF3c";
 constexpr const char* kJobSecret = "J0bSecr3tT5n";
+constexpr const char* kSaslPassword = "Sa5lPassN4t";
+constexpr const char* kKeyPassphrase = "KeyPhra5eB7w";
+
+// A line from the middle of a PEM private key: what would show if the file were quoted.
+std::string keyLine(const std::string& file) {
+  std::istringstream lines(readFile(file));
+  std::string line;
+  for (int i = 0; i < 5 && std::getline(lines, line);) ++i;
+  return line;
+}
 
 class SecretsAudit : public JanusStreamingTest {
  protected:
@@ -46,7 +61,8 @@ class SecretsAudit : public JanusStreamingTest {
                     const std::optional<std::string>& body = {}) {
     HttpReply reply =
         httpRequestAside([this](auto until, auto timeout) { return runUntil(until, timeout); },
-                         method, "http://127.0.0.1:" + std::to_string(port) + path, body, kToken);
+                         method, scheme + "://127.0.0.1:" + std::to_string(port) + path, body,
+                         kToken, testDataPath("tls/ca.pem"));
     responses += "--- " + method + " " + path + "\n" + reply.body + "\n";
     return reply;
   }
@@ -65,12 +81,15 @@ class SecretsAudit : public JanusStreamingTest {
                                    kStreamKey,   kToken,    kRedisPassword, kJobSecret};
   std::unique_ptr<ServiceProcess> serve;
   std::uint16_t port = 0;
+  std::string scheme = "https";
   std::string responses;
 };
 
 TEST_F(SecretsAudit, NoSecretReachesLogsDotFilesMetricsResponsesOrRedis) {
-  auto redis = RedisServer::start({.password = kRedisPassword});
+  auto redis = RedisServer::start({.password = kRedisPassword, .tls = true});
   ASSERT_TRUE(redis);
+  for (const char* key : {"tls/server.key", "tls/client.key"})
+    secrets.push_back(keyLine(testDataPath(key)));
   auto camera = RtspTestServer::start(context(), {.user = "viewer", .password = kRtspPassword});
   ASSERT_TRUE(camera);
   const std::string clusterKey = *cluster::ClusterKey::generate();
@@ -80,8 +99,7 @@ TEST_F(SecretsAudit, NoSecretReachesLogsDotFilesMetricsResponsesOrRedis) {
   TempFile tokenFile(std::string(kToken) + "\n");
 
   port = freeTcpPort();
-  const std::string redisBase = "redis://:" + std::string(kRedisPassword) +
-                                "@127.0.0.1:" + std::to_string(redis->port()) + "/0";
+  const std::string redisBase = redis->serverUrl();  // rediss://:PASSWORD@...?tls_ca=...
   serve = std::make_unique<ServiceProcess>("serve");
   const std::string dots = serve->dir() + "/dots";
   std::filesystem::create_directories(dots);
@@ -99,8 +117,12 @@ TEST_F(SecretsAudit, NoSecretReachesLogsDotFilesMetricsResponsesOrRedis) {
                             tokenFile.path(),
                             "--local-janus",
                             "false",
+                            "--tls-certificate",
+                            testDataPath("tls/server.pem"),
+                            "--tls-key",
+                            testDataPath("tls/server.key"),
                             "--queue",
-                            redisBase + "?stream=audit-jobs&group=audit",
+                            redis->url("audit-jobs", "audit"),
                             "--cluster",
                             redisBase,
                             "--cluster-name",
@@ -207,6 +229,47 @@ TEST_F(SecretsAudit, NoSecretReachesLogsDotFilesMetricsResponsesOrRedis) {
       all += leak + "\n";
     return all;
   }();
+}
+
+TEST_F(SecretsAudit, KafkaPasswordsStayMaskedWhenEveryLoginIsRefused) {
+  auto kafka = KafkaMock::start({"audit-jobs:1", "audit-jobs.dead:1"});
+  ASSERT_TRUE(kafka);
+  TempFile config(std::string("[kafka]\nsecurity.protocol = SASL_PLAINTEXT\n") +
+                  "sasl.mechanisms = PLAIN\nsasl.username = ingest\nsasl.password = " +
+                  kSaslPassword + "\nssl.key.password = " + kKeyPassphrase + "\n");
+  ProcessRun check = runCli({"serve", "--config", config.path(), "--check-config"});
+  EXPECT_EQ(check.status, 0) << check.err;
+  EXPECT_NE(check.out.find(R"("sasl.password" : "***")"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find(R"("sasl.mechanisms" : "PLAIN")"), std::string::npos) << check.out;
+
+  scheme = "http";
+  port = freeTcpPort();
+  serve = std::make_unique<ServiceProcess>("serve");
+  serve->setEnvironment({{"GST_DEBUG", "*:9"}, {"G_MESSAGES_DEBUG", "all"}});
+  // The URL carries a password of its own too.
+  const std::string queue = kafka->url("audit-jobs", "audit") + "&sasl.password=" + kSaslPassword;
+  ASSERT_TRUE(serve->start({cliPath(), "serve", "--config", config.path(), "--listen",
+                            "127.0.0.1:" + std::to_string(port), "--janus-url", janus->url(),
+                            "--local-janus", "false", "--queue", queue},
+                           port, 30s))
+      << serve->logTail();
+  ASSERT_TRUE(runUntil([&] { return request("GET", "/healthz").status != 0; }, 30s));
+  const HttpReply refused =
+      request("POST", "/v1/jobs", R"({"action":"stop_broadcast","broadcast_id":"nope"})");
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("SASL"), std::string::npos) << refused.body;
+  request("GET", "/metrics");
+  EXPECT_EQ(serve->interrupt(20s, SIGTERM), 0) << serve->logTail();
+
+  const std::string log = readFile(serve->dir() + "/serve.log");
+  std::vector<std::string> found;
+  for (const std::string& secret : {std::string(kSaslPassword), std::string(kKeyPassphrase)}) {
+    for (const auto& [where, text] : {std::pair{"the log", log}, std::pair{"responses", responses},
+                                      std::pair{"--check-config", check.out + check.err}}) {
+      if (text.find(secret) != std::string::npos) found.push_back(secret + " in " + where);
+    }
+  }
+  EXPECT_TRUE(found.empty()) << found.front();
 }
 
 }  // namespace

@@ -28,17 +28,18 @@ HttpReply httpRequest(SoupSession* session, const std::string& method, const std
                       const std::optional<std::string>& body = {},
                       const std::optional<std::string>& token = {});
 
-// The same on a thread of its own (with a session of its own), while `runUntil` runs the
-// caller's context until the answer is in: for servers that live on that context (a TCP proxy, an
-// RTSP camera) and that the request waits on.
+// The same on a thread of its own (with a session of its own, trusting `caFile` for https if
+// given), while `runUntil` runs the caller's context until the answer is in: for servers that
+// live on that context (a TCP proxy, an RTSP camera) and that the request waits on.
 template <typename RunUntil>
 HttpReply httpRequestAside(RunUntil runUntil, const std::string& method, const std::string& url,
                            const std::optional<std::string>& body = {},
-                           const std::optional<std::string>& token = {}) {
+                           const std::optional<std::string>& token = {},
+                           const std::optional<std::string>& caFile = {}) {
   HttpReply reply;
   std::atomic<bool> answered = false;
   std::thread caller([&] {
-    SoupSession* session = newSession();
+    SoupSession* session = caFile ? newSessionTrusting(*caFile) : newSession();
     reply = httpRequest(session, method, url, body, token);
     freeSession(session);
     answered = true;
