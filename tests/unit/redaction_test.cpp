@@ -47,6 +47,19 @@ TEST(Redaction, CredentialsInsideUrlsAndParameters) {
   EXPECT_EQ(redactText("mail user@example.com is not a URL"), "mail user@example.com is not a URL");
 }
 
+// librdkafka's dotted settings, in a URL or a key: the last name tells.
+TEST(Redaction, DottedSettingsBySecretNames) {
+  EXPECT_EQ(redactText("kafka://b:9092/jobs?sasl.mechanisms=PLAIN&sasl.password=pw1&"
+                       "ssl.key.password=pw2&ssl.ca.location=/etc/ca.pem"),
+            "kafka://b:9092/jobs?sasl.mechanisms=PLAIN&sasl.password=***&ssl.key.password=***&"
+            "ssl.ca.location=/etc/ca.pem");
+  EXPECT_TRUE(isSecretKey("sasl.password"));
+  EXPECT_TRUE(isSecretKey("ssl.keystore.password"));
+  EXPECT_TRUE(isSecretKey("sasl.oauthbearer.client.secret"));
+  EXPECT_FALSE(isSecretKey("ssl.key.location"));
+  EXPECT_FALSE(isSecretKey("security.protocol"));
+}
+
 TEST(Redaction, KnownSecretValuesAreMaskedWhereverTheyAppear) {
   // The stream key is masked inside publish_url, and a password pasted into a pipeline.
   EXPECT_EQ(
