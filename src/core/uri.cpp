@@ -34,6 +34,10 @@ std::optional<Parts> split(std::string_view url) {
   gint port = -1;
   if (!g_uri_split_with_user(std::string(url).c_str(), kSplitFlags, &scheme, &user, &password,
                              nullptr, &host, &port, &path, &query, &fragment, nullptr)) {
+    // GLib 2.74 clears its outputs when it fails, but for the user and password it had read
+    // (a bad port after them: "rtmp://u:p@host:1B35/"): they are ours to free.
+    for (gchar* left : {scheme, user, password, host, path, query, fragment})
+      g_free(left);
     return std::nullopt;
   }
   Parts parts;

@@ -13,15 +13,16 @@ class LibraryEnvironment : public ::testing::Environment {
   }
 };
 
-// G_DEBUG=fatal-criticals makes every critical abort the test, but for one: a GHashTable changed
-// while GLib walked it, printed once by the WebRTC publisher's process (janus-videoroom under the
-// sanitizers, CI stop 24) and not again in 48 runs. Our code walks no GHashTable; rtpbin's
-// sessions and libnice, both in that process, do from their own threads. It is printed still.
+// G_DEBUG=fatal-criticals makes every critical abort the test, but for the one a test program's
+// meson definition names in SU_TOLERATED_CRITICAL, and that once: a GHashTable changed while GLib
+// walked it, printed once by janus-videoroom's WebRTC publisher under the sanitizers (CI stop 24)
+// and not again in 48 runs. Our code walks no GHashTable; rtpbin's sessions and libnice, both in
+// that process, do from their own threads. It is printed still; a second one fails the test.
 gboolean fatal(const char* domain, GLogLevelFlags, const char* message, gpointer) {
-  return !(g_strcmp0(domain, "GLib") == 0 &&
-           g_strcmp0(message,
-                     "g_hash_table_foreach: assertion 'version == hash_table->version' failed") ==
-               0);
+  static int tolerated = 0;
+  const char* named = g_getenv("SU_TOLERATED_CRITICAL");
+  const bool same = named && g_strcmp0(domain, "GLib") == 0 && g_strcmp0(message, named) == 0;
+  return !(same && ++tolerated == 1);
 }
 
 }  // namespace
