@@ -78,7 +78,19 @@ void ClusterNode::start() {
 
 void ClusterNode::leaseHeldFrom(std::int64_t askedAtUs) {
   leaseAskedAtUs_ = askedAtUs;
-  media::setFeedDeadline(askedAtUs + fenceAfter().count() * 1000);
+  const std::int64_t deadlineUs = askedAtUs + fenceAfter().count() * 1000;
+  media::setFeedDeadline(deadlineUs);
+  // The control loop fences at the deadline itself, whatever a renewal still waits for (a Redis
+  // behind a partition answers nothing until its command timeout): a subprocess relay, which the
+  // feed deadline does not reach, stops then too.
+  const auto left = Milliseconds(std::max<std::int64_t>(0, (deadlineUs - g_get_monotonic_time()) / 1000));
+  fenceTimer_ = Source::timeout(
+      context_.get(), left,
+      [this] {
+        fence("the lease could not be renewed in time");
+        return false;
+      },
+      "su-cluster-fence");
 }
 
 Milliseconds ClusterNode::fenceAfter() const {
@@ -121,21 +133,22 @@ Task<void> ClusterNode::running() {
     }
     const std::int64_t askedAtUs = g_get_monotonic_time();
     auto renewed = co_await store_.renew(node_, options_.lease);
+    if (!leased_) {
+      // Fenced at the deadline while the renewal waited: a new generation, once Redis answers.
+      (void)co_await joining();
+      continue;
+    }
     if (renewed && *renewed) {
       leaseHeldFrom(askedAtUs);
       (void)co_await adoptOrphans();
       continue;
     }
-    const bool lapsing = g_get_monotonic_time() - leaseAskedAtUs_ >= fenceAfter().count() * 1000;
-    if (renewed) {
-      report("lease_lost", {},
-             "the lease is gone (it expired, or another run of this id holds it)");
-    } else if (!lapsing) {
-      report("renew_failed", {}, renewed.error().message);
+    if (!renewed) {
+      report("renew_failed", {}, renewed.error().message);  // the deadline fences, if it comes
       continue;
     }
-    fence(renewed ? "the lease was lost"
-                  : "the lease could not be renewed in time: " + renewed.error().message);
+    report("lease_lost", {}, "the lease is gone (it expired, or another run of this id holds it)");
+    fence("the lease was lost");
     (void)co_await joining();
   }
   co_return {};
@@ -143,6 +156,7 @@ Task<void> ClusterNode::running() {
 
 void ClusterNode::fence(const std::string& why) {
   media::setFeedDeadline(g_get_monotonic_time());
+  fenceTimer_.cancel();
   leased_ = false;
   dirty_.clear();
   adoptions_.cancelAll();
@@ -384,6 +398,7 @@ void ClusterNode::stop(bool leave, std::function<void()> done) {
 
 Task<void> ClusterNode::stopping(bool leave, std::function<void()> done) {
   stopping_ = true;
+  fenceTimer_.cancel();
   runTask_.reset();
   controlTask_.reset();
   adoptions_.cancelAll();

@@ -92,7 +92,7 @@ class ClusterNode {
                              const std::string& broadcastId) const;
   void fence(const std::string& why);
   // The lease was granted or renewed, as asked for at `askedAtUs`: in-process relays send until
-  // fenceAfter() past it.
+  // fenceAfter() past it, and the node fences then unless renewed first.
   void leaseHeldFrom(std::int64_t askedAtUs);
   Milliseconds fenceAfter() const;
   void report(const std::string& what, const std::string& broadcastId = {},
@@ -118,6 +118,7 @@ class ClusterNode {
   TaskGroup adoptions_;
   std::uint64_t heldBackBefore_ = 0;  // media::packetsHeldBack() at the last fence
   std::int64_t leaseAskedAtUs_ = 0;   // monotonic: when the lease held now was asked for
+  Source fenceTimer_;                 // at the lease's deadline, unless renewed first
 };
 
 }  // namespace su::cluster

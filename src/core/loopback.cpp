@@ -22,11 +22,11 @@ std::uint16_t freeLoopbackPort(bool udp) {
   return bound ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound.get())) : 0;
 }
 
-bool acceptsConnections(std::uint16_t port) {
+bool acceptsConnections(std::uint16_t port, const char* host) {
   auto client = GRef<GObject>::adopt(G_OBJECT(g_socket_client_new()));
   g_socket_client_set_timeout(G_SOCKET_CLIENT(client.get()), 1);
   auto connection = GRef<GObject>::adopt(G_OBJECT(g_socket_client_connect_to_host(
-      G_SOCKET_CLIENT(client.get()), "127.0.0.1", port, nullptr, nullptr)));
+      G_SOCKET_CLIENT(client.get()), host, port, nullptr, nullptr)));
   return static_cast<bool>(connection);
 }
 

@@ -1,11 +1,12 @@
 // The feed fence: a deadline, for the whole process, after which in-process relays send no more
-// RTP (each packet is dropped at its udpsink, where the relay counts what it sends).
+// RTP or RTCP (each packet is dropped at its udpsink, where the relay counts what it sends).
 //
 // A cluster node sets it to where its lease may lapse (src/cluster/cluster_node.hpp). A process
 // frozen past that point (SIGSTOP, a stalled VM) runs its streaming threads again before its
 // control loop can notice, while the node that adopted its broadcasts already feeds the same
 // ports: those packets must not leave. Subprocess relays (ffmpeg) are not covered: they stop
-// when the control loop fences the node.
+// when the control loop fences the node, at the same deadline (a timer of its own); a node
+// frozen past it runs them until it wakes.
 #pragma once
 
 #include <cstdint>

@@ -475,6 +475,16 @@ void countSentPackets(GstElement* branch, std::span<TrackCounters* const> counte
 
     auto rtcpIn = childNamed(elements, destinationName("rtcp-in", d));
     if (!rtcpIn) continue;
+    // Sender reports stop with the RTP past a cluster node's lease: rtpbin's RTCP thread sends
+    // them on its own clock (a frozen node sent one as it woke).
+    auto rtcpOut = childNamed(elements, destinationName("rtcp-out", d));
+    auto reports = GRef<GstPad>::adopt(gst_element_get_static_pad(rtcpOut.get(), "sink"));
+    gst_pad_add_probe(
+        reports.get(), GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo*, gpointer) noexcept {
+          return feedAllowed() ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+        },
+        nullptr, nullptr);
     auto received = GRef<GstPad>::adopt(gst_element_get_static_pad(rtcpIn.get(), "src"));
     gst_pad_add_probe(
         received.get(), GST_PAD_PROBE_TYPE_BUFFER,

@@ -70,6 +70,7 @@ Result<void> writeJanusConfig(const std::string& templatesDir, const std::string
     fill(text, "@SESSION_TIMEOUT@", std::to_string(config.sessionTimeoutSeconds));
     fill(text, "@RTP_PORT_RANGE@", config.rtpPortRange);
     fill(text, "@WS_PORT@", std::to_string(config.wsPort));
+    fill(text, "@WS_IP@", config.wsIp);
     fill(text, "@ADMIN_WS_PORT@", std::to_string(config.adminWsPort));
     fill(text, "@STREAMING_ADMIN_KEY@", config.streamingAdminKey);
     fill(text, "@VIDEOROOM_ADMIN_KEY@", config.videoRoomAdminKey);

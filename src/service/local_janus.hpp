@@ -16,6 +16,7 @@ namespace su::service {
 
 struct JanusConfig {
   std::uint16_t wsPort = 8188;
+  std::string wsIp = "127.0.0.1";  // the address its WebSocket API listens on
   std::uint16_t adminWsPort = 0;  // 0: a free one
   std::string adminSecret;        // the admin API's; empty: a random one
   std::string streamingAdminKey;  // empty: a random one

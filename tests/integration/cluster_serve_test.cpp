@@ -284,41 +284,6 @@ TEST_F(ClusterServeTest, OverTlsAStartRunsOnceAndAStopReachesItsOwner) {
       << "the test's own client speaks TLS too";
 }
 
-TEST_F(ClusterServeTest, ANodeFrozenPastItsLeaseSendsNothingWhenItWakes) {
-  startNode("node-a");
-  startNode("node-b");
-  enqueue(pattern("cam-f", 9833));
-  const auto first = runningOn("cam-f");
-  ASSERT_TRUE(first) << logs();
-  ASSERT_TRUE(mediaFresh(*streaming, 9833, 2));
-
-  const std::string frozen = first->node;
-  nodes[frozen]->signal(SIGSTOP);
-  const auto adopted = runningOn("cam-f", frozen);
-  ASSERT_TRUE(adopted) << logs();
-  nodes[frozen]->signal(SIGCONT);
-  ASSERT_TRUE(runUntil(
-      [&] { return nodes[frozen]->logTail().find("cluster: fenced") != std::string::npos; }, 10s))
-      << logs();
-  const std::string log = nodes[frozen]->logTail();
-  const auto fenced = log.find("cluster: fenced");
-  std::printf("frozen node woke up: %s\n",
-              log.substr(fenced, log.find('\n', fenced) - fenced).c_str());
-  EXPECT_TRUE(runUntil(
-      [&] {
-        auto [code, body] = http(frozen, "GET", "/v1/broadcasts");
-        return code == 200 && body.find("cam-f") == std::string::npos;
-      },
-      10s))
-      << "the woken node let go of the broadcast";
-  EXPECT_EQ(status("cam-f")->node, adopted->node) << "and did not take it back";
-  EXPECT_TRUE(mediaFresh(*streaming, 9833, 2));
-  EXPECT_TRUE(viewerDecodes(9833));
-  EXPECT_TRUE(
-      runUntil([&] { return nodes[frozen]->logTail().rfind("cluster: joined") > fenced; }, 10s))
-      << "it joins again, with a new generation";
-}
-
 TEST_F(ClusterServeTest, RedisRestartedUnderTheClusterLosesNothingAndAdoptsNothingTwice) {
   startNode("node-a");
   startNode("node-b");

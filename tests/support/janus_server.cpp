@@ -24,12 +24,15 @@ std::unique_ptr<JanusServer> JanusServer::start(Options options) {
   std::unique_ptr<JanusServer> server(new JanusServer);
   server->wsPort_ = freeTcpPort();
   server->apiSecret_ = options.apiSecret;
+  server->host_ = options.host;
+  server->process_.setReadyHost(options.host);
   // A random window, so that tests running side by side rarely pick the same RTP ports.
   std::random_device random;
   const int windows = 40000 / options.rtpPorts;
   const int base = 20000 + static_cast<int>(random() % windows) * options.rtpPorts;
   service::JanusConfig config{
       .wsPort = server->wsPort_,
+      .wsIp = options.host,
       .adminSecret = "su-test-admin-secret",
       .streamingAdminKey = server->streamingAdminKey_,
       .videoRoomAdminKey = server->videoRoomAdminKey_,
@@ -53,7 +56,7 @@ bool JanusServer::launch() {
 }
 
 std::string JanusServer::url() const {
-  return "ws://127.0.0.1:" + std::to_string(wsPort_);
+  return "ws://" + host_ + ":" + std::to_string(wsPort_);
 }
 
 bool JanusServer::restart() {

@@ -18,6 +18,7 @@ class JanusServer {
     int debugLevel = 4;
     std::optional<std::string> apiSecret;  // requests then need it (janus --apisecret)
     int rtpPorts = 100;  // the size of its RTP port range: a media takes one, or two with RTCP
+    std::string host = "127.0.0.1";  // where its WebSocket API listens (url())
   };
 
   // Null (with a test failure recorded) if Janus did not come up.
@@ -43,6 +44,7 @@ class JanusServer {
 
   ServiceProcess process_;
   std::uint16_t wsPort_ = 0;
+  std::string host_;
   std::optional<std::string> apiSecret_;
   std::string streamingAdminKey_ = "su-test-streaming-admin-key";
   std::string videoRoomAdminKey_ = "su-test-videoroom-admin-key";

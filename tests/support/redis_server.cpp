@@ -15,8 +15,10 @@ std::unique_ptr<RedisServer> RedisServer::start(Options options) {
 }
 
 bool RedisServer::launch() {
-  std::vector<std::string> argv{"redis-server", "--bind", "127.0.0.1", "--dir", process_.dir(),
-                                "--save",       ""};
+  std::vector<std::string> argv{"redis-server", "--bind", "127.0.0.1"};
+  // On a test network's address too: reached from other hosts, without a password.
+  if (options_.host != "127.0.0.1") argv.insert(argv.end(), {options_.host, "--protected-mode", "no"});
+  argv.insert(argv.end(), {"--dir", process_.dir(), "--save", ""});
   if (options_.tls) {
     argv.insert(argv.end(), {"--port", "0", "--tls-port", std::to_string(port_), "--tls-cert-file",
                              testDataPath("tls/server.pem"), "--tls-key-file",
@@ -36,8 +38,8 @@ bool RedisServer::launch() {
 
 std::string RedisServer::serverUrl() const {
   std::string auth = options_.password ? ":" + *options_.password + "@" : "";
-  std::string url = std::string(options_.tls ? "rediss://" : "redis://") + auth + "127.0.0.1:" +
-                    std::to_string(port_) + "/0";
+  std::string url = std::string(options_.tls ? "rediss://" : "redis://") + auth + options_.host +
+                    ":" + std::to_string(port_) + "/0";
   if (options_.tls) {
     url += "?tls_ca=" + testDataPath("tls/ca.pem") + "&tls_cert=" +
            testDataPath("tls/client.pem") + "&tls_key=" + testDataPath("tls/client.key");
@@ -51,7 +53,7 @@ std::string RedisServer::url(const std::string& stream, const std::string& group
 }
 
 queue::RedisAddress RedisServer::address() const {
-  queue::RedisAddress address{.port = port_, .password = options_.password};
+  queue::RedisAddress address{.host = options_.host, .port = port_, .password = options_.password};
   if (options_.tls) {
     address.tls = queue::RedisTls{.caFile = testDataPath("tls/ca.pem"),
                                   .certificate = testDataPath("tls/client.pem"),

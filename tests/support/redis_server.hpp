@@ -21,6 +21,7 @@ class RedisServer {
     bool persistent = false;
     std::optional<std::string> password;  // requirepass
     bool tls = false;
+    std::string host = "127.0.0.1";  // where clients reach it (bound too, with 127.0.0.1)
   };
   static std::unique_ptr<RedisServer> start(Options options);
   static std::unique_ptr<RedisServer> start() { return start(Options{}); }

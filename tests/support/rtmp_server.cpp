@@ -7,8 +7,11 @@ namespace su::test {
 std::unique_ptr<RtmpServer> RtmpServer::start(Options options) {
   std::unique_ptr<RtmpServer> server(new RtmpServer);
   server->rtmpPort_ = freeTcpPort();
+  server->host_ = options.host;
+  server->process_.setReadyHost(options.host);
   if (!server->process_.writeConfig(dataPath("nginx/nginx-rtmp.conf.in"), "nginx.conf",
                                     {{"@PREFIX@", server->process_.dir()},
+                                     {"@RTMP_HOST@", options.host},
                                      {"@RTMP_PORT@", std::to_string(server->rtmpPort_)},
                                      {"@HTTP_PORT@", std::to_string(freeTcpPort())},
                                      {"@WAIT@", options.waitForVideo ? "on" : "off"}}) ||
@@ -29,7 +32,7 @@ bool RtmpServer::restart() {
 }
 
 std::string RtmpServer::url(const std::string& key) const {
-  return "rtmp://127.0.0.1:" + std::to_string(rtmpPort_) + "/live/" + key;
+  return "rtmp://" + host_ + ":" + std::to_string(rtmpPort_) + "/live/" + key;
 }
 
 std::unique_ptr<RtmpPublisher> RtmpPublisher::start(const std::string& url, Options options) {

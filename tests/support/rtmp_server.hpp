@@ -16,10 +16,11 @@ class RtmpServer {
     // wait_key and wait_video: a new player starts at a keyframe, with video. Off, it gets
     // audio at once and video when it comes.
     bool waitForVideo = true;
+    std::string host = "127.0.0.1";  // where it listens (url())
   };
   static std::unique_ptr<RtmpServer> start(Options options);
   static std::unique_ptr<RtmpServer> start() { return start(Options{}); }
-  // rtmp://127.0.0.1:PORT/live/KEY
+  // rtmp://HOST:PORT/live/KEY
   std::string url(const std::string& key) const;
   std::uint16_t port() const noexcept { return rtmpPort_; }
   void kill() { process_.kill(); }
@@ -30,6 +31,7 @@ class RtmpServer {
   RtmpServer() : process_("nginx-rtmp") {}
   bool launch();
   ServiceProcess process_;
+  std::string host_;
   std::uint16_t rtmpPort_ = 0;
 };
 

@@ -95,7 +95,7 @@ bool ServiceProcess::start(const std::vector<std::string>& argv, std::uint16_t p
       ADD_FAILURE() << name_ << " exited at start:\n" << logTail();
       return false;
     }
-    if (acceptsConnections(port)) return true;
+    if (acceptsConnections(port, readyHost_.c_str())) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ADD_FAILURE() << name_ << " did not listen on " << port << " in time:\n" << logTail();

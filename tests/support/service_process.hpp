@@ -31,8 +31,10 @@ class ServiceProcess {
   // {@NAME@, value} replaced.
   bool writeConfig(const std::string& templatePath, const std::string& fileName,
                    const std::vector<std::pair<std::string, std::string>>& values);
+  // Where start() waits for the port to accept connections (127.0.0.1 unless set).
+  void setReadyHost(std::string host) { readyHost_ = std::move(host); }
   // Starts `argv` with stdout and stderr in dir()/<name>.log; with a `port`, waits until it
-  // accepts TCP connections on 127.0.0.1 (or the process exits, or `timeout` passes).
+  // accepts TCP connections on the ready host (or the process exits, or `timeout` passes).
   bool start(const std::vector<std::string>& argv, std::uint16_t port = 0,
              std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // SIGKILL, as a crash would; `start` again afterwards works.
@@ -54,6 +56,7 @@ class ServiceProcess {
   std::string dir_;
   std::vector<std::string> files_;
   std::vector<std::pair<std::string, std::string>> environment_;
+  std::string readyHost_ = "127.0.0.1";
   GRef<GSubprocess> process_;
 };
 
