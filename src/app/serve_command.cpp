@@ -206,11 +206,11 @@ Result<void> Serve::joinCluster() {
       std::make_unique<cluster::ClusterStore>(context, std::move(*address), config.clusterName);
   cluster = std::make_unique<cluster::ClusterNode>(
       context, *clusterStore, std::move(*key), *service->orchestrator(),
-      cluster::ClusterOptions{.nodeId = config.nodeId,
-                              .lease = config.lease,
-                              .capacity = config.admission.maxBroadcasts,
-                              .api = std::string(config.tlsCertificate ? "https" : "http") +
-                                     "://" + config.listen()},
+      cluster::ClusterOptions{
+          .nodeId = config.nodeId,
+          .lease = config.lease,
+          .capacity = config.admission.maxBroadcasts,
+          .api = std::string(config.tlsCertificate ? "https" : "http") + "://" + config.listen()},
       cluster::ClusterObserver{.onEvent = [this](const std::string& what,
                                                  const std::string& broadcast,
                                                  const std::string& detail) {

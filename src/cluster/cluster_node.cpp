@@ -83,7 +83,8 @@ void ClusterNode::leaseHeldFrom(std::int64_t askedAtUs) {
   // The control loop fences at the deadline itself, whatever a renewal still waits for (a Redis
   // behind a partition answers nothing until its command timeout): a subprocess relay, which the
   // feed deadline does not reach, stops then too.
-  const auto left = Milliseconds(std::max<std::int64_t>(0, (deadlineUs - g_get_monotonic_time()) / 1000));
+  const auto left =
+      Milliseconds(std::max<std::int64_t>(0, (deadlineUs - g_get_monotonic_time()) / 1000));
   fenceTimer_ = Source::timeout(
       context_.get(), left,
       [this] {

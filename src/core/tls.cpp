@@ -41,7 +41,8 @@ Result<GRef<GTlsCertificate>> loadPair(const std::string& certificateFile,
   auto certificate = GRef<GTlsCertificate>::adopt(
       g_tls_certificate_new_from_files(certificateFile.c_str(), keyFile.c_str(), error.outPtr()));
   if (!certificate) return unusable("TLS pair " + pair + ": " + error->message);
-  if (auto why = mismatch(certificateFile, keyFile)) return unusable("TLS pair " + pair + ": " + *why);
+  if (auto why = mismatch(certificateFile, keyFile))
+    return unusable("TLS pair " + pair + ": " + *why);
   GDateTime* notBefore = nullptr;
   GDateTime* notAfter = nullptr;
   g_object_get(certificate.get(), "not-valid-before", &notBefore, "not-valid-after", &notAfter,
@@ -53,7 +54,8 @@ Result<GRef<GTlsCertificate>> loadPair(const std::string& certificateFile,
     return std::string(GUnique<char>::adopt(g_date_time_format_iso8601(time)).get());
   };
   if (before && g_date_time_compare(now.get(), before.get()) < 0)
-    return unusable(certificateFile + ": the certificate is not valid before " + text(before.get()));
+    return unusable(certificateFile + ": the certificate is not valid before " +
+                    text(before.get()));
   if (after && g_date_time_compare(now.get(), after.get()) > 0)
     return unusable(certificateFile + ": the certificate expired at " + text(after.get()));
   return certificate;
@@ -79,7 +81,8 @@ std::string fingerprint(GTlsCertificate* certificate) {
   GByteArray* der = nullptr;
   g_object_get(certificate, "certificate", &der, nullptr);
   if (!der) return "?";
-  auto sum = GUnique<char>::adopt(g_compute_checksum_for_data(G_CHECKSUM_SHA256, der->data, der->len));
+  auto sum =
+      GUnique<char>::adopt(g_compute_checksum_for_data(G_CHECKSUM_SHA256, der->data, der->len));
   g_byte_array_unref(der);
   return std::string(sum.get()).substr(0, 16);
 }

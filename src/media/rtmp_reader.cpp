@@ -2,21 +2,21 @@
 
 #include <fcntl.h>
 #include <gio/gio.h>
-#include <librtmp/log.h>
-#include <librtmp/rtmp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "core/gref.hpp"
 #include "core/log.hpp"
-#include "model/redaction.hpp"
+#include "media/rtmp_play.hpp"
 
 #define GST_CAT_DEFAULT su::log::media
 
@@ -26,33 +26,19 @@ using su::GRef;
 using su::GUnique;
 
 constexpr guint kDefaultTimeoutSeconds = 10;
-// Larger than any RTMP message a live source sends: one read is one whole message.
-constexpr std::size_t kReadSize = 1 << 20;
 
 enum { PROP_0, PROP_LOCATION, PROP_TIMEOUT };
 
-// librtmp's messages go to this library's media category; a URL in them is masked.
-void logFromLibrtmp(int level, const char* format, va_list args) {
-  if (level > RTMP_LOGDEBUG) return;
-  GUnique<char> text = GUnique<char>::adopt(g_strdup_vprintf(format, args));
-  // Its errors are expected on teardown (a shut-down socket reads as a closed one): not warnings.
-  const GstDebugLevel gstLevel = level <= RTMP_LOGWARNING ? GST_LEVEL_INFO : GST_LEVEL_DEBUG;
-  GST_CAT_LEVEL_LOG(su::log::media, gstLevel, nullptr, "librtmp: %s",
-                    su::model::redactText(text.get()).c_str());
-}
-
-// What a connection is, everything librtmp needs kept alive with it.
+// A connection and its conversation.
 struct Connection {
-  GUnique<char> url;  // librtmp keeps pointers into the URL it parsed
-  RTMP* rtmp = nullptr;
-  GRef<GSocketConnection> socket;  // owns the socket librtmp reads a duplicate of
-  std::string peer;                // "host:port", for errors
-  bool delivered = false;          // read anything yet
+  GRef<GSocketConnection> socket;  // owns the socket the session reads a blocking duplicate of
+  int fd = -1;
+  std::string peer;  // "host:port", for errors
+  std::optional<su::media::rtmp::PlaySession> session;
+  bool headerSent = false;  // the FLV header went out (with the first tags)
 
   ~Connection() {
-    if (!rtmp) return;
-    RTMP_Close(rtmp);
-    RTMP_Free(rtmp);
+    if (fd >= 0) close(fd);
   }
 };
 
@@ -69,24 +55,14 @@ struct _SuRtmpReader {
   Connection* connection;
   GCancellable* connecting;
   bool flushing;
-  char* scratch;  // kReadSize bytes, never zeroed: only the pages messages fill become resident
 };
 
 G_DEFINE_TYPE(SuRtmpReader, su_rtmp_reader, GST_TYPE_PUSH_SRC)
 
 namespace {
 
-// Where `url` points, as "host:port", or nothing when librtmp cannot parse it as plain RTMP.
-bool parse(RTMP* rtmp, char* url, std::string& host, guint16& port) {
-  if (!RTMP_SetupURL(rtmp, url) || rtmp->Link.protocol != RTMP_PROTOCOL_RTMP) return false;
-  if (rtmp->Link.hostname.av_len <= 0) return false;
-  host.assign(rtmp->Link.hostname.av_val, static_cast<std::size_t>(rtmp->Link.hostname.av_len));
-  port = rtmp->Link.port;
-  return true;
-}
-
-// librtmp's socket: a blocking duplicate of GIO's, with its receive timeout and no Nagle delay.
-int librtmpSocket(GSocket* socket, guint timeoutSeconds) {
+// The session's socket: a blocking duplicate of GIO's, with its timeouts and no Nagle delay.
+int blockingSocket(GSocket* socket, guint timeoutSeconds) {
   const int fd = dup(g_socket_get_fd(socket));
   if (fd < 0) return -1;
   fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);  // GIO made it non-blocking
@@ -106,27 +82,22 @@ GstFlowReturn flushingOr(SuRtmpReader* self, GstFlowReturn otherwise) {
 
 // Connects and asks to play; GST_FLOW_OK with self->connection set, or why not (an error posted).
 GstFlowReturn connect(SuRtmpReader* self) {
-  auto connection = std::make_unique<Connection>();
   GST_OBJECT_LOCK(self);
-  connection->url = GUnique<char>::adopt(g_strdup(self->location));
+  const std::string location = self->location ? self->location : "";
   const guint timeoutSeconds = self->timeoutSeconds;
   GST_OBJECT_UNLOCK(self);
-  if (!connection->url) {
+  if (location.empty()) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("no RTMP location given"), (nullptr));
     return GST_FLOW_ERROR;
   }
-  connection->rtmp = RTMP_Alloc();
-  RTMP_Init(connection->rtmp);
-  std::string host;
-  guint16 port = 0;
-  if (!parse(connection->rtmp, connection->url.get(), host, port)) {
-    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("not a plain rtmp:// URL librtmp can play"),
+  const auto target = su::media::rtmp::parsePlayUrl(location);
+  if (!target) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("not a plain rtmp://host/app/stream URL"),
                       (nullptr));
     return GST_FLOW_ERROR;
   }
-  connection->peer = host + ":" + std::to_string(port);
-  connection->rtmp->Link.lFlags |= RTMP_LF_LIVE;
-  connection->rtmp->Link.timeout = static_cast<int>(timeoutSeconds);
+  auto connection = std::make_unique<Connection>();
+  connection->peer = target->host + ":" + std::to_string(target->port);
 
   GRef<GCancellable> cancellable;
   {
@@ -137,7 +108,8 @@ GstFlowReturn connect(SuRtmpReader* self) {
   }
   auto client = GRef<GSocketClient>::adopt(g_socket_client_new());
   g_socket_client_set_timeout(client.get(), timeoutSeconds);
-  auto address = GRef<GSocketConnectable>::adopt(g_network_address_new(host.c_str(), port));
+  auto address =
+      GRef<GSocketConnectable>::adopt(g_network_address_new(target->host.c_str(), target->port));
   GUnique<GError> error;
   connection->socket = GRef<GSocketConnection>::adopt(
       g_socket_client_connect(client.get(), address.get(), cancellable.get(), error.outPtr()));
@@ -153,67 +125,86 @@ GstFlowReturn connect(SuRtmpReader* self) {
                       (nullptr));
     return GST_FLOW_ERROR;
   }
-  GSocket* socket = g_socket_connection_get_socket(connection->socket.get());
-  connection->rtmp->m_sb.sb_socket = librtmpSocket(socket, timeoutSeconds);
-  connection->rtmp->m_bSendCounter = TRUE;
+  connection->fd =
+      blockingSocket(g_socket_connection_get_socket(connection->socket.get()), timeoutSeconds);
+  connection->session.emplace(connection->fd);
   {
     // From here unlock() shuts the socket down: the handshake below is interruptible too.
     std::lock_guard guard(*self->lock);
     if (self->flushing) return GST_FLOW_FLUSHING;
     self->connection = connection.release();
   }
-  if (self->connection->rtmp->m_sb.sb_socket < 0 ||
-      !RTMP_Connect1(self->connection->rtmp, nullptr)) {
+  auto started =
+      self->connection->fd < 0
+          ? su::Result<void>(su::makeError(su::media::rtmp::PlayError::Lost, "no socket"))
+          : self->connection->session->start(*target);
+  if (!started) {
     const GstFlowReturn flushing = flushingOr(self, GST_FLOW_ERROR);
     if (flushing == GST_FLOW_ERROR) {
+      const bool handshake = started.error().is(su::media::rtmp::PlayError::Handshake);
       GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
-                        ("the RTMP handshake with %s failed", self->connection->peer.c_str()),
+                        ("%s %s: %s", handshake ? "the RTMP handshake with" : "the RTMP server",
+                         self->connection->peer.c_str(), started.error().message.c_str()),
                         (nullptr));
     }
     return flushing;
   }
-  GST_INFO_OBJECT(self, "connected to %s", self->connection->peer.c_str());
+  GST_INFO_OBJECT(self, "playing from %s", self->connection->peer.c_str());
   return GST_FLOW_OK;
 }
 
 GstFlowReturn create(GstPushSrc* src, GstBuffer** buffer) noexcept {
+  using su::media::rtmp::PlaySession;
   auto* self = SU_RTMP_READER(src);
   if (!self->connection) {
     if (const GstFlowReturn connected = connect(self); connected != GST_FLOW_OK) return connected;
   }
-  RTMP* rtmp = self->connection->rtmp;
-  if (!RTMP_IsConnected(rtmp)) {
-    // Shut down by unlock() (flushing, or paused and resumed): no resuming a live stream here.
-    const GstFlowReturn flushing = flushingOr(self, GST_FLOW_ERROR);
-    if (flushing == GST_FLOW_ERROR) {
-      GST_ELEMENT_ERROR(self, RESOURCE, READ,
-                        ("the RTMP connection to %s was closed", self->connection->peer.c_str()),
-                        (nullptr));
-    }
-    return flushing;
+  Connection& connection = *self->connection;
+  // The first buffer is the FLV header with every tag of the stream's start (timestamp 0: the
+  // metadata and the codecs' configurations) until a later tag or both media, so that its flags
+  // tell which media follow; then a buffer per message.
+  std::string flv;
+  unsigned char media = 0;
+  std::uint32_t timestamp = 0;
+  const bool first = !connection.headerSent;
+  su::Result<PlaySession::Read> read = PlaySession::Read::Media;
+  do {
+    read = connection.session->readMedia(flv, media, timestamp);
+  } while (first && read && *read == PlaySession::Read::Media && timestamp == 0 &&
+           media != (su::media::rtmp::kFlvAudio | su::media::rtmp::kFlvVideo));
+  if (first && !flv.empty()) {
+    flv.insert(0, su::media::rtmp::flvHeader(media));
+    connection.headerSent = true;
   }
-  const int read = RTMP_Read(rtmp, self->scratch, static_cast<int>(kReadSize));
-  if (read > 0) {
-    *buffer = gst_buffer_new_memdup(self->scratch, static_cast<gsize>(read));
-    self->connection->delivered = true;
+  if (!flv.empty()) {
+    auto* held = new std::string(std::move(flv));
+    *buffer = gst_buffer_new_wrapped_full(
+        GST_MEMORY_FLAG_READONLY, held->data(), held->size(), 0, held->size(), held,
+        [](gpointer data) { delete static_cast<std::string*>(data); });
     return GST_FLOW_OK;
   }
-  // librtmp reads a lost connection as the end of the stream; only Play.Complete, Play.Stop or
-  // an unpublished stream end it.
   const GstFlowReturn flushing = flushingOr(self, GST_FLOW_ERROR);
   if (flushing != GST_FLOW_ERROR) return flushing;
-  if (rtmp->m_read.status == RTMP_READ_COMPLETE) {
+  if (read) {
     GST_INFO_OBJECT(self, "the server ended the stream");
     return GST_FLOW_EOS;
   }
-  if (self->connection->delivered) {
-    GST_ELEMENT_ERROR(self, RESOURCE, READ,
-                      ("lost the RTMP connection to %s", self->connection->peer.c_str()),
+  const char* peer = connection.peer.c_str();
+  const std::string& why = read.error().message;
+  if (read.error().is(su::media::rtmp::PlayError::Refused)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("the RTMP server %s: %s", peer, why.c_str()),
                       (nullptr));
+  } else if (read.error().is(su::media::rtmp::PlayError::NotRtmp)) {
+    GST_ELEMENT_ERROR(self, STREAM, DECODE,
+                      ("the RTMP server %s sent what is not RTMP: %s", peer, why.c_str()),
+                      (nullptr));
+  } else if (connection.session->receivedAny()) {
+    GST_ELEMENT_ERROR(self, RESOURCE, READ,
+                      ("lost the RTMP connection to %s: %s", peer, why.c_str()), (nullptr));
   } else {
     GST_ELEMENT_ERROR(self, RESOURCE, READ,
-                      ("the RTMP server %s closed the connection before sending any media",
-                       self->connection->peer.c_str()),
+                      ("the RTMP server %s closed the connection before sending any media (%s)",
+                       peer, why.c_str()),
                       (nullptr));
   }
   return GST_FLOW_ERROR;
@@ -225,7 +216,7 @@ gboolean unlock(GstBaseSrc* src) noexcept {
   self->flushing = true;
   if (self->connecting) g_cancellable_cancel(self->connecting);
   if (self->connection && self->connection->socket) {
-    // Wakes a blocked receive; librtmp's duplicate shares the socket.
+    // Wakes a blocked receive: the session's duplicate shares the socket.
     GSocket* socket = g_socket_connection_get_socket(self->connection->socket.get());
     shutdown(g_socket_get_fd(socket), SHUT_RDWR);
   }
@@ -299,7 +290,6 @@ void finalize(GObject* object) noexcept {
   auto* self = SU_RTMP_READER(object);
   delete self->connection;
   delete self->lock;
-  g_free(self->scratch);
   g_free(self->location);
   G_OBJECT_CLASS(su_rtmp_reader_parent_class)->finalize(object);
 }
@@ -313,17 +303,9 @@ static void su_rtmp_reader_init(SuRtmpReader* self) {
   self->connection = nullptr;
   self->connecting = nullptr;
   self->flushing = false;
-  self->scratch = static_cast<char*>(g_malloc(kReadSize));
 }
 
 static void su_rtmp_reader_class_init(SuRtmpReaderClass* klass) {
-  // librtmp's globals: its log, and its TLS context made by the first RTMP_Init (not thread-safe).
-  RTMP_LogSetLevel(RTMP_LOGWARNING);
-  RTMP_LogSetCallback(logFromLibrtmp);
-  RTMP* first = RTMP_Alloc();
-  RTMP_Init(first);
-  RTMP_Free(first);
-
   auto* objectClass = G_OBJECT_CLASS(klass);
   auto* elementClass = GST_ELEMENT_CLASS(klass);
   auto* baseClass = GST_BASE_SRC_CLASS(klass);

@@ -1,5 +1,6 @@
 // An RTMP play client that reads in its own streaming thread: one RTMP message per buffer, as
-// FLV (for flvdemux), through librtmp.
+// FLV (for flvdemux). Its RTMP is the library's own (media/rtmp_play.hpp, rtmp_protocol.hpp):
+// librtmp, which did it before, let a server write past a buffer and leaked a cut message's body.
 //
 // Why not rtmp2src: it reads on an I/O thread of its own and hands every message to the streaming
 // thread, two wake-ups per message; with dozens of relays on a node those hand-overs are what an
@@ -10,12 +11,9 @@
 //
 // Here the TCP connection is GIO's (the name resolved by GLib, IPv6 included, bounded by
 // `timeout`, cancelled by unlock()), made in the first create(), in the streaming thread: a state
-// change never waits on the network. librtmp then does the handshake and play on that socket;
-// unlock() shuts the socket down, which wakes a blocked read without freeing anything; stop()
-// frees the connection once the streaming thread has left. librtmp sends without MSG_NOSIGNAL
-// (its goodbye on a socket unlock() shut down, an acknowledgement to a peer gone away): GIO
-// ignores SIGPIPE process-wide from its first GSocket on (g_socket_class_init), which the
-// connect creates before librtmp sends anything.
+// change never waits on the network. The play session then talks on a blocking duplicate of that
+// socket; unlock() shuts the socket down, which wakes a blocked read without freeing anything;
+// stop() frees the connection once the streaming thread has left.
 //
 // Plain rtmp:// only; rtmps:// (TLS) stays with rtmp2src.
 #pragma once

@@ -335,16 +335,16 @@ KafkaQueue::KafkaQueue(GMainContext* context, KafkaQueueConfig config, QueueOpti
 Result<std::unique_ptr<KafkaQueue>> KafkaQueue::open(GMainContext* context, KafkaQueueConfig config,
                                                      QueueOptions options) {
   std::unique_ptr<KafkaQueue> queue(new KafkaQueue(context, std::move(config), std::move(options)));
-  auto conf = configure(
-      queue->config_,
-      {{"bootstrap.servers", queue->config_.brokers},
-       {"client.id", queue->options_.consumer},
-       {"acks", "all"},
-       {"linger.ms", "2"},
-       // librdkafka gives a job up before the queue stops waiting for it (a job it gave up is
-       // never sent later); a request a broker never answers, too.
-       {"message.timeout.ms", std::to_string(kKafkaDeliveryTimeout.count() * 8 / 10)},
-       {"request.timeout.ms", std::to_string(kKafkaDeliveryTimeout.count() / 2)}});
+  auto conf =
+      configure(queue->config_,
+                {{"bootstrap.servers", queue->config_.brokers},
+                 {"client.id", queue->options_.consumer},
+                 {"acks", "all"},
+                 {"linger.ms", "2"},
+                 // librdkafka gives a job up before the queue stops waiting for it (a job it gave
+                 // up is never sent later); a request a broker never answers, too.
+                 {"message.timeout.ms", std::to_string(kKafkaDeliveryTimeout.count() * 8 / 10)},
+                 {"request.timeout.ms", std::to_string(kKafkaDeliveryTimeout.count() / 2)}});
   if (!conf) return conf.error();
   rd_kafka_conf_set_opaque(*conf, queue.get());
   rd_kafka_conf_set_dr_msg_cb(*conf, &KafkaTrampolines::delivered);
@@ -387,20 +387,20 @@ std::vector<int> KafkaQueue::assignedPartitions() const {
 
 Result<void> KafkaQueue::startConsumer() {
   const auto session = std::clamp<std::int64_t>(options_.visibilityTimeout.count(), 6000, 300000);
-  auto conf = configure(config_,
-                        {{"bootstrap.servers", config_.brokers},
-                         {"client.id", options_.consumer},
-                         {"group.id", config_.group},
-                         {"enable.auto.commit", "false"},
-                         {"auto.offset.reset", "earliest"},
-                         {"session.timeout.ms", std::to_string(session)},
-                         // A rebalance is noticed within a second.
-                         {"heartbeat.interval.ms", "1000"},
-                         // A broker answers a fetch as soon as a job is there; one that holds
-                         // it to the end (the mock cluster) delays a claim by this at most.
-                         {"fetch.wait.max.ms", "100"},
-                         // Back within 2 s of the brokers (librdkafka's default waits up to 10).
-                         {"reconnect.backoff.max.ms", "2000"}});
+  auto conf =
+      configure(config_, {{"bootstrap.servers", config_.brokers},
+                          {"client.id", options_.consumer},
+                          {"group.id", config_.group},
+                          {"enable.auto.commit", "false"},
+                          {"auto.offset.reset", "earliest"},
+                          {"session.timeout.ms", std::to_string(session)},
+                          // A rebalance is noticed within a second.
+                          {"heartbeat.interval.ms", "1000"},
+                          // A broker answers a fetch as soon as a job is there; one that holds
+                          // it to the end (the mock cluster) delays a claim by this at most.
+                          {"fetch.wait.max.ms", "100"},
+                          // Back within 2 s of the brokers (librdkafka's default waits up to 10).
+                          {"reconnect.backoff.max.ms", "2000"}});
   if (!conf) return conf.error();
   rd_kafka_conf_set_opaque(*conf, this);
   rd_kafka_conf_set_rebalance_cb(*conf, &KafkaTrampolines::rebalanced);

@@ -179,7 +179,8 @@ Result<std::unique_ptr<JobQueue>> openQueue(GMainContext* context, const QueueUr
       return std::unique_ptr<JobQueue>(new MemoryQueue(url.options));
     case model::QueueKind::Redis:
       if (url.redis.address.tls) {
-        if (auto material = loadRedisTls(*url.redis.address.tls); !material) return material.error();
+        if (auto material = loadRedisTls(*url.redis.address.tls); !material)
+          return material.error();
       }
       return std::unique_ptr<JobQueue>(new RedisQueue(context, url.redis, url.options));
     case model::QueueKind::Kafka: {

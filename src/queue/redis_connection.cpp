@@ -207,7 +207,8 @@ Task<void> RedisConnection::open() {
     if (material->authorities)
       g_tls_connection_set_database(G_TLS_CONNECTION(secured.get()), material->authorities.get());
     if (material->certificate)
-      g_tls_connection_set_certificate(G_TLS_CONNECTION(secured.get()), material->certificate.get());
+      g_tls_connection_set_certificate(G_TLS_CONNECTION(secured.get()),
+                                       material->certificate.get());
     auto handshaking = gio<bool>(
         [secured](GCancellable* cancellable, GAsyncReadyCallback ready, gpointer data) {
           g_tls_connection_handshake_async(G_TLS_CONNECTION(secured.get()), G_PRIORITY_DEFAULT,
@@ -257,7 +258,7 @@ Task<void> RedisConnection::reading() {
       }
       if (!parsed) break;  // the rest of a reply is still to come
       auto reply = std::unique_ptr<redisReply, void (*)(void*)>(static_cast<redisReply*>(parsed),
-                                                                 freeReplyObject);
+                                                                freeReplyObject);
       if (waiting_.empty()) {
         close("a reply came that no command asked for");
         co_return {};
@@ -354,11 +355,11 @@ Task<void> RedisConnection::connect() {
   connecting_ = true;
   ConnectingGuard guard{connecting_, connectChanged_};
   auto connected = co_await anyOf(
-      handshake(), failAfter<void>(connectTimeout_,
-                                   makeError(QueueError::Timeout,
-                                             "Redis at " + address_.describe() +
-                                                 " did not answer within " +
-                                                 std::to_string(connectTimeout_.count()) + " ms")));
+      handshake(),
+      failAfter<void>(connectTimeout_,
+                      makeError(QueueError::Timeout,
+                                "Redis at " + address_.describe() + " did not answer within " +
+                                    std::to_string(connectTimeout_.count()) + " ms")));
   if (!connected) {
     close(connected.error().message);
     co_return connected.error();

@@ -5,12 +5,11 @@
 // answer the wrong command). Not connected: the next command connects again.
 #pragma once
 
+#include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <deque>
-#include <memory>
 
 #include "core/task.hpp"
 
@@ -45,7 +44,7 @@ struct RedisAddress {
 // The CA and client certificate of `tls`, loaded and checked: at startup, so that a file that
 // cannot be used is a configuration error, and at every connect (a renewed file is taken).
 struct RedisTlsMaterial {
-  GRef<GTlsDatabase> authorities;   // null: the system's
+  GRef<GTlsDatabase> authorities;     // null: the system's
   GRef<GTlsCertificate> certificate;  // null: none
 };
 Result<RedisTlsMaterial> loadRedisTls(const RedisTls& tls);
@@ -152,10 +151,11 @@ class RedisConnection {
   std::string purpose_;
   Milliseconds connectTimeout_;
   GRef<GIOStream> stream_;  // open: TCP, or TLS over it
-  std::unique_ptr<redisReader, ReaderFree> parser_;  // hiredis's reader of this connection's replies
-  RedisReplyLimit replyLimit_;                 // of the current connection
+  std::unique_ptr<redisReader, ReaderFree>
+      parser_;                                // hiredis's reader of this connection's replies
+  RedisReplyLimit replyLimit_;                // of the current connection
   std::deque<Callback<RedisReply>> waiting_;  // in the order their commands were sent
-  std::string outbox_;                         // commands not written yet
+  std::string outbox_;                        // commands not written yet
   bool writing_ = false;
   bool ready_ = false;       // connected, authenticated, database selected
   bool connecting_ = false;  // one connect at a time: the others wait for it

@@ -82,8 +82,7 @@ std::string RedisQueue::name() const {
   // Never the password.
   std::string url = uri::build(config_.address.tls ? "rediss" : "redis", config_.address.host,
                                config_.address.port) +
-                    "/" +
-                    std::to_string(config_.address.database) + "?stream=" + config_.stream +
+                    "/" + std::to_string(config_.address.database) + "?stream=" + config_.stream +
                     "&group=" + config_.group;
   return url;
 }

@@ -3,8 +3,8 @@
 #include <libsoup/soup.h>
 
 #include "cluster/cluster_status.hpp"
-#include "core/secret.hpp"
 #include "core/log.hpp"
+#include "core/secret.hpp"
 #include "json/writer.hpp"
 #include "model/decode.hpp"
 #include "model/redaction.hpp"
@@ -108,7 +108,8 @@ Result<void> HttpApi::start() {
 }
 
 void HttpApi::setCertificate(GRef<GTlsCertificate> certificate) {
-  if (listener_ && listener_->tls() && certificate) listener_->setCertificate(std::move(certificate));
+  if (listener_ && listener_->tls() && certificate)
+    listener_->setCertificate(std::move(certificate));
 }
 
 bool HttpApi::authorized(SoupServerMessage* message) const {
@@ -277,13 +278,12 @@ void HttpApi::subscribe(SoupServerMessage* message) {
   // A comment first, so that the client sees the stream open at once.
   soup_message_body_append(body, SOUP_MEMORY_STATIC, ": streaming-utils events\n\n", 26);
   // Forgotten when the client goes.
-  g_signal_connect(message, "finished", G_CALLBACK(+[](SoupServerMessage* gone, gpointer data) {
-                     auto& list = static_cast<HttpApi*>(data)->subscribers_;
-                     std::erase_if(list, [gone](const EventStream& kept) {
-                       return kept.message.get() == gone;
-                     });
-                   }),
-                   this);
+  g_signal_connect(
+      message, "finished", G_CALLBACK(+[](SoupServerMessage* gone, gpointer data) {
+        auto& list = static_cast<HttpApi*>(data)->subscribers_;
+        std::erase_if(list, [gone](const EventStream& kept) { return kept.message.get() == gone; });
+      }),
+      this);
   EventStream stream{.message = GRef<SoupServerMessage>::ref(message), .clientGone = {}};
   // libsoup reads nothing more from a connection while it writes the response: without this, a
   // client that closed its stream is noticed only when a write fails, two writes later.
@@ -294,13 +294,13 @@ void HttpApi::subscribe(SoupServerMessage* message) {
       HttpApi* api;
       SoupServerMessage* message;
     };
-    g_source_set_callback(
-        watch.get(), G_SOURCE_FUNC(+[](GSocket*, GIOCondition, gpointer data) {
-          auto* gone = static_cast<Gone*>(data);
-          gone->api->endStream(gone->message);
-          return G_SOURCE_REMOVE;
-        }),
-        new Gone{this, message}, [](gpointer data) { delete static_cast<Gone*>(data); });
+    g_source_set_callback(watch.get(), G_SOURCE_FUNC(+[](GSocket*, GIOCondition, gpointer data) {
+                            auto* gone = static_cast<Gone*>(data);
+                            gone->api->endStream(gone->message);
+                            return G_SOURCE_REMOVE;
+                          }),
+                          new Gone{this, message},
+                          [](gpointer data) { delete static_cast<Gone*>(data); });
     stream.clientGone = Source::attach(std::move(watch), context_.get());
   }
   subscribers_.push_back(std::move(stream));
@@ -316,8 +316,8 @@ void HttpApi::sendToStreams(const std::string& text) {
   for (const EventStream& stream : subscribers_)
     open.push_back(stream.message);
   for (const auto& message : open) {
-    soup_message_body_append(soup_server_message_get_response_body(message.get()),
-                             SOUP_MEMORY_COPY, text.data(), text.size());
+    soup_message_body_append(soup_server_message_get_response_body(message.get()), SOUP_MEMORY_COPY,
+                             text.data(), text.size());
     soup_server_message_unpause(message.get());
   }
 }

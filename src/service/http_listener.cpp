@@ -49,8 +49,8 @@ gsize aheadLeft(gpointer stream) {
 gssize takeAhead(gpointer stream, void* buffer, gsize count) {
   SuReplayInputStream* self = replayOf(stream);
   const gsize n = std::min(count, aheadLeft(stream));
-  std::memcpy(buffer, static_cast<const char*>(g_bytes_get_data(self->ahead, nullptr)) + self->offset,
-              n);
+  std::memcpy(buffer,
+              static_cast<const char*>(g_bytes_get_data(self->ahead, nullptr)) + self->offset, n);
   self->offset += n;
   return static_cast<gssize>(n);
 }
@@ -238,11 +238,11 @@ Task<void> HttpListener::admit(GRef<GSocketConnection> connection) {
     co_return {};
   }
   const std::string why =
-      status == 408   ? "the request did not arrive within " +
-                            std::to_string(limits_.headTimeout.count()) + " ms"
-      : status == 414 ? "the request line is over " + std::to_string(limits_.maxRequestLine) +
-                            " bytes"
-                      : "the request head is over " + std::to_string(limits_.maxHead) + " bytes";
+      status == 408 ? "the request did not arrive within " +
+                          std::to_string(limits_.headTimeout.count()) + " ms"
+      : status == 414
+          ? "the request line is over " + std::to_string(limits_.maxRequestLine) + " bytes"
+          : "the request head is over " + std::to_string(limits_.maxHead) + " bytes";
   co_return co_await refuse(stream, connection, status, why);
 }
 
@@ -288,17 +288,18 @@ Task<void> HttpListener::refuse(GRef<GIOStream> stream, GRef<GSocketConnection> 
 }
 
 void HttpListener::handOver(GSocketConnection* connection, GIOStream* stream, std::string head) {
-  auto local = GRef<GSocketAddress>::adopt(g_socket_connection_get_local_address(connection, nullptr));
+  auto local =
+      GRef<GSocketAddress>::adopt(g_socket_connection_get_local_address(connection, nullptr));
   auto remote =
       GRef<GSocketAddress>::adopt(g_socket_connection_get_remote_address(connection, nullptr));
   if (!local || !remote) return;  // the client is gone already
   auto input = replayInputStream(stream, std::move(head));
   auto handed = GRef<GIOStream>::adopt(
       g_simple_io_stream_new(input.get(), g_io_stream_get_output_stream(stream)));
-  handedOver_[remote.get()] = HandedOver{
-      .stream = G_OBJECT(handed.get()),
-      .socket = GRef<GSocket>::ref(g_socket_connection_get_socket(connection)),
-      .remote = remote};
+  handedOver_[remote.get()] =
+      HandedOver{.stream = G_OBJECT(handed.get()),
+                 .socket = GRef<GSocket>::ref(g_socket_connection_get_socket(connection)),
+                 .remote = remote};
   g_object_weak_ref(G_OBJECT(handed.get()), &HttpListener::forget, this);
   soup_server_accept_iostream(server_, handed.get(), local.get(), remote.get(), nullptr);
 }

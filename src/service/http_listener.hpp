@@ -57,8 +57,7 @@ class HttpListener {
     GRef<GSocket> socket;
     GRef<GSocketAddress> remote;  // held, so that its address is not another's key meanwhile
   };
-  static gboolean incoming(GSocketService*, GSocketConnection* connection, GObject*,
-                           gpointer self);
+  static gboolean incoming(GSocketService*, GSocketConnection* connection, GObject*, gpointer self);
   static void forget(gpointer self, GObject* stream);
   Task<void> admit(GRef<GSocketConnection> connection);
   // 0 once the head is in (in `head`), or the status that refuses it.

@@ -17,10 +17,10 @@ namespace su::service {
 struct JanusConfig {
   std::uint16_t wsPort = 8188;
   std::string wsIp = "127.0.0.1";  // the address its WebSocket API listens on
-  std::uint16_t adminWsPort = 0;  // 0: a free one
-  std::string adminSecret;        // the admin API's; empty: a random one
-  std::string streamingAdminKey;  // empty: a random one
-  std::string videoRoomAdminKey;  // empty: a random one
+  std::uint16_t adminWsPort = 0;   // 0: a free one
+  std::string adminSecret;         // the admin API's; empty: a random one
+  std::string streamingAdminKey;   // empty: a random one
+  std::string videoRoomAdminKey;   // empty: a random one
   std::string rtpPortRange = "20000-40000";
   int sessionTimeoutSeconds = 60;
   int debugLevel = 4;

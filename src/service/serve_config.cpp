@@ -388,7 +388,8 @@ Result<ServeSecrets> loadServeSecrets(const ServeConfig& config) {
     }
     secrets.token = std::move(token);
   }
-  auto address = GRef<GInetAddress>::adopt(g_inet_address_new_from_string(config.listenHost.c_str()));
+  auto address =
+      GRef<GInetAddress>::adopt(g_inet_address_new_from_string(config.listenHost.c_str()));
   if (!secrets.token && !(address && g_inet_address_get_is_loopback(address.get()))) {
     return invalid("listening on " + config.listen() +
                    " needs a token: set [http] token_file (or --token-file)");

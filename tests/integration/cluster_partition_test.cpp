@@ -69,15 +69,33 @@ class ClusterPartitionTest : public JanusStreamingTest {
     auto& node = nodes[id];
     node = std::make_unique<ServiceProcess>("serve-" + id);
     node->setReadyHost(address);
-    ASSERT_TRUE(node->start(
-        network->inHost(id, {cliPath(), "serve", "--listen", address + ":" + std::to_string(port),
-                             "--token-file", tokenFile.path(), "--janus-url", janus->url(),
-                             "--admin-key", janus->streamingAdminKey(), "--local-janus", "false",
-                             "--queue", redis->url("cp-jobs", "ingest"), "--consumer", id,
-                             "--cluster", redis->serverUrl(), "--cluster-name", "cp",
-                             "--cluster-key-file", keyFile->path(), "--node-id", id, "--lease-ms",
-                             std::to_string(kLease.count())}),
-        port))
+    ASSERT_TRUE(node->start(network->inHost(id, {cliPath(),
+                                                 "serve",
+                                                 "--listen",
+                                                 address + ":" + std::to_string(port),
+                                                 "--token-file",
+                                                 tokenFile.path(),
+                                                 "--janus-url",
+                                                 janus->url(),
+                                                 "--admin-key",
+                                                 janus->streamingAdminKey(),
+                                                 "--local-janus",
+                                                 "false",
+                                                 "--queue",
+                                                 redis->url("cp-jobs", "ingest"),
+                                                 "--consumer",
+                                                 id,
+                                                 "--cluster",
+                                                 redis->serverUrl(),
+                                                 "--cluster-name",
+                                                 "cp",
+                                                 "--cluster-key-file",
+                                                 keyFile->path(),
+                                                 "--node-id",
+                                                 id,
+                                                 "--lease-ms",
+                                                 std::to_string(kLease.count())}),
+                            port))
         << node->logTail();
     ASSERT_TRUE(
         runUntil([&] { return node->logTail().find("cluster: joined") != std::string::npos; }, 10s))
@@ -154,10 +172,11 @@ class ClusterPartitionTest : public JanusStreamingTest {
     const SenderWindow cutNode = windowOf(packets, network->address(victim), cut);
     const SenderWindow adopting = windowOf(packets, network->address(other), cut);
     ASSERT_GT(adopting.count, 0u);
-    std::printf("%s cut from Redis: its last RTP %lld ms after the cut (%zu packets since), "
-                "the adopter's first %lld ms after (%zu packets)\n",
-                victim.c_str(), cutNode.count ? msBetween(cut, cutNode.last) : -1LL, cutNode.count,
-                msBetween(cut, adopting.first), adopting.count);
+    std::printf(
+        "%s cut from Redis: its last RTP %lld ms after the cut (%zu packets since), "
+        "the adopter's first %lld ms after (%zu packets)\n",
+        victim.c_str(), cutNode.count ? msBetween(cut, cutNode.last) : -1LL, cutNode.count,
+        msBetween(cut, adopting.first), adopting.count);
     if (cutNode.count > 0) {
       EXPECT_LE(cutNode.last - cut, kFenceAfter + kMargin) << "it sent past its deadline";
       EXPECT_LT(cutNode.last, adopting.first) << "both fed Janus at once";
@@ -180,8 +199,7 @@ class ClusterPartitionTest : public JanusStreamingTest {
   }
 
   void stop(const std::string& id) {
-    ProcessRun run =
-        runCli({"enqueue", "--queue", redis->url("cp-jobs", "ingest"), "--stop", id});
+    ProcessRun run = runCli({"enqueue", "--queue", redis->url("cp-jobs", "ingest"), "--stop", id});
     ASSERT_EQ(run.status, 0) << run.err;
     EXPECT_TRUE(runUntil([&] { return mountpointIds(*streaming).empty(); }, 20s)) << logs();
   }
@@ -213,10 +231,11 @@ TEST_F(ClusterPartitionTest, AnFfmpegRelayOfANodeCutFromRedisStopsAtItsDeadlineT
   const std::string url = rtmp->url("cut-2");
   startNode("node-a");
   startNode("node-b");
-  enqueue(R"({"source_kind":"rtmp_external","relay_kind":"ffmpeg","broadcast_id":"cut-2","host":")" +
-          network->self() + R"(","srs":{"publish_url":")" + url +
-          R"("},"mountpoint_spec":{"id":9871,"media":[{"type":"audio","codec":"opus"},)"
-          R"({"type":"video","codec":"h264"}]}})");
+  enqueue(
+      R"({"source_kind":"rtmp_external","relay_kind":"ffmpeg","broadcast_id":"cut-2","host":")" +
+      network->self() + R"(","srs":{"publish_url":")" + url +
+      R"("},"mountpoint_spec":{"id":9871,"media":[{"type":"audio","codec":"opus"},)"
+      R"({"type":"video","codec":"h264"}]}})");
   cutOwnerFromRedis("cut-2", 9871);
   stop("cut-2");
 }
@@ -249,9 +268,10 @@ TEST_F(ClusterPartitionTest, ANodeFrozenPastItsLeaseSendsNothingWhenItWakes) {
   const SenderWindow beforeFreeze = windowOf(packets, network->address(frozen), stopped - 2s);
   const SenderWindow afterWaking = windowOf(packets, network->address(frozen), woken);
   const SenderWindow adopting = windowOf(packets, network->address(other), stopped);
-  std::printf("frozen for %lld ms: %zu packets from it after it woke, the adopter's first %lld ms "
-              "after the freeze\n",
-              msBetween(stopped, woken), afterWaking.count, msBetween(stopped, adopting.first));
+  std::printf(
+      "frozen for %lld ms: %zu packets from it after it woke, the adopter's first %lld ms "
+      "after the freeze\n",
+      msBetween(stopped, woken), afterWaking.count, msBetween(stopped, adopting.first));
   EXPECT_GT(beforeFreeze.count, 0u);
   EXPECT_EQ(afterWaking.count, 0u) << "the woken node sent RTP past its lease";
   for (const auto& packet : packets) {

@@ -7,8 +7,8 @@
 
 #include <set>
 
-#include "support/kafka_mock.hpp"
 #include "queue/queue_url.hpp"
+#include "support/kafka_mock.hpp"
 #include "support/main_context_test.hpp"
 #include "support/test_data.hpp"
 
@@ -192,7 +192,8 @@ TEST_F(KafkaQueueTest, SecuritySettingsReachLibrdkafkaAndARefusedLoginIsClearWit
       << "only security settings pass through";
 
   auto invalid = KafkaQueue::open(
-      context(), {.brokers = kafka->brokers(), .topic = "jobs", .settings = {{"security.protocol", "NOPE"}}},
+      context(),
+      {.brokers = kafka->brokers(), .topic = "jobs", .settings = {{"security.protocol", "NOPE"}}},
       {});
   ASSERT_FALSE(invalid);
   EXPECT_NE(invalid.error().message.find("Kafka setting security.protocol"), std::string::npos)
@@ -229,16 +230,16 @@ TEST_F(KafkaQueueTest, AnEnqueueWhileEveryBrokerIsDownFailsWithinSeconds) {
   auto down = finish(queue->enqueue(model::JobEnvelope::stop("during")), 30s);
   const auto took = std::chrono::steady_clock::now() - started;
   ASSERT_FALSE(down);
-  std::printf("an enqueue with every broker down failed after %lld ms\n",
-              static_cast<long long>(
-                  std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  std::printf(
+      "an enqueue with every broker down failed after %lld ms\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
   EXPECT_LT(took, kKafkaDeliveryTimeout + 3s);
   EXPECT_NE(down.error().message.find("Kafka did not take the job within 10000 ms"),
             std::string::npos)
       << down.error().message;
   kafka->brokersUp();
-  EXPECT_TRUE(runUntil([&] { return finish(queue->enqueue(model::JobEnvelope::stop("after")), 15s).ok(); },
-                       30s));
+  EXPECT_TRUE(runUntil(
+      [&] { return finish(queue->enqueue(model::JobEnvelope::stop("after")), 15s).ok(); }, 30s));
 }
 
 }  // namespace

@@ -293,9 +293,9 @@ TEST_F(RedisQueueTest, UrlWithPasswordWorksAndNeverShowsIt) {
 }
 
 TEST_F(RedisQueueTest, BadUrlsAreRefusedClearly) {
-  for (const char* bad : {"redis://", "redis://h/notadb", "redis://h/0?stream=", "redis://h/0?x=1",
-                          "kafka:///t", "rediss://h/0?tls_ca", "redis://h/0?tls_ca=x",
-                          "amqp://h", "memory:?max_attempts=0"}) {
+  for (const char* bad :
+       {"redis://", "redis://h/notadb", "redis://h/0?stream=", "redis://h/0?x=1", "kafka:///t",
+        "rediss://h/0?tls_ca", "redis://h/0?tls_ca=x", "amqp://h", "memory:?max_attempts=0"}) {
     auto url = parseQueueUrl(bad);
     EXPECT_FALSE(url) << bad;
     if (!url) {
@@ -395,8 +395,8 @@ TEST_F(RedisQueueTest, TlsThatDoesNotHoldIsRefusedClearly) {
   RedisAddress otherCa = good;
   otherCa.tls->caFile = test::testDataPath("tls/other-ca.pem");
   const std::string untrusted = failure(otherCa);
-  EXPECT_NE(untrusted.find("TLS handshake with rediss://127.0.0.1:" + std::to_string(redis->port()) +
-                           " failed"),
+  EXPECT_NE(untrusted.find("TLS handshake with rediss://127.0.0.1:" +
+                           std::to_string(redis->port()) + " failed"),
             std::string::npos)
       << untrusted;
 

@@ -166,7 +166,7 @@ TEST_F(RtmpReaderTest, ACutConnectionIsALostConnectionError) {
   gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
   ASSERT_TRUE(runUntil([&] { return flv.videoTags >= 30; }, 20s)) << flv.videoTags;
 
-  // Cut mid-stream: librtmp reads a closed socket, says goodbye on it, and the reader reports it.
+  // Cut mid-stream: the reader reads a closed socket and reports it.
   proxy.cut();
   const auto failure = nextFailure(15s);
   ASSERT_TRUE(failure);

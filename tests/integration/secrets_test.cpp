@@ -45,7 +45,8 @@ constexpr const char* kKeyPassphrase = "KeyPhra5eB7w";
 std::string keyLine(const std::string& file) {
   std::istringstream lines(readFile(file));
   std::string line;
-  for (int i = 0; i < 5 && std::getline(lines, line);) ++i;
+  for (int i = 0; i < 5 && std::getline(lines, line);)
+    ++i;
   return line;
 }
 

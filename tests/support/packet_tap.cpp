@@ -52,8 +52,8 @@ void PacketTap::capture() {
     if (poll(&readable, 1, 100) != 1) continue;
     sockaddr_ll from{};
     socklen_t size = sizeof from;
-    const ssize_t got = recvfrom(fd_, buffer, sizeof buffer, 0,
-                                 reinterpret_cast<sockaddr*>(&from), &size);
+    const ssize_t got =
+        recvfrom(fd_, buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&from), &size);
     const auto at = Clock::now();
     // Only what the bridge receives from a host (not what it sends out again).
     if (got < static_cast<ssize_t>(sizeof(iphdr) + sizeof(udphdr)) ||

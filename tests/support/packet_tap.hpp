@@ -18,7 +18,7 @@ class PacketTap {
   using Clock = std::chrono::steady_clock;
   struct Packet {
     Clock::time_point at;
-    std::string from;  // the sender's IPv4 address
+    std::string from;        // the sender's IPv4 address
     std::uint16_t port = 0;  // where it went
   };
 

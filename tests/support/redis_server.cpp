@@ -17,13 +17,14 @@ std::unique_ptr<RedisServer> RedisServer::start(Options options) {
 bool RedisServer::launch() {
   std::vector<std::string> argv{"redis-server", "--bind", "127.0.0.1"};
   // On a test network's address too: reached from other hosts, without a password.
-  if (options_.host != "127.0.0.1") argv.insert(argv.end(), {options_.host, "--protected-mode", "no"});
+  if (options_.host != "127.0.0.1")
+    argv.insert(argv.end(), {options_.host, "--protected-mode", "no"});
   argv.insert(argv.end(), {"--dir", process_.dir(), "--save", ""});
   if (options_.tls) {
-    argv.insert(argv.end(), {"--port", "0", "--tls-port", std::to_string(port_), "--tls-cert-file",
-                             testDataPath("tls/server.pem"), "--tls-key-file",
-                             testDataPath("tls/server.key"), "--tls-ca-cert-file",
-                             testDataPath("tls/ca.pem"), "--tls-auth-clients", "yes"});
+    argv.insert(argv.end(),
+                {"--port", "0", "--tls-port", std::to_string(port_), "--tls-cert-file",
+                 testDataPath("tls/server.pem"), "--tls-key-file", testDataPath("tls/server.key"),
+                 "--tls-ca-cert-file", testDataPath("tls/ca.pem"), "--tls-auth-clients", "yes"});
   } else {
     argv.insert(argv.end(), {"--port", std::to_string(port_)});
   }
@@ -41,8 +42,8 @@ std::string RedisServer::serverUrl() const {
   std::string url = std::string(options_.tls ? "rediss://" : "redis://") + auth + options_.host +
                     ":" + std::to_string(port_) + "/0";
   if (options_.tls) {
-    url += "?tls_ca=" + testDataPath("tls/ca.pem") + "&tls_cert=" +
-           testDataPath("tls/client.pem") + "&tls_key=" + testDataPath("tls/client.key");
+    url += "?tls_ca=" + testDataPath("tls/ca.pem") + "&tls_cert=" + testDataPath("tls/client.pem") +
+           "&tls_key=" + testDataPath("tls/client.key");
   }
   return url;
 }
@@ -66,8 +67,9 @@ queue::RedisAddress RedisServer::address() const {
 std::string RedisServer::cli(const std::vector<std::string>& args) const {
   std::vector<std::string> argv{"redis-cli", "-p", std::to_string(port_), "--raw"};
   if (options_.tls) {
-    argv.insert(argv.end(), {"--tls", "--cacert", testDataPath("tls/ca.pem"), "--cert",
-                             testDataPath("tls/client.pem"), "--key", testDataPath("tls/client.key")});
+    argv.insert(argv.end(),
+                {"--tls", "--cacert", testDataPath("tls/ca.pem"), "--cert",
+                 testDataPath("tls/client.pem"), "--key", testDataPath("tls/client.key")});
   }
   if (options_.password) argv.insert(argv.end(), {"--no-auth-warning", "-a", *options_.password});
   argv.insert(argv.end(), args.begin(), args.end());

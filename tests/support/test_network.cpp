@@ -34,10 +34,10 @@ std::unique_ptr<TestNetwork> TestNetwork::create(const std::vector<std::string>&
     return nullptr;
   }
   network->links_.push_back(network->bridge_);
-  bool made = network->run({"ip", "addr", "add", network->self() + "/24", "dev", network->bridge_}) &&
-              network->run({"ip", "addr", "add", network->selfSecond() + "/32", "dev",
-                            network->bridge_}) &&
-              network->run({"ip", "link", "set", network->bridge_, "up"});
+  bool made =
+      network->run({"ip", "addr", "add", network->self() + "/24", "dev", network->bridge_}) &&
+      network->run({"ip", "addr", "add", network->selfSecond() + "/32", "dev", network->bridge_}) &&
+      network->run({"ip", "link", "set", network->bridge_, "up"});
   for (std::size_t i = 0; made && i < hosts.size(); ++i) {
     const std::string ns = "su" + network->tag_ + "-" + hosts[i];
     const std::string outside = shortName(network->tag_, i, "o");
@@ -45,7 +45,9 @@ std::unique_ptr<TestNetwork> TestNetwork::create(const std::vector<std::string>&
     const std::string address = network->prefix_ + "." + std::to_string(11 + i);
     made = network->run({"ip", "netns", "add", ns}, &why);
     if (made) network->hosts_.push_back(hosts[i]);
-    made = made && network->run({"ip", "link", "add", outside, "type", "veth", "peer", "name", inside}, &why);
+    made =
+        made &&
+        network->run({"ip", "link", "add", outside, "type", "veth", "peer", "name", inside}, &why);
     if (made) network->links_.push_back(outside);
     made = made && network->run({"ip", "link", "set", inside, "netns", ns}, &why) &&
            network->run({"ip", "link", "set", outside, "master", network->bridge_}, &why) &&

@@ -3,8 +3,8 @@
 #include "core/task.hpp"
 
 #include <glib/gstdio.h>
-#include <unistd.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <memory>
 #include <stdexcept>
@@ -237,7 +237,9 @@ TEST_F(TaskTest, AnyOfTakesTheFirstAndCancelsTheRest) {
     co_return 1;
   };
   std::optional<Result<int>> result;
-  auto body = [&]() -> Task<int> { co_return co_await anyOf(slow(loserHeld), answerAfter(5ms, 2)); };
+  auto body = [&]() -> Task<int> {
+    co_return co_await anyOf(slow(loserHeld), answerAfter(5ms, 2));
+  };
   Task<int> task = body();
   task.start(context(), [&](Result<int> value) { result.emplace(std::move(value)); });
   ASSERT_TRUE(runUntil([&] { return result.has_value(); }));
@@ -280,7 +282,8 @@ TEST_F(TaskTest, ConditionWakesWaitersThatCheckAgain) {
   int value = 0;
   std::optional<Result<int>> result;
   auto body = [&]() -> Task<int> {
-    while (value < 3) co_await changed.next();
+    while (value < 3)
+      co_await changed.next();
     co_return value;
   };
   Task<int> task = body();

@@ -52,7 +52,8 @@ TEST(Uri, BuildsWebSocketUrlsWithBracketsForIpv6) {
 TEST(Uri, CredentialsWithReservedCharactersAreEscaped) {
   EXPECT_EQ(uri::withUser("rtsp://192.0.2.10:554/stream1?profile=1", "us@r:1", "p@ss/w?rd#"),
             "rtsp://us%40r%3A1:p%40ss%2Fw%3Frd%23@192.0.2.10:554/stream1?profile=1");
-  EXPECT_EQ(uri::withUser("rtsp://[fe80::2]/s", "viewer", std::nullopt), "rtsp://viewer@[fe80::2]/s");
+  EXPECT_EQ(uri::withUser("rtsp://[fe80::2]/s", "viewer", std::nullopt),
+            "rtsp://viewer@[fe80::2]/s");
   // The escaped form reads back as what was given.
   const auto parts = uri::split(uri::withUser("rtsp://cam/s", "a b", "c:d"));
   ASSERT_TRUE(parts);
