@@ -52,7 +52,7 @@ constexpr Fault kSourceDies{"The source dies, then a new one publishes", 4000ms,
 constexpr Fault kJanusKilled{"Janus SIGKILLed, then restarted", 2000ms, 2000ms};
 constexpr Fault kNetworkCut{"The network to Janus cut, then restored", 2000ms, 3000ms};
 constexpr Fault kRedisRestarted{"Redis (the job queue) SIGKILLed, then restarted", 2000ms, 2000ms};
-constexpr Fault kKafkaDown{"Every Kafka broker down, then back", 10000ms, 3500ms};
+constexpr Fault kKafkaDown{"Every Kafka broker down, then back", 10000ms, 5500ms};
 constexpr Fault kHolderKilled{"A node SIGKILLed while it holds a start job", 6000ms, 2000ms};
 constexpr Fault kClusterNodeKilled{"A cluster node SIGKILLed with a broadcast running", 3000ms,
                                    3000ms};
