@@ -104,6 +104,7 @@ Task<void> ClusterNode::joining() {
   Milliseconds wait = std::min(options_.lease / 4, Milliseconds(1000));
   while (!stopping_) {
     node_.startedAtMs = g_get_real_time() / 1000;
+    (void)co_await store_.connect();  // a TLS handshake is not part of the lease's time
     const std::int64_t askedAtUs = g_get_monotonic_time();
     auto generation = co_await store_.join(node_, options_.lease);
     if (generation) {
@@ -132,6 +133,7 @@ Task<void> ClusterNode::running() {
       if (result.state != model::RunState::Stopped && result.state != model::RunState::Failed)
         ++node_.load;
     }
+    (void)co_await store_.connect();  // a reconnection is not part of the lease's time
     const std::int64_t askedAtUs = g_get_monotonic_time();
     auto renewed = co_await store_.renew(node_, options_.lease);
     if (!leased_) {

@@ -68,6 +68,9 @@ class ClusterStore {
 
   const std::string& prefix() const noexcept { return prefix_; }
 
+  // Connected to Redis (unless it already is): before a lease is asked for, so that the time a
+  // lease is counted from is when the request can leave.
+  Task<void> connect() { return redis_.connect(); }
   // Takes the node's id for `lease` with a new generation; fails while a live node holds it.
   Task<std::int64_t> join(NodeInfo node, Milliseconds lease);
   // Extends the lease (and updates the load); false when it was lost: expired, or taken by a

@@ -113,6 +113,9 @@ class RedisConnection {
 
   bool connected() const noexcept { return ready_; }
   const RedisAddress& address() const noexcept { return address_; }
+  // Connects (TCP, TLS, AUTH, SELECT, PING) unless connected: what a time-bound command can do
+  // first, so that its deadline counts from when it can be sent.
+  Task<void> connect();
   // Runs `args` (connecting first if needed); an error reply is an error. A command that has no
   // answer within `timeout` fails with QueueError::Timeout and drops the connection.
   Task<RedisReply> command(std::vector<std::string> args, Milliseconds timeout);
@@ -129,7 +132,6 @@ class RedisConnection {
   struct ReaderFree {
     void operator()(redisReader* reader) const noexcept;
   };
-  Task<void> connect();
   // Opens the connection, then AUTH, SELECT and PING.
   Task<void> handshake();
   // TCP, and TLS for rediss://; starts reading.

@@ -27,10 +27,15 @@ class GObjectExampleTest : public JanusStreamingTest,
                               : GetParam() == Example::Gjs  ? "SU_GJS"
                                                             : nullptr;
     if (interpreter && !g_getenv(interpreter)) {
+      skipped_ = true;
       GTEST_SKIP() << "built without introspection, or without " << interpreter;
     }
     JanusStreamingTest::SetUp();
   }
+  void TearDown() override {
+    if (!skipped_) JanusStreamingTest::TearDown();  // nothing was set up
+  }
+  bool skipped_ = false;
 
   void launch(const std::string& requestPath) {
     std::vector<std::string> argv;

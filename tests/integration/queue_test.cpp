@@ -147,14 +147,16 @@ TEST_P(QueueTest, GarbageGoesStraightToTheDeadLetterWithItsDecodingErrors) {
 }
 
 TEST_P(QueueTest, JobOfAQuietConsumerIsReclaimedAfterTheVisibilityTimeout) {
-  queue_ = consumer("dies", 600ms);
-  auto rescuer = consumer("rescuer", 600ms);
+  // Slower under the sanitizers (a TLS handshake among them): the times scale.
+  const auto visibility = 600ms * timeScale();
+  queue_ = consumer("dies", visibility);
+  auto rescuer = consumer("rescuer", visibility);
   ASSERT_TRUE(finish(queue_->enqueue(model::JobEnvelope::stop("orphan"))));
   Delivery taken = claimOk(*queue_);
 
   // Touched, it stays its consumer's.
   for (int i = 0; i < 3; ++i) {
-    runFor(300ms);
+    runFor(visibility / 2);
     ASSERT_TRUE(finish(queue_->touch(taken)));
     auto none = finish(rescuer->claim(10ms));
     ASSERT_TRUE(none) << none.error().describe();

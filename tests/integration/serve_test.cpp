@@ -392,10 +392,13 @@ TEST_F(ServeTest, PrometheusScrapesTheMetrics) {
   const std::uint16_t prometheusPort = freeTcpPort();
   ServiceProcess prometheus("prometheus");
   const std::string config = prometheus.dir() + "/prometheus.yml";
+  // Every second, or more under the sanitizers (where an HTTPS scrape of serve takes longer).
+  const long interval = 1000 * timeScale();
   const std::string scrape =
       "global:\n"
-      "  scrape_interval: 1s\n"
-      "  scrape_timeout: 900ms\n"
+      "  scrape_interval: " +
+      std::to_string(interval) + "ms\n  scrape_timeout: " + std::to_string(interval - 100) +
+      "ms\n"
       "scrape_configs:\n"
       "  - job_name: streaming-utils\n"
       "    scheme: https\n"

@@ -9,7 +9,8 @@ std::unique_ptr<RtspTestServer> RtspTestServer::start(GMainContext* context, Opt
   auto server = std::make_unique<RtspTestServer>();
   GstRTSPServer* rtsp = gst_rtsp_server_new();
   server->server_ = GRef<GObject>::adopt(G_OBJECT(rtsp));
-  gst_rtsp_server_set_address(rtsp, "127.0.0.1");
+  server->host_ = options.host;
+  gst_rtsp_server_set_address(rtsp, options.host.c_str());
   gst_rtsp_server_set_service(rtsp, "0");
 
   GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
@@ -51,7 +52,7 @@ std::unique_ptr<RtspTestServer> RtspTestServer::start(GMainContext* context, Opt
 }
 
 std::string RtspTestServer::url() const {
-  return "rtsp://127.0.0.1:" + std::to_string(port_) + "/camera";
+  return "rtsp://" + host_ + ":" + std::to_string(port_) + "/camera";
 }
 
 }  // namespace su::test

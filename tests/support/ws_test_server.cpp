@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <libsoup/soup.h>
 
+#include "core/tls.hpp"
+
 namespace su::test {
 
 std::unique_ptr<WsTestServer> WsTestServer::start(Options options) {
@@ -12,18 +14,17 @@ std::unique_ptr<WsTestServer> WsTestServer::start(Options options) {
 }
 
 bool WsTestServer::listen() {
-  GUnique<GError> error;
-  GTlsCertificate* certificate = nullptr;
+  server_ = GRef<GObject>::adopt(G_OBJECT(soup_server_new(nullptr, nullptr)));
+  // Connections come through the service's own listener (TLS there too), as the HTTP API's do:
+  // libsoup 3.2's listener leaks every socket it accepts.
+  auto context = GRef<GMainContext>::adopt(g_main_context_ref_thread_default());
+  listener_ = std::make_unique<service::HttpListener>(context.get(), SOUP_SERVER(server_.get()));
   if (options_.tls) {
-    certificate =
-        g_tls_certificate_new_from_files(testDataPath("tls/server.pem").c_str(),
-                                         testDataPath("tls/server.key").c_str(), error.outPtr());
-    EXPECT_NE(certificate, nullptr) << (error ? error->message : "");
-    if (!certificate) return false;
+    auto pair = tls::loadPair(testDataPath("tls/server.pem"), testDataPath("tls/server.key"));
+    EXPECT_TRUE(pair) << pair.error().message;
+    if (!pair) return false;
+    listener_->setCertificate(std::move(*pair));
   }
-  server_ =
-      GRef<GObject>::adopt(G_OBJECT(soup_server_new("tls-certificate", certificate, nullptr)));
-  if (certificate) g_object_unref(certificate);
 
   std::vector<char*> protocols;
   for (std::string& protocol : options_.protocols)
@@ -33,15 +34,10 @@ bool WsTestServer::listen() {
       SOUP_SERVER(server_.get()), nullptr, nullptr,
       options_.protocols.empty() ? nullptr : protocols.data(),
       reinterpret_cast<SoupServerWebsocketCallback>(&WsTestServer::accept), this, nullptr);
-  const auto flags = SoupServerListenOptions(SOUP_SERVER_LISTEN_IPV4_ONLY |
-                                             (options_.tls ? SOUP_SERVER_LISTEN_HTTPS : 0));
-  const bool listening =
-      soup_server_listen_local(SOUP_SERVER(server_.get()), options_.port, flags, error.outPtr());
-  EXPECT_TRUE(listening) << (error ? error->message : "");
+  auto listening = listener_->listen("127.0.0.1", options_.port);
+  EXPECT_TRUE(listening) << listening.error().message;
   if (!listening) return false;
-  GSList* uris = soup_server_get_uris(SOUP_SERVER(server_.get()));
-  port_ = static_cast<std::uint16_t>(g_uri_get_port(static_cast<GUri*>(uris->data)));
-  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  port_ = static_cast<std::uint16_t>(listener_->port());
   options_.port = port_;  // a restart listens on the same port
   return true;
 }
@@ -120,6 +116,7 @@ void WsTestServer::cutAll() {
 void WsTestServer::stop() {
   cutAll();
   signals_.clear();
+  listener_.reset();
   if (server_) {
     soup_server_disconnect(SOUP_SERVER(server_.get()));
     server_.reset();

@@ -12,6 +12,7 @@
 
 #include "core/gref.hpp"
 #include "core/main_context.hpp"
+#include "service/http_listener.hpp"
 #include "support/test_data.hpp"
 
 namespace su::test {
@@ -59,6 +60,7 @@ class WsTestServer {
 
   Options options_;
   GRef<GObject> server_;
+  std::unique_ptr<service::HttpListener> listener_;
   std::uint16_t port_ = 0;
   std::vector<GRef<GObject>> connections_;
   std::vector<SignalConnection> signals_;
