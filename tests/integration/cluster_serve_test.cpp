@@ -214,7 +214,7 @@ TEST_F(ClusterServeTest, AKilledNodesBroadcastIsAdoptedOnTheSameMountpointThenSt
               victim.c_str(), adopted->node.c_str(), *gap, leaseMs().c_str());
   EXPECT_EQ(adopted->mountpoint, first->mountpoint) << "same mountpoint, same ports";
   EXPECT_EQ(mountpointIds(*streaming), std::vector<std::int64_t>{9831}) << "nothing orphaned";
-  EXPECT_TRUE(viewerDecodes(9831));
+  EXPECT_TRUE(viewerDecodes(9831)) << logs() << janus->logTail();
 
   enqueueStop("cam-k");
   EXPECT_TRUE(runUntil([&] { return !status("cam-k"); }, 30s)) << logs();

@@ -61,13 +61,15 @@ class MainContextTest : public ::testing::Test {
         },
         &timedOut, nullptr);
     g_source_attach(timer, context_.get());
-    while (!predicate() && !timedOut)
+    // Asked once per turn (a predicate may make a request), and once more after the timeout.
+    bool held = false;
+    while (!(held = predicate()) && !timedOut)
       g_main_context_iteration(context_.get(), TRUE);
     g_source_destroy(timer);
     g_source_unref(timer);
     g_source_destroy(poll);
     g_source_unref(poll);
-    return predicate();
+    return held;
   }
 
   // Runs `task` on the context until it finishes: its result, or a timeout error.
