@@ -122,6 +122,7 @@ class ClusterServeTest : public JanusStreamingTest {
 
   std::optional<Owned> status(const std::string& id) {
     ProcessRun run = runCli({"cluster", "status", "--redis", redisUrl, "--name", "ct"});
+    lastStatus = "--- cluster status: exit " + std::to_string(run.status) + "\n" + run.out + run.err;
     if (run.status != 0) return std::nullopt;
     auto parsed = json::parse(run.out);
     if (!parsed) return std::nullopt;
@@ -171,13 +172,14 @@ class ClusterServeTest : public JanusStreamingTest {
     std::string all;
     for (auto& [id, node] : nodes)
       all += "--- " + id + "\n" + node->logTail();
-    return all;
+    return all + lastStatus;
   }
 
   std::unique_ptr<RedisServer> redis;
   std::unique_ptr<KafkaMock> kafka;
   std::string redisUrl;
   std::unique_ptr<TempFile> keyFile;
+  std::string lastStatus;  // what `cluster status` last said, for the logs
   // A request to `node`'s HTTP API: the status and the body.
   std::pair<int, std::string> http(const std::string& node, const std::string& method,
                                    const std::string& path) {
