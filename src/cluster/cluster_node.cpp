@@ -222,10 +222,11 @@ Task<void> ClusterNode::writingRecords() {
     const std::string id = dirty_.front();
     dirty_.pop_front();
     const auto result = orchestrator_.result(id);
-    if (!result) continue;
+    // Not known here (a claimed start refused before it ran): no record of this node's stays.
     const bool gone =
-        (result->state == model::RunState::Stopped || result->state == model::RunState::Failed) &&
-        !orchestrator_.cleanupPending(id);
+        !result ||
+        ((result->state == model::RunState::Stopped || result->state == model::RunState::Failed) &&
+         !orchestrator_.cleanupPending(id));
     if (gone) {
       if (auto released = co_await store_.release(id, node_.id, node_.generation); !released)
         report("record_failed", id, released.error().message);

@@ -449,9 +449,47 @@ void HttpApi::startBroadcast(SoupServerMessage* message) {
     return;
   }
   auto reply = std::make_shared<Reply>(message, alive_);
-  service_.start(std::move(*request), [reply](Result<model::BroadcastResult> result) {
+  if (cluster_) {
+    tasks_.spawn(claimingThenStarting(std::move(reply), std::move(*request)));
+    return;
+  }
+  start(std::move(reply), std::move(*request));
+}
+
+// In a cluster a start runs where its broadcast is claimed, as a start from the queue does: a
+// broadcast another node runs is not started twice, and one started before this node holds a
+// lease would have no record (the first record written would find none and abandon it).
+Task<void> HttpApi::claimingThenStarting(std::shared_ptr<Reply> reply,
+                                         model::BroadcastRequest request) {
+  auto claim = co_await cluster_->claim(request);
+  if (claim && claim->outcome == cluster::Claim::Outcome::Claimed) {
+    start(std::move(reply), std::move(request));
+    co_return {};
+  }
+  reply->send([&](SoupServerMessage* answered) {
+    if (!claim) {
+      respondError(answered, SOUP_STATUS_SERVICE_UNAVAILABLE, "cluster_unavailable",
+                   claim.error().message);
+    } else if (claim->outcome == cluster::Claim::Outcome::OwnedElsewhere) {
+      respondError(answered, SOUP_STATUS_CONFLICT, "owned_elsewhere",
+                   "broadcast " + request.broadcastId.value_or("") + " runs on node " +
+                       claim->owner);
+    } else {
+      respondError(answered, SOUP_STATUS_SERVICE_UNAVAILABLE, "no_lease",
+                   "this node holds no cluster lease now (joining, or fenced): try again once "
+                   "/readyz answers 200");
+    }
+  });
+  co_return {};
+}
+
+void HttpApi::start(std::shared_ptr<Reply> reply, model::BroadcastRequest request) {
+  const std::optional<std::string> id = request.broadcastId;
+  service_.start(std::move(request), [this, reply, id](Result<model::BroadcastResult> result) {
     reply->send([&](SoupServerMessage* answered) {
       if (!result) {
+        // Refused before it ran: the record claimed for it goes.
+        if (cluster_ && id) cluster_->noteState(*id);
         const bool notConnected = result.error().is(ServiceError::NotConnected);
         respondError(answered,
                      notConnected ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_BAD_REQUEST,

@@ -98,6 +98,8 @@ class HttpApi {
   void route(SoupServerMessage* message, const std::string& method, const std::string& path,
              GHashTable* query);
   void startBroadcast(SoupServerMessage* message);
+  Task<void> claimingThenStarting(std::shared_ptr<Reply> reply, model::BroadcastRequest request);
+  void start(std::shared_ptr<Reply> reply, model::BroadcastRequest request);
   void showBroadcast(SoupServerMessage* message, const std::string& id);
   void stopBroadcast(SoupServerMessage* message, const std::string& id);
   void health(SoupServerMessage* message);

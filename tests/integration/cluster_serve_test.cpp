@@ -65,6 +65,16 @@ class ClusterServeTest : public JanusStreamingTest {
   }
 
   ServiceProcess& startNode(const std::string& id, std::vector<std::string> extra = {}) {
+    ServiceProcess& node = launchNode(id, id, std::move(extra));
+    EXPECT_TRUE(
+        runUntil([&] { return node.logTail().find("cluster: joined") != std::string::npos; }, 10s))
+        << node.logTail();
+    return node;
+  }
+
+  // A node serving on `name`'s port as node `id`, not waited for to join.
+  ServiceProcess& launchNode(const std::string& name, const std::string& id,
+                             std::vector<std::string> extra = {}) {
     const auto port = freeTcpPort();
     std::vector<std::string> argv{cliPath(),
                                   "serve",
@@ -91,13 +101,10 @@ class ClusterServeTest : public JanusStreamingTest {
                                   "--lease-ms",
                                   leaseMs()};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    ports[id] = port;
-    auto& node = nodes[id];
-    node = std::make_unique<ServiceProcess>("serve-" + id);
+    ports[name] = port;
+    auto& node = nodes[name];
+    node = std::make_unique<ServiceProcess>("serve-" + name);
     EXPECT_TRUE(node->start(argv, port)) << node->logTail();
-    EXPECT_TRUE(
-        runUntil([&] { return node->logTail().find("cluster: joined") != std::string::npos; }, 10s))
-        << node->logTail();
     return *node;
   }
 
@@ -182,10 +189,11 @@ class ClusterServeTest : public JanusStreamingTest {
   std::string lastStatus;  // what `cluster status` last said, for the logs
   // A request to `node`'s HTTP API: the status and the body.
   std::pair<int, std::string> http(const std::string& node, const std::string& method,
-                                   const std::string& path) {
+                                   const std::string& path,
+                                   const std::optional<std::string>& body = {}) {
     SoupSession* session = soup_session_new();
-    const HttpReply reply =
-        httpRequest(session, method, "http://127.0.0.1:" + std::to_string(ports[node]) + path);
+    const HttpReply reply = httpRequest(
+        session, method, "http://127.0.0.1:" + std::to_string(ports[node]) + path, body);
     g_object_unref(session);
     return {reply.status, reply.body};
   }
@@ -220,6 +228,39 @@ TEST_F(ClusterServeTest, AKilledNodesBroadcastIsAdoptedOnTheSameMountpointThenSt
 
   enqueueStop("cam-k");
   EXPECT_TRUE(runUntil([&] { return !status("cam-k"); }, 30s)) << logs();
+  EXPECT_TRUE(runUntil([&] { return mountpointIds(*streaming).empty(); }, 10s)) << logs();
+}
+
+// A start through the HTTP API is claimed first, as one from the queue: it runs where it is
+// claimed, never twice, and not on a node that holds no lease (here: one that waits to join
+// because a live node holds its id).
+TEST_F(ClusterServeTest, APostedStartRunsOnlyWhereItsBroadcastIsClaimed) {
+  startNode("node-a");
+  auto [created, result] = http("node-a", "POST", "/v1/broadcasts", pattern("cam-p", 9835));
+  ASSERT_EQ(created, 201) << result << logs();
+  const auto owner = runningOn("cam-p");
+  ASSERT_TRUE(owner) << logs();
+  EXPECT_EQ(owner->node, "node-a");
+
+  startNode("node-b");
+  auto [refused, conflict] = http("node-b", "POST", "/v1/broadcasts", pattern("cam-p", 9835));
+  EXPECT_EQ(refused, 409) << conflict;
+  EXPECT_NE(conflict.find("runs on node node-a"), std::string::npos) << conflict;
+
+  ServiceProcess& twin = launchNode("node-a-twin", "node-a");
+  EXPECT_TRUE(runUntil(
+      [&] { return twin.logTail().find("cluster: join_waiting") != std::string::npos; }, 10s))
+      << twin.logTail();
+  auto [unleased, why] = http("node-a-twin", "POST", "/v1/broadcasts", pattern("cam-q", 9836));
+  EXPECT_EQ(unleased, 503) << why;
+  EXPECT_NE(why.find("no_lease"), std::string::npos) << why;
+  EXPECT_EQ(mountpointIds(*streaming), std::vector<std::int64_t>{9835}) << "cam-q never started";
+  EXPECT_FALSE(status("cam-q"));
+  const auto still = status("cam-p");
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->node, "node-a") << "the refused starts took nothing over";
+
+  EXPECT_EQ(http("node-a", "DELETE", "/v1/broadcasts/cam-p").first, 202);
   EXPECT_TRUE(runUntil([&] { return mountpointIds(*streaming).empty(); }, 10s)) << logs();
 }
 
