@@ -12,8 +12,10 @@
 // SIGKILLed and started again, a node frozen (SIGSTOP, sometimes past its lease) and thawed,
 // Janus restarted, Redis restarted, a node's network cut (Redis and Janus out of reach) and
 // mended, the RTMP publisher killed and started again; from time to time a broadcast stopped and
-// a new one started. After each fault's repair, the time until every broadcast runs on exactly
-// one live owner with fresh media in Janus is its recovery.
+// a new one started. Health is sampled through the fault and after: every broadcast running on
+// exactly one live owner with fresh media in Janus (every media under 1 s old). A fault's outage
+// is from its injection until health came back for good (0 when no sample saw it lost); its
+// recovery is from its repair until healthy.
 //
 // At the end: every broadcast runs on exactly one owner, Janus holds exactly its mountpoints
 // (one per broadcast, nothing of the stopped ones), the queue has no job left and no dead letter.
@@ -115,8 +117,8 @@ const char* nameOf(Fault fault) {
 double percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1,
-                         static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5))];
+  return values[std::min(values.size() - 1, static_cast<std::size_t>(
+                                                p * static_cast<double>(values.size() - 1) + 0.5))];
 }
 
 // What the cluster and Janus say now.
@@ -156,9 +158,13 @@ class Chaos {
   void stopBroadcast();
   Snapshot snapshot();
   bool healthy(const Snapshot& now) const;
-  // Waits until healthy (or `timeout`): the time it took, nothing if it never was.
+  // A health sample, noted in the running fault's outage.
+  bool sample();
+  // Samples until healthy (or `timeout`): the time it took, nothing if it never was.
   std::optional<double> recover(std::chrono::seconds timeout);
   void inject(Fault fault);
+  // Samples health for `duration` (a fault held).
+  void hold(std::chrono::milliseconds duration);
   void pause(std::chrono::milliseconds duration);
   std::string logs() const;
 
@@ -178,7 +184,13 @@ class Chaos {
   std::vector<Broadcast> stopped_;
   int nextBroadcast_ = 0;
   std::map<Fault, std::vector<double>> recoveries_;
+  std::map<Fault, std::vector<double>> outages_;
   std::map<Fault, int> unrecovered_;
+  // The running fault's outage: when it began, whether a sample saw health lost, when it came
+  // back last.
+  Clock::time_point injectedAt_;
+  bool lost_ = false;
+  std::optional<Clock::time_point> backAt_;
   int injected_ = 0;
 };
 
@@ -206,8 +218,8 @@ bool Chaos::setUp() {
   const char* kinds[] = {"pattern", "rtmp", "rtmp", "rtsp", "rtsp", "rtmp"};
   for (int i = 0; i < settings_.broadcasts; ++i)
     startBroadcast(kinds[i % std::size(kinds)]);
-  std::printf("chaos: %d nodes, %d broadcasts, seed %u; waiting for them to run\n",
-              settings_.nodes, settings_.broadcasts, settings_.seed);
+  std::printf("chaos: %d nodes, %d broadcasts, seed %u; waiting for them to run\n", settings_.nodes,
+              settings_.broadcasts, settings_.seed);
   std::fflush(stdout);
   if (!recover(180s)) {
     std::fprintf(stderr, "chaos: the broadcasts never all ran\n%s", logs().c_str());
@@ -222,15 +234,34 @@ void Chaos::startNode(Node& node) {
   node.process = std::make_unique<su::test::ServiceProcess>("serve-" + node.id);
   node.process->setReadyHost(address);
   node.process->start(
-      network_->inHost(node.id,
-                       {su::test::cliPath(), "serve", "--listen",
-                        address + ":" + std::to_string(node.port), "--token-file",
-                        tokenFile_.path(), "--janus-url", janus_->url(), "--admin-key",
-                        janus_->streamingAdminKey(), "--local-janus", "false", "--queue",
-                        redis_->url("chaos-jobs", "ingest") + "&visibility_ms=10000",
-                        "--consumer", node.id, "--cluster", redis_->serverUrl(), "--cluster-name",
-                        "chaos", "--cluster-key-file", keyFile_->path(), "--node-id", node.id,
-                        "--lease-ms", std::to_string(settings_.leaseMs), "--cpu-budget", "0"}),
+      network_->inHost(node.id, {su::test::cliPath(),
+                                 "serve",
+                                 "--listen",
+                                 address + ":" + std::to_string(node.port),
+                                 "--token-file",
+                                 tokenFile_.path(),
+                                 "--janus-url",
+                                 janus_->url(),
+                                 "--admin-key",
+                                 janus_->streamingAdminKey(),
+                                 "--local-janus",
+                                 "false",
+                                 "--queue",
+                                 redis_->url("chaos-jobs", "ingest") + "&visibility_ms=10000",
+                                 "--consumer",
+                                 node.id,
+                                 "--cluster",
+                                 redis_->serverUrl(),
+                                 "--cluster-name",
+                                 "chaos",
+                                 "--cluster-key-file",
+                                 keyFile_->path(),
+                                 "--node-id",
+                                 node.id,
+                                 "--lease-ms",
+                                 std::to_string(settings_.leaseMs),
+                                 "--cpu-budget",
+                                 "0"}),
       node.port, 30s);
 }
 
@@ -241,14 +272,14 @@ std::string Chaos::request(const Broadcast& broadcast) const {
   if (broadcast.kind == "pattern") {
     source = R"("source_kind":"test_pattern")";
   } else if (broadcast.kind == "rtmp") {
-    source = R"("source_kind":"rtmp_external","srs":{"publish_url":")" + rtmp_->url("chaos") +
-             R"("})";
+    source =
+        R"("source_kind":"rtmp_external","srs":{"publish_url":")" + rtmp_->url("chaos") + R"("})";
   } else {
     source = R"("source_kind":"rtsp_camera","rtsp_camera":{"url":")" + camera_->url() + R"("})";
   }
-  return "{" + source + R"(,"broadcast_id":")" + broadcast.id + R"(","host":")" +
-         network_->self() + R"(","mountpoint_spec":{"id":)" +
-         std::to_string(broadcast.mountpoint) + "," + media + "}}";
+  return "{" + source + R"(,"broadcast_id":")" + broadcast.id + R"(","host":")" + network_->self() +
+         R"(","mountpoint_spec":{"id":)" + std::to_string(broadcast.mountpoint) + "," + media +
+         "}}";
 }
 
 void Chaos::enqueue(const std::string& json) {
@@ -271,15 +302,14 @@ void Chaos::stopBroadcast() {
   const std::size_t at = pick(random_);
   const Broadcast gone = running_[at];
   running_.erase(running_.begin() + static_cast<std::ptrdiff_t>(at));
-  su::test::runCli(
-      {"enqueue", "--queue", redis_->url("chaos-jobs", "ingest"), "--stop", gone.id});
+  su::test::runCli({"enqueue", "--queue", redis_->url("chaos-jobs", "ingest"), "--stop", gone.id});
   stopped_.push_back(gone);
 }
 
 Snapshot Chaos::snapshot() {
   Snapshot now;
-  const ProcessRun cluster = su::test::runCli(
-      {"cluster", "status", "--redis", redis_->serverUrl(), "--name", "chaos"});
+  const ProcessRun cluster =
+      su::test::runCli({"cluster", "status", "--redis", redis_->serverUrl(), "--name", "chaos"});
   if (auto parsed = su::json::parse(cluster.out)) {
     JsonObject* root = json_node_get_object(parsed->get());
     JsonArray* broadcasts = json_object_get_array_member(root, "broadcasts");
@@ -324,14 +354,33 @@ bool Chaos::healthy(const Snapshot& now) const {
   return true;
 }
 
+bool Chaos::sample() {
+  const bool now = healthy(snapshot());
+  if (!now) {
+    lost_ = true;
+    backAt_.reset();
+  } else if (lost_ && !backAt_) {
+    backAt_ = Clock::now();
+  }
+  return now;
+}
+
 std::optional<double> Chaos::recover(std::chrono::seconds timeout) {
   const auto from = Clock::now();
   while (Clock::now() - from < timeout) {
-    if (healthy(snapshot()))
-      return std::chrono::duration<double>(Clock::now() - from).count();
-    pause(500ms);
+    if (sample()) return std::chrono::duration<double>(Clock::now() - from).count();
+    pause(250ms);
   }
   return std::nullopt;
+}
+
+void Chaos::hold(std::chrono::milliseconds duration) {
+  const auto until = Clock::now() + duration;
+  while (Clock::now() < until) {
+    sample();
+    pause(std::min<std::chrono::milliseconds>(
+        250ms, std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now())));
+  }
 }
 
 void Chaos::pause(std::chrono::milliseconds duration) {
@@ -347,38 +396,38 @@ void Chaos::inject(Fault fault) {
   std::uniform_int_distribution<std::size_t> pickNode(0, nodes_.size() - 1);
   std::uniform_int_distribution<int> holdMs(2000, 12000);
   Node& node = nodes_[pickNode(random_)];
-  const auto hold = std::chrono::milliseconds(holdMs(random_));
+  const auto held = std::chrono::milliseconds(holdMs(random_));
   switch (fault) {
     case Fault::KillNode:
       node.process->kill();
-      pause(hold);
+      hold(held);
       startNode(node);
       break;
     case Fault::FreezeNode:
       node.process->signal(SIGSTOP);
-      pause(hold);  // past the lease, or not
+      hold(held);  // past the lease, or not
       node.process->signal(SIGCONT);
       break;
     case Fault::RestartJanus:
       janus_->kill();
-      pause(hold / 4);
+      hold(held / 4);
       janus_->restart();
       break;
     case Fault::RestartRedis:
       redis_->kill();
-      pause(hold / 4);
+      hold(held / 4);
       redis_->restart();
       break;
     case Fault::CutNode:
       network_->cut(node.id, network_->self());
       network_->cut(node.id, network_->selfSecond());
-      pause(hold);
+      hold(held);
       network_->mend(node.id, network_->self());
       network_->mend(node.id, network_->selfSecond());
       break;
     case Fault::KillPublisher:
       publisher_.reset();
-      pause(hold / 2);
+      hold(held / 2);
       publisher_ = su::test::RtmpPublisher::start(rtmp_->url("chaos"), {.size = "640x360"});
       break;
   }
@@ -387,33 +436,42 @@ void Chaos::inject(Fault fault) {
 void Chaos::run() {
   std::uniform_int_distribution<int> every(settings_.everyMin, settings_.everyMax);
   std::uniform_int_distribution<std::size_t> pickFault(0, std::size(kFaults) - 1);
-  const auto end = Clock::now() + std::chrono::minutes(settings_.minutes);
+  const auto begin = Clock::now();
+  const auto end = begin + std::chrono::minutes(settings_.minutes);
+  auto ms = [](double seconds) { return std::to_string(static_cast<long long>(seconds * 1000)); };
   while (Clock::now() < end) {
     const auto next = Clock::now() + std::chrono::seconds(every(random_));
     const Fault fault = kFaults[pickFault(random_)];
     ++injected_;
-    const auto started = Clock::now();
+    injectedAt_ = Clock::now();
+    lost_ = false;
+    backAt_.reset();
     inject(fault);
     const auto recovered = recover(120s);
+    std::string outcome = "NEVER healthy again within 120 s of the repair";
     if (recovered) {
       recoveries_[fault].push_back(*recovered);
+      const double outage =
+          lost_ ? std::chrono::duration<double>(*backAt_ - injectedAt_).count() : 0.0;
+      outages_[fault].push_back(outage);
+      outcome = "outage " + ms(outage) + " ms, healthy " + ms(*recovered) + " ms after the repair";
     } else {
       ++unrecovered_[fault];
     }
-    std::printf("[%4lld s] %-38s recovered %s\n",
-                static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(
-                                           started - (end - std::chrono::minutes(settings_.minutes)))
-                                           .count()),
-                nameOf(fault),
-                recovered ? (std::to_string(static_cast<int>(*recovered * 1000)) + " ms after the repair").c_str()
-                          : "NEVER (within 120 s)");
+    std::printf("[%4lld s] %-38s %s\n",
+                static_cast<long long>(
+                    std::chrono::duration_cast<std::chrono::seconds>(injectedAt_ - begin).count()),
+                nameOf(fault), outcome.c_str());
     std::fflush(stdout);
-    // The workload moves too: one broadcast stopped and another started every third fault.
+    // The workload moves too: every third fault, one broadcast stopped and another started (and
+    // waited for, outside any fault's outage).
     if (injected_ % 3 == 0) {
       stopBroadcast();
       startBroadcast(running_.empty() ? "pattern" : running_[random_() % running_.size()].kind);
+      if (!recover(120s)) std::printf("         the new broadcast did not run within 120 s\n");
     }
-    if (Clock::now() < next) pause(std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()));
+    if (Clock::now() < next)
+      pause(std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()));
   }
 }
 
@@ -439,13 +497,14 @@ bool Chaos::check() {
   for (const Broadcast& broadcast : running_)
     expected.insert(broadcast.mountpoint);
   for (const auto& [id, fresh] : now.mountpoints) {
-    if (!expected.contains(id)) fail("Janus holds mountpoint " + std::to_string(id) + " of no running broadcast");
+    if (!expected.contains(id))
+      fail("Janus holds mountpoint " + std::to_string(id) + " of no running broadcast");
   }
   for (const Broadcast& broadcast : stopped_) {
     if (now.records.contains(broadcast.id)) fail(broadcast.id + " was stopped but has a record");
   }
-  const ProcessRun stats = su::test::runCli(
-      {"queue", "stats", "--queue", redis_->url("chaos-jobs", "ingest")});
+  const ProcessRun stats =
+      su::test::runCli({"queue", "stats", "--queue", redis_->url("chaos-jobs", "ingest")});
   auto parsed = su::json::parse(stats.out);
   if (!parsed) {
     fail("queue stats: " + stats.err);
@@ -465,18 +524,32 @@ bool Chaos::check() {
 
 void Chaos::report() const {
   std::printf("\n%s\n", su::bench::machine().c_str());
-  std::printf("nodes %d, broadcasts %d (kinds: test pattern, RTMP, RTSP), %d min, lease %d ms, "
-              "seed %u: %d faults injected\n\n",
-              settings_.nodes, settings_.broadcasts, settings_.minutes, settings_.leaseMs,
-              settings_.seed, injected_);
-  std::printf("| fault | injected | recovered | p50 s | p95 s | max s |\n|---|---|---|---|---|---|\n");
+  std::printf(
+      "nodes %d, broadcasts %d (kinds: test pattern, RTMP, RTSP), %d min, lease %d ms, "
+      "seed %u: %d faults injected\n\n",
+      settings_.nodes, settings_.broadcasts, settings_.minutes, settings_.leaseMs, settings_.seed,
+      injected_);
+  std::printf(
+      "outage: from the fault until every broadcast ran again with fresh media (0 when "
+      "no sample saw it lost); recovery: from the repair\n\n");
+  std::printf(
+      "| fault | injected | recovered | outage p50 s | p95 s | max s | after repair "
+      "p50 s | max s |\n|---|---|---|---|---|---|---|---|\n");
   for (Fault fault : kFaults) {
-    auto found = recoveries_.find(fault);
-    const std::vector<double> times = found == recoveries_.end() ? std::vector<double>{} : found->second;
+    auto times = [](const std::map<Fault, std::vector<double>>& all, Fault which) {
+      auto found = all.find(which);
+      return found == all.end() ? std::vector<double>{} : found->second;
+    };
+    const std::vector<double> outages = times(outages_, fault);
+    const std::vector<double> recoveries = times(recoveries_, fault);
     const int never = unrecovered_.contains(fault) ? unrecovered_.at(fault) : 0;
-    std::printf("| %s | %zu | %zu | %.1f | %.1f | %.1f |\n", nameOf(fault), times.size() + never,
-                times.size(), percentile(times, 0.5), percentile(times, 0.95),
-                times.empty() ? 0.0 : *std::max_element(times.begin(), times.end()));
+    auto max = [](const std::vector<double>& values) {
+      return values.empty() ? 0.0 : *std::max_element(values.begin(), values.end());
+    };
+    std::printf("| %s | %zu | %zu | %.1f | %.1f | %.1f | %.1f | %.1f |\n", nameOf(fault),
+                recoveries.size() + static_cast<std::size_t>(never), recoveries.size(),
+                percentile(outages, 0.5), percentile(outages, 0.95), max(outages),
+                percentile(recoveries, 0.5), max(recoveries));
   }
 }
 

@@ -471,9 +471,9 @@ Task<void> HttpApi::claimingThenStarting(std::shared_ptr<Reply> reply,
       respondError(answered, SOUP_STATUS_SERVICE_UNAVAILABLE, "cluster_unavailable",
                    claim.error().message);
     } else if (claim->outcome == cluster::Claim::Outcome::OwnedElsewhere) {
-      respondError(answered, SOUP_STATUS_CONFLICT, "owned_elsewhere",
-                   "broadcast " + request.broadcastId.value_or("") + " runs on node " +
-                       claim->owner);
+      respondError(
+          answered, SOUP_STATUS_CONFLICT, "owned_elsewhere",
+          "broadcast " + request.broadcastId.value_or("") + " runs on node " + claim->owner);
     } else {
       respondError(answered, SOUP_STATUS_SERVICE_UNAVAILABLE, "no_lease",
                    "this node holds no cluster lease now (joining, or fenced): try again once "

@@ -132,7 +132,8 @@ class ClusterServeTest : public JanusStreamingTest {
 
   std::optional<Owned> status(const std::string& id) {
     ProcessRun run = runCli({"cluster", "status", "--redis", redisUrl, "--name", "ct"});
-    lastStatus = "--- cluster status: exit " + std::to_string(run.status) + "\n" + run.out + run.err;
+    lastStatus =
+        "--- cluster status: exit " + std::to_string(run.status) + "\n" + run.out + run.err;
     if (run.status != 0) return std::nullopt;
     auto parsed = json::parse(run.out);
     if (!parsed) return std::nullopt;

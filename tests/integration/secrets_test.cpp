@@ -44,7 +44,9 @@ constexpr const char* kKeyPassphrase = "KeyPhra5eB7w";
 // Every debug output there is. Under the sanitizers (or valgrind) all of ours but GStreamer's up
 // to INFO only: its LOG, TRACE and MEMDUMP there write most of a GiB and starve the media the
 // audit needs flowing.
-const char* gstDebug() { return timeScale() > 1 ? "*:4,su*:9" : "*:9"; }
+const char* gstDebug() {
+  return timeScale() > 1 ? "*:4,su*:9" : "*:9";
+}
 
 // A line from the middle of a PEM private key: what would show if the file were quoted.
 std::string keyLine(const std::string& file) {
