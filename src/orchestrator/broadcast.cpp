@@ -160,7 +160,9 @@ void Broadcast::finishStart() {
         "frontend_owned: nothing is relayed; the browser publishes by itself (to its VideoRoom, "
         "or straight to the mountpoint's ports)";
   }
-  setState(model::RunState::Running);
+  // An adoption whose source is away runs as retrying until its relay runs (onRelayState).
+  setState(awaitingMedia_ && !relayReachedRunning_ ? model::RunState::Retrying
+                                                   : model::RunState::Running);
   const std::int64_t ms = (g_get_monotonic_time() - startedUs_) / 1000;
   event("broadcast_running", details(json::ObjectWriter().set("start_ms", ms)));
   if (observer_.onMetric) {
@@ -348,6 +350,15 @@ Task<void> Broadcast::startRelay() {
                     .set("input", result_.relay->input.value_or(""))));
   const Result<void> running = co_await anyOf(relayRunning(), relayTimeout(),
                                               failWhen<void>(stopping_, stoppedWhileStarting()));
+  if (!running && adopt_ && running.error().is(BroadcastError::MediaTimeout)) {
+    // Adopted, it was running: its source may be away for now, as a running broadcast's may be.
+    // It runs on as one does, retrying (within the relay's restart budget), instead of the
+    // adoption failing and the broadcast being lost to the cluster.
+    awaitingMedia_ = true;
+    event("adopted_without_media",
+          details(json::ObjectWriter().set("error", running.error().message)));
+    co_return {};
+  }
   if (!running) co_return failure("relay", running.error());
   co_return {};
 }
@@ -537,7 +548,7 @@ std::vector<Broadcast::MediaTarget> Broadcast::mediaTargets() {
 }
 
 Task<void> Broadcast::confirmMedia() {
-  if (!expectsMedia(request_)) co_return {};
+  if (!expectsMedia(request_) || awaitingMedia_) co_return {};
   const std::vector<MediaTarget> targets = mediaTargets();
   if (targets.empty()) co_return {};
   const std::int64_t firstAskedUs = g_get_monotonic_time();

@@ -277,6 +277,7 @@ class Broadcast {
   std::vector<OutputLink> outputLinks_;  // per request_.outputs
   bool takeOver_ = false;                // StartOptions::takeOver
   bool adopt_ = false;                   // StartOptions::adopt
+  bool awaitingMedia_ = false;           // adopted while its source was away (startRelay)
   bool forwardLive_ = false;             // result_.forward's forwarders exist in Janus
   Trigger stopping_;                     // a stop, or a failure being undone: waits end
   std::string failedPhase_;
