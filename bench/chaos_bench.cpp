@@ -8,14 +8,14 @@
 // test_network.hpp) sharing one Redis (their job queue and cluster store) and one Janus on the
 // bridge. The broadcasts are of three kinds: a test pattern, an RTMP stream (one ffmpeg
 // publisher into nginx-rtmp, played by every RTMP broadcast) and an RTSP camera (one shared
-// gst-rtsp-server mount), started and stopped through the queue. Every 20–40 s one fault: a node
-// SIGKILLed and started again, a node frozen (SIGSTOP, sometimes past its lease) and thawed,
-// Janus restarted, Redis restarted, a node's network cut (Redis and Janus out of reach) and
-// mended, the RTMP publisher killed and started again; from time to time a broadcast stopped and
-// a new one started. Health is sampled through the fault and after: every broadcast running on
-// exactly one live owner with fresh media in Janus (every media under 1 s old). A fault's outage
-// is from its injection until health came back for good (0 when no sample saw it lost); its
-// recovery is from its repair until healthy.
+// gst-rtsp-server mount, on a thread of its own), started and stopped through the queue. Every
+// 20–40 s one fault: a node SIGKILLed and started again, a node frozen (SIGSTOP, sometimes past its
+// lease) and thawed, Janus restarted, Redis restarted, a node's network cut (Redis and Janus out of
+// reach) and mended, the RTMP publisher killed and started again; from time to time a broadcast
+// stopped and a new one started. Health is sampled through the fault and after: every broadcast
+// running on exactly one live owner with fresh media in Janus (every media under 1 s old). A
+// fault's outage is from its injection until health came back for good (0 when no sample saw it
+// lost); its recovery is from its repair until healthy.
 //
 // At the end: every broadcast runs on exactly one owner, Janus holds exactly its mountpoints
 // (one per broadcast, nothing of the stopped ones), the queue has no job left and no dead letter.
@@ -23,6 +23,7 @@
 #include <glib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -121,6 +122,37 @@ double percentile(std::vector<double> values, double p) {
                                                 p * static_cast<double>(values.size() - 1) + 0.5))];
 }
 
+// The RTSP camera, served on a context and thread of its own: the bench's context also waits on
+// the command-line calls it samples with, and a camera served only between them stalls its
+// clients.
+class CameraThread {
+ public:
+  explicit CameraThread(const std::string& host)
+      : context_(su::GRef<GMainContext>::adopt(g_main_context_new())),
+        camera_(su::test::RtspTestServer::start(context_.get(), {.host = host})) {
+    if (!camera_) return;
+    thread_ = std::thread([this] {
+      while (!stopping_)
+        g_main_context_iteration(context_.get(), TRUE);
+    });
+  }
+  ~CameraThread() {
+    stopping_ = true;
+    g_main_context_wakeup(context_.get());
+    if (thread_.joinable()) thread_.join();
+  }
+  CameraThread(const CameraThread&) = delete;
+  CameraThread& operator=(const CameraThread&) = delete;
+
+  const su::test::RtspTestServer* camera() const { return camera_.get(); }
+
+ private:
+  su::GRef<GMainContext> context_;
+  std::unique_ptr<su::test::RtspTestServer> camera_;
+  std::atomic<bool> stopping_ = false;
+  std::thread thread_;
+};
+
 // What the cluster and Janus say now.
 struct Snapshot {
   std::map<std::string, std::vector<std::string>> owners;  // broadcast -> live owners running it
@@ -176,7 +208,7 @@ class Chaos {
   std::unique_ptr<su::test::RedisServer> redis_;
   std::unique_ptr<su::test::RtmpServer> rtmp_;
   std::unique_ptr<su::test::RtmpPublisher> publisher_;
-  std::unique_ptr<su::test::RtspTestServer> camera_;
+  std::unique_ptr<CameraThread> camera_;
   std::unique_ptr<su::test::TempFile> keyFile_;
   su::test::TempFile tokenFile_{"chaos-token\n"};
   std::vector<Node> nodes_;
@@ -207,8 +239,8 @@ bool Chaos::setUp() {
   janus_ = su::test::JanusServer::start({.rtpPorts = 400, .host = network_->self()});
   redis_ = su::test::RedisServer::start({.persistent = true, .host = network_->selfSecond()});
   rtmp_ = su::test::RtmpServer::start({.waitForVideo = true, .host = network_->self()});
-  camera_ = su::test::RtspTestServer::start(context_, {.host = network_->self()});
-  if (!janus_ || !redis_ || !rtmp_ || !camera_) return false;
+  camera_ = std::make_unique<CameraThread>(network_->self());
+  if (!janus_ || !redis_ || !rtmp_ || !camera_->camera()) return false;
   publisher_ = su::test::RtmpPublisher::start(rtmp_->url("chaos"), {.size = "640x360"});
   keyFile_ = std::make_unique<su::test::TempFile>(*su::cluster::ClusterKey::generate() + "\n");
   for (const std::string& host : hosts) {
@@ -275,7 +307,8 @@ std::string Chaos::request(const Broadcast& broadcast) const {
     source =
         R"("source_kind":"rtmp_external","srs":{"publish_url":")" + rtmp_->url("chaos") + R"("})";
   } else {
-    source = R"("source_kind":"rtsp_camera","rtsp_camera":{"url":")" + camera_->url() + R"("})";
+    source = R"("source_kind":"rtsp_camera","rtsp_camera":{"url":")" + camera_->camera()->url() +
+             R"("})";
   }
   return "{" + source + R"(,"broadcast_id":")" + broadcast.id + R"(","host":")" + network_->self() +
          R"(","mountpoint_spec":{"id":)" + std::to_string(broadcast.mountpoint) + "," + media +
