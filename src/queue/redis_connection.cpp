@@ -187,6 +187,8 @@ Task<void> RedisConnection::open() {
       });
   auto connection = co_await connecting;
   if (!connection) co_return makeError(QueueError::Unreachable, connection.error().message);
+  GST_DEBUG("Redis %s connection to %s: TCP connected", purpose_.c_str(),
+            address_.describe().c_str());
   GSocket* socket = g_socket_connection_get_socket(connection->get());
   // Commands are small and answered one by one: no Nagle delay. Keepalive finds a peer gone
   // quiet behind a partition even while no command waits.
@@ -198,17 +200,17 @@ Task<void> RedisConnection::open() {
     if (!material) co_return material.error();
     auto identity = GRef<GSocketConnectable>::adopt(
         g_network_address_new(address_.tls->serverName.value_or(host).c_str(), port));
+    // The authorities are given at construction: a connection built without them loads the
+    // system's whole trust store first (GIO does not keep it), on every connect.
     GUnique<GError> failure;
-    auto secured = GRef<GIOStream>::adopt(
-        g_tls_client_connection_new(stream.get(), identity.get(), failure.outPtr()));
+    auto secured = GRef<GIOStream>::adopt(G_IO_STREAM(g_initable_new(
+        g_tls_backend_get_client_connection_type(g_tls_backend_get_default()), nullptr,
+        failure.outPtr(), "base-io-stream", stream.get(), "server-identity", identity.get(),
+        "certificate", material->certificate.get(),
+        material->authorities ? "database" : nullptr, material->authorities.get(), nullptr)));
     if (!secured) {
       co_return makeError(QueueError::Unreachable, "no TLS: " + std::string(failure->message));
     }
-    if (material->authorities)
-      g_tls_connection_set_database(G_TLS_CONNECTION(secured.get()), material->authorities.get());
-    if (material->certificate)
-      g_tls_connection_set_certificate(G_TLS_CONNECTION(secured.get()),
-                                       material->certificate.get());
     auto handshaking = gio<bool>(
         [secured](GCancellable* cancellable, GAsyncReadyCallback ready, gpointer data) {
           g_tls_connection_handshake_async(G_TLS_CONNECTION(secured.get()), G_PRIORITY_DEFAULT,
@@ -218,6 +220,8 @@ Task<void> RedisConnection::open() {
           return g_tls_connection_handshake_finish(G_TLS_CONNECTION(secured.get()), result,
                                                    error) != 0;
         });
+    GST_DEBUG("Redis %s connection to %s: TLS handshake", purpose_.c_str(),
+              address_.describe().c_str());
     auto shaken = co_await handshaking;
     if (!shaken) {
       const bool certificate = shaken.error().is(G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
