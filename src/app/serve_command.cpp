@@ -466,7 +466,8 @@ int runServe(int argc, char** argv) {
                            .maxEventStreams = config->maxEventStreams,
                            .eventHeartbeat = config->eventHeartbeat,
                            .head = {.headTimeout = config->headerTimeout},
-                           .admission = config->admission});
+                           .admission = config->admission,
+                           .queueOpensLater = true});
   if (auto listening = serve.http->start(); !listening) {
     return fail(kExitFailure, listening.error().message);
   }

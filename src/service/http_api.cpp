@@ -238,6 +238,7 @@ std::optional<std::string> HttpApi::unavailable(RelayWork work) const {
       !service_.janus()->session().ready()) {
     return "Janus is not connected";
   }
+  if (cluster_ && !cluster_->leased()) return "no cluster lease (joining, or fenced)";
   if (auto why = descriptorRefusal(descriptorsNow())) return why;
   return refusal(options_.admission,
                  loadOf(service_.orchestrator()->list(), options_.admission.costs), work);
@@ -354,6 +355,11 @@ void HttpApi::publish(const std::string& name, const json::Value& data) {
 }
 
 void HttpApi::enqueueJob(SoupServerMessage* message) {
+  if (!queue_ && options_.queueOpensLater) {
+    respondError(message, SOUP_STATUS_SERVICE_UNAVAILABLE, "queue_not_open",
+                 "the job queue opens once Janus is connected: try again once /readyz answers 200");
+    return;
+  }
   if (!queue_) {
     respondError(message, SOUP_STATUS_SERVICE_UNAVAILABLE, "no_queue", "no queue is configured");
     return;

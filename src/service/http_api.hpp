@@ -53,6 +53,9 @@ struct HttpOptions {
   Milliseconds eventHeartbeat{15'000};
   HeadLimits head;
   AdmissionPolicy admission;
+  // The job queue is set later (setQueue), once Janus is connected: until then POST /v1/jobs
+  // says so instead of "no queue".
+  bool queueOpensLater = false;
 };
 
 class HttpApi {

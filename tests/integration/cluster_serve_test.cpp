@@ -273,9 +273,12 @@ TEST_F(ClusterServeTest, APostedStartRunsOnlyWhereItsBroadcastIsClaimed) {
   EXPECT_TRUE(runUntil(
       [&] { return twin.logTail().find("cluster: join_waiting") != std::string::npos; }, 10s))
       << twin.logTail();
+  auto [unready, reason] = http("node-a-twin", "GET", "/readyz");
+  EXPECT_EQ(unready, 503) << reason;
+  EXPECT_NE(reason.find("no cluster lease"), std::string::npos) << reason;
   auto [unleased, why] = http("node-a-twin", "POST", "/v1/broadcasts", pattern("cam-q", 9836));
   EXPECT_EQ(unleased, 503) << why;
-  EXPECT_NE(why.find("no_lease"), std::string::npos) << why;
+  EXPECT_NE(why.find("no cluster lease"), std::string::npos) << why;
   EXPECT_EQ(mountpointIds(*streaming), std::vector<std::int64_t>{9835}) << "cam-q never started";
   EXPECT_FALSE(status("cam-q"));
   const auto still = status("cam-p");

@@ -262,7 +262,8 @@ TEST_F(SecretsAudit, KafkaPasswordsStayMaskedWhenEveryLoginIsRefused) {
                             "--local-janus", "false", "--queue", queue},
                            port, 30s))
       << serve->logTail();
-  ASSERT_TRUE(runUntil([&] { return request("GET", "/healthz").status != 0; }, 30s));
+  // The queue opens once Janus is connected.
+  ASSERT_TRUE(runUntil([&] { return request("GET", "/readyz").status == 200; }, 30s));
   const HttpReply refused =
       request("POST", "/v1/jobs", R"({"action":"stop_broadcast","broadcast_id":"nope"})");
   EXPECT_EQ(refused.status, 503) << refused.body;

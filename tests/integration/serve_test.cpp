@@ -627,6 +627,26 @@ TEST_F(ServeTest, WithoutAJanusItStartsItsOwn) {
       << serve->logTail();
 }
 
+// Before it reaches Janus (none listens at its URL), serve answers but is not ready, and its job
+// queue, opened once Janus is connected, says so.
+TEST_F(ServeTest, UntilJanusAnswersItIsNotReadyAndItsQueueNotOpen) {
+  port = freeTcpPort();
+  serve = std::make_unique<ServiceProcess>("serve-no-janus");
+  ASSERT_TRUE(serve->start({cliPath(), "serve", "--listen", "127.0.0.1:" + std::to_string(port),
+                            "--janus-url", "ws://127.0.0.1:" + std::to_string(freeTcpPort()),
+                            "--local-janus", "false"},
+                           port));
+  session = soup_session_new();
+  HttpReply unready = request("GET", "/readyz", {}, false);
+  EXPECT_EQ(unready.status, 503);
+  EXPECT_NE(unready.body.find("Janus is not connected"), std::string::npos) << unready.body;
+  HttpReply job = request("POST", "/v1/jobs",
+                          R"({"action":"stop_broadcast","broadcast_id":"early"})", false);
+  EXPECT_EQ(job.status, 503);
+  EXPECT_NE(job.body.find("queue_not_open"), std::string::npos) << job.body;
+  EXPECT_EQ(serve->interrupt(30s, SIGTERM), 0) << serve->logTail();
+}
+
 TEST_F(ServeTest, BadRequestsAreRefusedClearly) {
   startServe({"--max-body-bytes", "4096"});
   HttpReply garbage = request("POST", "/v1/broadcasts", "{oops");
