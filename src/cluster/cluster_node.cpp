@@ -325,6 +325,7 @@ Task<void> ClusterNode::adoptOne(OwnerRecord orphan) {
     orchestrator_.start(std::move(*request), std::move(done), std::move(origin));
   });
   adopting_.erase(id);
+  const bool stopAsked = stopWhenAdopted_.erase(id) > 0;
   if (!started) {
     report("adopt_failed", id, started.error().message);
   } else if (started->state == model::RunState::Failed) {
@@ -332,10 +333,12 @@ Task<void> ClusterNode::adoptOne(OwnerRecord orphan) {
   } else {
     report("adopted", id, "from " + from);
   }
-  if (finishing) {
+  if (finishing || stopAsked) {
     (void)co_await call<model::BroadcastResult>(
         [&](auto done) { orchestrator_.stop(id, std::move(done)); });
-    report("cleaned_up", id, "it was " + orphan.state + " when " + from + " died");
+    report("cleaned_up", id,
+           stopAsked ? "a stop was asked while it was adopted"
+                     : "it was " + orphan.state + " when " + from + " died");
   }
   co_return {};
 }
@@ -364,8 +367,13 @@ Task<void> ClusterNode::controlling() {
         (void)co_await adoptOrphans();  // a node left its broadcasts: now, not at the next tick
         continue;
       }
+      if (message.action != "stop") continue;
       const auto result = orchestrator_.result(message.broadcastId);
-      if (message.action != "stop" || !result || result->state == model::RunState::Stopped ||
+      if (!result && adopting_.contains(message.broadcastId)) {
+        stopWhenAdopted_.insert(message.broadcastId);
+        continue;
+      }
+      if (!result || result->state == model::RunState::Stopped ||
           result->state == model::RunState::Failed) {
         continue;  // not this node's
       }
@@ -377,22 +385,39 @@ Task<void> ClusterNode::controlling() {
 }
 
 Task<bool> ClusterNode::routeStop(std::string broadcastId) {
-  auto record = co_await store_.record(broadcastId);
-  if (!record) co_return record.error();
-  if (!*record || (*record)->node == node_.id) co_return false;
-  const std::string owner = (*record)->node;
-  ControlMessage message{.action = "stop", .broadcastId = broadcastId, .from = node_.id};
-  if (auto sent = co_await store_.sendControl(std::move(message)); !sent) co_return sent.error();
-  report("stop_sent", broadcastId, "to " + owner);
+  std::string askedOf;      // the live owner the stop was last sent to
+  bool marked = false;      // on the record of an owner not alive, for its adopter
+  bool stoppedHere = false;  // adopted by this node meanwhile
   const std::int64_t deadline = monotonicMs() + 30'000;
-  while (monotonicMs() < deadline) {
+  for (;;) {
+    auto route = co_await store_.requestStop(broadcastId);
+    if (!route && askedOf.empty() && !marked) co_return route.error();
+    if (route && route->outcome == StopRoute::Outcome::Nothing) co_return !askedOf.empty() || marked || stoppedHere;
+    if (route && route->outcome == StopRoute::Outcome::Marked && !marked) {
+      marked = true;
+      report("stop_marked", broadcastId, route->owner + " is not alive: its adopter stops it");
+    }
+    if (route && route->outcome == StopRoute::Outcome::Owned && route->owner == node_.id) {
+      if (adopting_.contains(broadcastId) && !orchestrator_.result(broadcastId)) {
+        stopWhenAdopted_.insert(broadcastId);
+      } else if (!stoppedHere && orchestrator_.result(broadcastId)) {
+        stoppedHere = true;
+        orchestrator_.stop(broadcastId, [](const Result<model::BroadcastResult>&) {});
+      }
+    } else if (route && route->outcome == StopRoute::Outcome::Owned && route->owner != askedOf) {
+      askedOf = route->owner;
+      ControlMessage message{.action = "stop", .broadcastId = broadcastId, .from = node_.id};
+      if (auto sent = co_await store_.sendControl(std::move(message)); !sent)
+        co_return sent.error();
+      report("stop_sent", broadcastId, "to " + askedOf);
+    }
+    if (monotonicMs() >= deadline) {
+      co_return makeError(ClusterError::OwnerSilent,
+                          broadcastId + " was not stopped within 30 s (by " +
+                              (askedOf.empty() ? "an adopter" : askedOf) + ")");
+    }
     co_await sleep(Milliseconds(250));
-    auto now = co_await store_.record(broadcastId);
-    if (!now) continue;  // Redis hiccup: ask again
-    if (!*now || (*now)->state == "stopped" || (*now)->state == "failed") co_return true;
   }
-  co_return makeError(ClusterError::OwnerSilent, "the owner of " + broadcastId + " (" + owner +
-                                                     ") did not stop it within 30 s");
 }
 
 void ClusterNode::stop(bool leave, std::function<void()> done) {

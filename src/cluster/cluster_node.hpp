@@ -12,7 +12,8 @@
 // - Records: written as each broadcast changes state (claimed when it starts, updated when it
 //   runs or retries, released when it stopped), the request sealed with the cluster key.
 // - Stops: a stop job claimed by a node that does not run the broadcast is sent to its owner
-//   through the control stream (every node reads it with a group of its own) and waited for.
+//   through the control stream (every node reads it with a group of its own) and waited for;
+//   when the owner is not alive the record is marked stopping, and its adopter finishes it.
 // - Adoption: every lease / 2 the node looks for records whose owner is not alive and, with
 //   room to spare, takes each over in one atomic step (one adopter wins), then starts the
 //   broadcast again on the mountpoint id and ports its owner left, re-attaching the mountpoint
@@ -67,9 +68,11 @@ class ClusterNode {
   // Before a start runs here: claims its broadcast (a request without an id is always
   // claimable). OwnedElsewhere names the live owner: the start must not run here.
   Task<Claim> claim(model::BroadcastRequest request);
-  // A stop of a broadcast that is not here: sent to its owner through the control stream, then
-  // waited for (its record released or stopped). False when no other node owns it (nothing to
-  // stop); an error when the owner did not stop it in time (the stop job is tried again).
+  // A stop of a broadcast that is not here: sent to its live owner through the control stream
+  // (again to each new owner, should it be adopted meanwhile); an owner not alive finds its
+  // record marked stopping, which its adopter finishes instead of running. Waited for until the
+  // record is released or stopped. False when there is no record (nothing to stop); an error
+  // when it was not stopped in time (the stop job is tried again).
   Task<bool> routeStop(std::string broadcastId);
   // The orchestrator's news about a broadcast: its record follows (in order, coalesced).
   void noteState(const std::string& broadcastId);
@@ -109,6 +112,7 @@ class ClusterNode {
   bool stopping_ = false;
   std::deque<std::string> dirty_;  // broadcasts whose record is to write, oldest first
   std::set<std::string> adopting_;
+  std::set<std::string> stopWhenAdopted_;  // asked to stop before the orchestrator had them
   Condition wake_;      // a record to write, or stop()
   Trigger writerDone_;  // the record writer has finished (after stop())
   Task<void> runTask_;

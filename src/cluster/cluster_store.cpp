@@ -49,10 +49,12 @@ constexpr const char* kClaim = SU_ALIVE
     "redis.call('SADD', KEYS[2], ARGV[4])\n"
     "return {'claimed'}\n";
 
-// KEYS: owner key. ARGV: prefix, node, generation, the fields to write.
-constexpr const char* kUpdate =
+// KEYS: owner key. ARGV: prefix, node, generation, the fields to write. A writer whose lease
+// lapsed writes nothing: a stop marked on its record meanwhile stays for the adopter.
+constexpr const char* kUpdate = SU_ALIVE
     "local owner = redis.call('HMGET', KEYS[1], 'node', 'generation')\n"
     "if owner[1] ~= ARGV[2] or owner[2] ~= ARGV[3] then return 0 end\n"
+    "if not alive(ARGV[2], ARGV[3]) then return 0 end\n"
     "redis.call('HSET', KEYS[1], unpack(ARGV, 4))\n"
     "return 1\n";
 
@@ -64,13 +66,24 @@ constexpr const char* kRelease =
     "redis.call('SREM', KEYS[2], ARGV[4])\n"
     "return 1\n";
 
-// KEYS: owner key. ARGV: prefix, old node, old generation, new node, new generation, fields.
+// KEYS: owner key. ARGV: prefix, old node, old generation, new node, new generation, old state,
+// fields. The state too must be as the adopter read it: a stop may have marked it since.
 constexpr const char* kAdopt = SU_ALIVE
-    "local owner = redis.call('HMGET', KEYS[1], 'node', 'generation')\n"
-    "if owner[1] ~= ARGV[2] or owner[2] ~= ARGV[3] then return 0 end\n"
+    "local owner = redis.call('HMGET', KEYS[1], 'node', 'generation', 'state')\n"
+    "if owner[1] ~= ARGV[2] or owner[2] ~= ARGV[3] or owner[3] ~= ARGV[6] then return 0 end\n"
     "if alive(ARGV[2], ARGV[3]) or not alive(ARGV[4], ARGV[5]) then return 0 end\n"
-    "redis.call('HSET', KEYS[1], unpack(ARGV, 6))\n"
+    "redis.call('HSET', KEYS[1], unpack(ARGV, 7))\n"
     "return 1\n";
+
+// KEYS: owner key. ARGV: prefix. {'none'} without a record to stop (or one stopped already),
+// {'owned', node} while its owner is alive, else {'marked', node}: the record says stopping,
+// and whoever adopts it finishes it instead of running it.
+constexpr const char* kRequestStop = SU_ALIVE
+    "local owner = redis.call('HMGET', KEYS[1], 'node', 'generation', 'state')\n"
+    "if not owner[1] or owner[3] == 'stopped' or owner[3] == 'failed' then return {'none'} end\n"
+    "if alive(owner[1], owner[2]) then return {'owned', owner[1]} end\n"
+    "redis.call('HSET', KEYS[1], 'state', 'stopping')\n"
+    "return {'marked', owner[1]}\n";
 
 // KEYS: node key. ARGV: prefix, node, generation.
 constexpr const char* kAlive = SU_ALIVE "return alive(ARGV[2], ARGV[3]) and 1 or 0\n";
@@ -207,12 +220,23 @@ Task<void> ClusterStore::release(std::string broadcastId, std::string node,
 }
 
 Task<bool> ClusterStore::adopt(OwnerRecord from, OwnerRecord to) {
-  std::vector<std::string> args =
-      redisArgs(from.node, std::to_string(from.generation), to.node, std::to_string(to.generation));
+  std::vector<std::string> args = redisArgs(from.node, std::to_string(from.generation), to.node,
+                                            std::to_string(to.generation), from.state);
   append(args, fieldsOf(to));
   auto adopted = co_await eval(kAdopt, redisArgs(ownerKey(from.broadcastId)), std::move(args));
   if (!adopted) co_return adopted.error();
   co_return number(&*adopted) == 1;
+}
+
+Task<StopRoute> ClusterStore::requestStop(std::string broadcastId) {
+  auto asked = co_await eval(kRequestStop, redisArgs(ownerKey(broadcastId)), {});
+  if (!asked) co_return asked.error();
+  const std::string outcome = asked->elements.empty() ? std::string() : asked->elements[0].text;
+  const std::string owner = asked->elements.size() > 1 ? asked->elements[1].text : "";
+  if (outcome == "owned") co_return StopRoute{.outcome = StopRoute::Outcome::Owned, .owner = owner};
+  if (outcome == "marked")
+    co_return StopRoute{.outcome = StopRoute::Outcome::Marked, .owner = owner};
+  co_return StopRoute{};
 }
 
 Task<bool> ClusterStore::alive(std::string node, std::int64_t generation) {

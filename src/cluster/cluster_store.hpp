@@ -61,6 +61,15 @@ struct Claim {
   std::string owner;  // OwnedElsewhere: the live node that owns it
 };
 
+// What requestStop() found.
+struct StopRoute {
+  // Nothing to stop (no record, or stopped already); a live owner to ask; or an owner not alive,
+  // whose record now says stopping.
+  enum class Outcome { Nothing, Owned, Marked };
+  Outcome outcome = Outcome::Nothing;
+  std::string owner;
+};
+
 class ClusterStore {
  public:
   ClusterStore(GMainContext* context, queue::RedisAddress address, std::string prefix,
@@ -86,9 +95,12 @@ class ClusterStore {
   Task<bool> update(OwnerRecord record);
   // Forgets the broadcast (its owner stopped it), if the record is still `node`'s.
   Task<void> release(std::string broadcastId, std::string node, std::int64_t generation);
-  // Takes an orphan over: only if its record is still `from`'s (node and generation), that
-  // owner is not alive, and the adopter holds its lease. The record then is the adopter's.
+  // Takes an orphan over: only if its record is still `from`'s (node, generation and state),
+  // that owner is not alive, and the adopter holds its lease. The record then is the adopter's.
   Task<bool> adopt(OwnerRecord from, OwnerRecord to);
+  // A stop for a broadcast: who is to carry it out (its live owner), or, its owner not being
+  // alive, the record marked stopping for its adopter to finish.
+  Task<StopRoute> requestStop(std::string broadcastId);
 
   // Control: a message to every node; each node reads with its own group, made (for new
   // messages only) by openControl().

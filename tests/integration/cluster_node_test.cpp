@@ -51,7 +51,7 @@ class ClusterNodeTest : public test::JanusStreamingTest {
     JanusStreamingTest::TearDown();
   }
 
-  Node& startNode(const std::string& id) {
+  Node& startNode(const std::string& id, std::int64_t capacity = 0) {
     Node& node = nodes.emplace_back();
     service::ServiceOptions options;
     options.janus.url = janus->url();
@@ -68,7 +68,7 @@ class ClusterNodeTest : public test::JanusStreamingTest {
         context(), queue::RedisAddress{.port = static_cast<int>(redis->port())}, "su-test");
     node.cluster = std::make_unique<ClusterNode>(
         context(), *node.store, *ClusterKey::fromBase64(key), *node.service->orchestrator(),
-        ClusterOptions{.nodeId = id, .lease = kLease},
+        ClusterOptions{.nodeId = id, .lease = kLease, .capacity = capacity},
         ClusterObserver{.onEvent = [this, index](const std::string& what,
                                                  const std::string& broadcast, const std::string&) {
           nodes[index].events.push_back(what + " " + broadcast);
@@ -129,6 +129,15 @@ class ClusterNodeTest : public test::JanusStreamingTest {
     return std::find(node.events.begin(), node.events.end(), event) != node.events.end();
   }
 
+  // Routes a stop from `from`, as its worker does for a broadcast it does not run.
+  Result<bool> routeStop(Node& from, const std::string& id) {
+    std::optional<Result<bool>> routed;
+    auto routing = from.cluster->routeStop(id);
+    routing.start(context(), [&](Result<bool> r) { routed = std::move(r); });
+    if (!runUntil([&] { return routed.has_value(); }, 40s)) return makeError(ClusterError::OwnerSilent, "no answer in 40 s");
+    return std::move(*routed);
+  }
+
   std::unique_ptr<test::RedisServer> redis;
   std::string key;
   std::deque<Node> nodes;
@@ -182,6 +191,52 @@ TEST_F(ClusterNodeTest, AStopSentByAnotherNodeReachesTheOwnerAndIsWaitedFor) {
   ASSERT_TRUE(runUntil([&] { return routed.has_value(); }, 10s));
   ASSERT_TRUE(*routed);
   EXPECT_FALSE(**routed);
+}
+
+// A stop for a broadcast whose owner just died (the chaos bench found it lost: sent to the dead
+// owner and waited for while another node adopted the broadcast and ran it on). The node that
+// adopts it stops it.
+TEST_F(ClusterNodeTest, AStopForABroadcastWhoseOwnerDiedIsDoneWhereItIsAdopted) {
+  Node& a = startNode("node-a");
+  Node& b = startNode("node-b");
+  ASSERT_EQ(startOn(a, testPattern("cam-6", 9826)).state, model::RunState::Running);
+  ASSERT_TRUE(recordShows("cam-6", "node-a", "running"));
+  a.cluster.reset();
+  a.service->orchestrator()->abandonAll();
+
+  auto routed = routeStop(b, "cam-6");
+  ASSERT_TRUE(routed) << routed.error().message << "; node-b: " << events(b);
+  EXPECT_TRUE(*routed);
+  EXPECT_FALSE(recordOf("cam-6"));
+  EXPECT_TRUE(runUntil([&] { return mountpointIds(*streaming).empty(); }, 10s))
+      << "node-b: " << events(b);
+}
+
+// The same, when no node can adopt it yet (node-b is full): the stop marks its record, and the
+// node that adopts it later (node-c) finishes it instead of running it.
+TEST_F(ClusterNodeTest, AStopForABroadcastWithoutALiveOwnerIsFinishedByItsLaterAdopter) {
+  Node& a = startNode("node-a");
+  Node& b = startNode("node-b", 1);
+  ASSERT_EQ(startOn(a, testPattern("cam-7", 9827)).state, model::RunState::Running);
+  ASSERT_EQ(startOn(b, testPattern("cam-8", 9828)).state, model::RunState::Running);
+  ASSERT_TRUE(recordShows("cam-7", "node-a", "running"));
+  a.cluster.reset();
+  a.service->orchestrator()->abandonAll();
+
+  std::optional<Result<bool>> routed;
+  auto routing = b.cluster->routeStop("cam-7");
+  routing.start(context(), [&](Result<bool> r) { routed = std::move(r); });
+  ASSERT_TRUE(runUntil([&] { return saw(b, "stop_marked cam-7"); }, 20s)) << events(b);
+  EXPECT_TRUE(recordShows("cam-7", "node-a", "stopping", 1s));
+  EXPECT_FALSE(routed) << "waits for the adopter";
+
+  Node& c = startNode("node-c");
+  ASSERT_TRUE(runUntil([&] { return routed.has_value(); }, 40s));
+  ASSERT_TRUE(*routed) << routed->error().message << "; node-c: " << events(c);
+  EXPECT_TRUE(**routed);
+  EXPECT_TRUE(saw(c, "cleaned_up cam-7")) << events(c);
+  EXPECT_FALSE(recordOf("cam-7"));
+  EXPECT_EQ(mountpointIds(*streaming), std::vector<std::int64_t>{9828}) << "cam-8 runs on";
 }
 
 TEST_F(ClusterNodeTest, WhenItsOwnerDiesAnotherNodeAdoptsTheBroadcastOnTheSameMountpoint) {

@@ -1,7 +1,8 @@
 // The cluster's shared state on a real redis-server: leases with generations (a live id is not
 // taken twice; a lapsed or superseded lease does not renew), ownership claims that a live owner
-// wins, updates fenced by generation, adoption of orphans only (and by one node only), and the
-// cluster key sealing secrets so that Redis holds no secret in clear.
+// wins, updates fenced by generation and lease, adoption of orphans only (and by one node only),
+// stops routed to a live owner or marked on the record of one not alive, and the cluster key
+// sealing secrets so that Redis holds no secret in clear.
 #include "cluster/cluster_store.hpp"
 
 #include <gtest/gtest.h>
@@ -143,6 +144,36 @@ TEST_F(ClusterStoreTest, OnlyAnOrphanIsAdoptedAndByOneNode) {
   OwnerRecord late = orphan;
   late.state = "running";
   EXPECT_FALSE(*run(store->update(late)));
+}
+
+TEST_F(ClusterStoreTest, AStopGoesToALiveOwnerOrMarksTheRecordOfOneNotAlive) {
+  NodeInfo dying = joined("node-dying", 300ms);
+  NodeInfo b = joined("node-b");
+  EXPECT_EQ(run(store->requestStop("cam-4"))->outcome, StopRoute::Outcome::Nothing) << "no record";
+  const OwnerRecord orphan = recordOf(dying, "cam-4");
+  ASSERT_EQ(run(store->claim(orphan))->outcome, Claim::Outcome::Claimed);
+
+  auto owned = run(store->requestStop("cam-4"));
+  ASSERT_TRUE(owned) << owned.error().message;
+  EXPECT_EQ(owned->outcome, StopRoute::Outcome::Owned);
+  EXPECT_EQ(owned->owner, "node-dying");
+  EXPECT_EQ((*run(store->record("cam-4")))->state, "starting") << "its owner stops it";
+
+  ASSERT_TRUE(runUntil([&] { return !*run(store->alive("node-dying", dying.generation)); }, 5s));
+  auto marked = run(store->requestStop("cam-4"));
+  ASSERT_TRUE(marked);
+  EXPECT_EQ(marked->outcome, StopRoute::Outcome::Marked);
+  EXPECT_EQ((*run(store->record("cam-4")))->state, "stopping");
+  // An adopter that read it before the mark does not take it as running.
+  EXPECT_FALSE(*run(store->adopt(orphan, recordOf(b, "cam-4"))));
+  OwnerRecord stopping = orphan;
+  stopping.state = "stopping";
+  // Nor does its owner, back without a lease, write over the mark.
+  OwnerRecord late = orphan;
+  late.state = "running";
+  EXPECT_FALSE(*run(store->update(late)));
+  EXPECT_EQ((*run(store->record("cam-4")))->state, "stopping");
+  EXPECT_TRUE(*run(store->adopt(stopping, recordOf(b, "cam-4"))));
 }
 
 TEST(ClusterKey, SealsSecretsBoundToTheirRecordAndRefusesOtherKeys) {
