@@ -100,6 +100,12 @@ class ClusterNodeTest : public test::JanusStreamingTest {
     return started ? *started : model::BroadcastResult{};
   }
 
+  // A test pattern `id` runs on `node`, its record says so.
+  void runsOn(Node& node, const std::string& id, std::int64_t mountpoint) {
+    ASSERT_EQ(startOn(node, testPattern(id, mountpoint)).state, model::RunState::Running);
+    ASSERT_TRUE(recordShows(id, node.cluster->node().id, "running"));
+  }
+
   std::optional<OwnerRecord> recordOf(const std::string& id) {
     std::optional<Result<std::optional<OwnerRecord>>> found;
     auto reading = nodes.front().store->record(id);
@@ -127,6 +133,12 @@ class ClusterNodeTest : public test::JanusStreamingTest {
 
   bool saw(const Node& node, const std::string& event) {
     return std::find(node.events.begin(), node.events.end(), event) != node.events.end();
+  }
+
+  // The node dies: its lease is no longer renewed, its relays stop; Janus keeps what it made.
+  static void dies(Node& node) {
+    node.cluster.reset();
+    node.service->orchestrator()->abandonAll();
   }
 
   // Routes a stop from `from`, as its worker does for a broadcast it does not run.
@@ -170,8 +182,7 @@ TEST_F(ClusterNodeTest, TheRecordFollowsTheBroadcastAndAnOwnedOneIsNotStartedTwi
 TEST_F(ClusterNodeTest, AStopSentByAnotherNodeReachesTheOwnerAndIsWaitedFor) {
   Node& a = startNode("node-a");
   Node& b = startNode("node-b");
-  ASSERT_EQ(startOn(a, testPattern("cam-4", 9824)).state, model::RunState::Running);
-  ASSERT_TRUE(recordShows("cam-4", "node-a", "running"));
+  ASSERT_NO_FATAL_FAILURE(runsOn(a, "cam-4", 9824));
 
   std::optional<Result<bool>> routed;
   auto routing = b.cluster->routeStop("cam-4");
@@ -199,10 +210,8 @@ TEST_F(ClusterNodeTest, AStopSentByAnotherNodeReachesTheOwnerAndIsWaitedFor) {
 TEST_F(ClusterNodeTest, AStopForABroadcastWhoseOwnerDiedIsDoneWhereItIsAdopted) {
   Node& a = startNode("node-a");
   Node& b = startNode("node-b");
-  ASSERT_EQ(startOn(a, testPattern("cam-6", 9826)).state, model::RunState::Running);
-  ASSERT_TRUE(recordShows("cam-6", "node-a", "running"));
-  a.cluster.reset();
-  a.service->orchestrator()->abandonAll();
+  ASSERT_NO_FATAL_FAILURE(runsOn(a, "cam-6", 9826));
+  dies(a);
 
   auto routed = routeStop(b, "cam-6");
   ASSERT_TRUE(routed) << routed.error().message << "; node-b: " << events(b);
@@ -217,11 +226,9 @@ TEST_F(ClusterNodeTest, AStopForABroadcastWhoseOwnerDiedIsDoneWhereItIsAdopted) 
 TEST_F(ClusterNodeTest, AStopForABroadcastWithoutALiveOwnerIsFinishedByItsLaterAdopter) {
   Node& a = startNode("node-a");
   Node& b = startNode("node-b", 1);
-  ASSERT_EQ(startOn(a, testPattern("cam-7", 9827)).state, model::RunState::Running);
+  ASSERT_NO_FATAL_FAILURE(runsOn(a, "cam-7", 9827));
   ASSERT_EQ(startOn(b, testPattern("cam-8", 9828)).state, model::RunState::Running);
-  ASSERT_TRUE(recordShows("cam-7", "node-a", "running"));
-  a.cluster.reset();
-  a.service->orchestrator()->abandonAll();
+  dies(a);
 
   std::optional<Result<bool>> routed;
   auto routing = b.cluster->routeStop("cam-7");
@@ -248,10 +255,8 @@ TEST_F(ClusterNodeTest, WhenItsOwnerDiesAnotherNodeAdoptsTheBroadcastOnTheSameMo
   ASSERT_TRUE(recordShows("cam-2", "node-a", "running"));
   ASSERT_TRUE(mediaFresh(*streaming, 9822, 2));
 
-  // node-a dies: its relays stop, its lease is no longer renewed; Janus keeps the mountpoint.
   const auto diedAt = std::chrono::steady_clock::now();
-  a.cluster.reset();
-  a.service->orchestrator()->abandonAll();
+  dies(a);
   ASSERT_TRUE(recordShows("cam-2", "node-b", "running")) << "adopted by node-b";
   EXPECT_TRUE(saw(b, "adopted cam-2"));
   EXPECT_TRUE(mediaFresh(*streaming, 9822, 2));
@@ -289,8 +294,7 @@ TEST_F(ClusterNodeTest, ABroadcastAdoptedWhileItsSourceIsAwayWaitsForItRetrying)
   ASSERT_TRUE(recordShows("cam-r", "node-a", "running"));
 
   publisher.reset();
-  a.cluster.reset();
-  a.service->orchestrator()->abandonAll();
+  dies(a);
   ASSERT_TRUE(recordShows("cam-r", "node-b", "retrying", kMediaTimeout + 20s))
       << "adopted, waiting for its source; record "
       << (recordOf("cam-r") ? recordOf("cam-r")->node + " " + recordOf("cam-r")->state : "none")
@@ -310,11 +314,9 @@ TEST_F(ClusterNodeTest, ABroadcastAdoptedWhileItsSourceIsAwayWaitsForItRetrying)
 TEST_F(ClusterNodeTest, ABroadcastItsOwnerWasStoppingIsCleanedUpByTheAdopter) {
   Node& a = startNode("node-a");
   Node& b = startNode("node-b");
-  ASSERT_EQ(startOn(a, testPattern("cam-5", 9825)).state, model::RunState::Running);
-  ASSERT_TRUE(recordShows("cam-5", "node-a", "running"));
+  ASSERT_NO_FATAL_FAILURE(runsOn(a, "cam-5", 9825));
   // node-a dies in the middle of stopping it (its record says so; the mountpoint is left).
-  a.cluster.reset();
-  a.service->orchestrator()->abandonAll();
+  dies(a);
   redis->cli({"HSET", "su-test:owner:cam-5", "state", "stopping"});
 
   ASSERT_TRUE(runUntil([&] { return saw(b, "cleaned_up cam-5"); }, 20s));
@@ -371,8 +373,7 @@ TEST_F(ClusterNodeTest, AnAdoptedRoomBroadcastTakesOverTheForwardersItsOwnerLeft
   EXPECT_EQ(forwarders(), 2u);
 
   // node-a dies; Janus keeps its forwarders (they belong to the publisher).
-  a.cluster.reset();
-  a.service->orchestrator()->abandonAll();
+  dies(a);
   ASSERT_TRUE(recordShows("room-c", "node-b", "running")) << "adopted by node-b";
   EXPECT_EQ(forwarders(), 2u) << "the ones node-a left were replaced, not doubled";
   EXPECT_TRUE(mediaFresh(*streaming, 9826, 2));
@@ -385,8 +386,7 @@ TEST_F(ClusterNodeTest, AnAdoptedRoomBroadcastTakesOverTheForwardersItsOwnerLeft
 TEST_F(ClusterNodeTest, ANodeWhoseLeaseIsTakenFencesItselfAndAnotherAdopts) {
   Node& a = startNode("node-a");
   Node& b = startNode("node-b");
-  ASSERT_EQ(startOn(a, testPattern("cam-3", 9823)).state, model::RunState::Running);
-  ASSERT_TRUE(recordShows("cam-3", "node-a", "running"));
+  ASSERT_NO_FATAL_FAILURE(runsOn(a, "cam-3", 9823));
 
   redis->cli({"DEL", "su-test:node:node-a"});  // as if it lapsed while node-a was frozen
   ASSERT_TRUE(runUntil([&] { return saw(a, "fenced "); }, 10s));
