@@ -385,14 +385,15 @@ Task<void> ClusterNode::controlling() {
 }
 
 Task<bool> ClusterNode::routeStop(std::string broadcastId) {
-  std::string askedOf;      // the live owner the stop was last sent to
-  bool marked = false;      // on the record of an owner not alive, for its adopter
+  std::string askedOf;       // the live owner the stop was last sent to
+  bool marked = false;       // on the record of an owner not alive, for its adopter
   bool stoppedHere = false;  // adopted by this node meanwhile
   const std::int64_t deadline = monotonicMs() + 30'000;
   for (;;) {
     auto route = co_await store_.requestStop(broadcastId);
     if (!route && askedOf.empty() && !marked) co_return route.error();
-    if (route && route->outcome == StopRoute::Outcome::Nothing) co_return !askedOf.empty() || marked || stoppedHere;
+    if (route && route->outcome == StopRoute::Outcome::Nothing)
+      co_return !askedOf.empty() || marked || stoppedHere;
     if (route && route->outcome == StopRoute::Outcome::Marked && !marked) {
       marked = true;
       report("stop_marked", broadcastId, route->owner + " is not alive: its adopter stops it");

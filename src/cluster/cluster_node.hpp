@@ -112,7 +112,8 @@ class ClusterNode {
   bool stopping_ = false;
   std::deque<std::string> dirty_;  // broadcasts whose record is to write, oldest first
   std::set<std::string> adopting_;
-  std::set<std::string> stopWhenAdopted_;  // asked to stop before the orchestrator had them
+  // Being adopted, and asked to stop before the orchestrator had them.
+  std::set<std::string> stopWhenAdopted_;
   Condition wake_;      // a record to write, or stop()
   Trigger writerDone_;  // the record writer has finished (after stop())
   Task<void> runTask_;

@@ -206,8 +206,8 @@ Task<void> RedisConnection::open() {
     auto secured = GRef<GIOStream>::adopt(G_IO_STREAM(g_initable_new(
         g_tls_backend_get_client_connection_type(g_tls_backend_get_default()), nullptr,
         failure.outPtr(), "base-io-stream", stream.get(), "server-identity", identity.get(),
-        "certificate", material->certificate.get(),
-        material->authorities ? "database" : nullptr, material->authorities.get(), nullptr)));
+        "certificate", material->certificate.get(), material->authorities ? "database" : nullptr,
+        material->authorities.get(), nullptr)));
     if (!secured) {
       co_return makeError(QueueError::Unreachable, "no TLS: " + std::string(failure->message));
     }

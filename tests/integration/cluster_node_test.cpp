@@ -146,7 +146,8 @@ class ClusterNodeTest : public test::JanusStreamingTest {
     std::optional<Result<bool>> routed;
     auto routing = from.cluster->routeStop(id);
     routing.start(context(), [&](Result<bool> r) { routed = std::move(r); });
-    if (!runUntil([&] { return routed.has_value(); }, 40s)) return makeError(ClusterError::OwnerSilent, "no answer in 40 s");
+    if (!runUntil([&] { return routed.has_value(); }, 40s))
+      return makeError(ClusterError::OwnerSilent, "no answer in 40 s");
     return std::move(*routed);
   }
 

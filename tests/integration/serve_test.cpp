@@ -632,16 +632,16 @@ TEST_F(ServeTest, WithoutAJanusItStartsItsOwn) {
 TEST_F(ServeTest, UntilJanusAnswersItIsNotReadyAndItsQueueNotOpen) {
   port = freeTcpPort();
   serve = std::make_unique<ServiceProcess>("serve-no-janus");
-  ASSERT_TRUE(serve->start({cliPath(), "serve", "--listen", "127.0.0.1:" + std::to_string(port),
-                            "--janus-url", "ws://127.0.0.1:" + std::to_string(freeTcpPort()),
-                            "--local-janus", "false"},
-                           port));
+  ASSERT_TRUE(serve->start(
+      {cliPath(), "serve", "--listen", "127.0.0.1:" + std::to_string(port), "--janus-url",
+       "ws://127.0.0.1:" + std::to_string(freeTcpPort()), "--local-janus", "false"},
+      port));
   session = soup_session_new();
   HttpReply unready = request("GET", "/readyz", {}, false);
   EXPECT_EQ(unready.status, 503);
   EXPECT_NE(unready.body.find("Janus is not connected"), std::string::npos) << unready.body;
-  HttpReply job = request("POST", "/v1/jobs",
-                          R"({"action":"stop_broadcast","broadcast_id":"early"})", false);
+  HttpReply job =
+      request("POST", "/v1/jobs", R"({"action":"stop_broadcast","broadcast_id":"early"})", false);
   EXPECT_EQ(job.status, 503);
   EXPECT_NE(job.body.find("queue_not_open"), std::string::npos) << job.body;
   EXPECT_EQ(serve->interrupt(30s, SIGTERM), 0) << serve->logTail();
