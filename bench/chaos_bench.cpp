@@ -124,12 +124,14 @@ double percentile(std::vector<double> values, double p) {
 
 // The RTSP camera, served on a context and thread of its own: the bench's context also waits on
 // the command-line calls it samples with, and a camera served only between them stalls its
-// clients.
+// clients. RTP over UDP only: Debian's gst-rtsp-server 1.22 deadlocked its shared media sending
+// over TCP (interleaved) to clients that vanished — killed or cut nodes — and every camera
+// broadcast starved from then on (a 30-minute run, bench/README "chaos").
 class CameraThread {
  public:
   explicit CameraThread(const std::string& host)
       : context_(su::GRef<GMainContext>::adopt(g_main_context_new())),
-        camera_(su::test::RtspTestServer::start(context_.get(), {.host = host})) {
+        camera_(su::test::RtspTestServer::start(context_.get(), {.udpOnly = true, .host = host})) {
     if (!camera_) return;
     thread_ = std::thread([this] {
       while (!stopping_)
@@ -308,7 +310,7 @@ std::string Chaos::request(const Broadcast& broadcast) const {
         R"("source_kind":"rtmp_external","srs":{"publish_url":")" + rtmp_->url("chaos") + R"("})";
   } else {
     source = R"("source_kind":"rtsp_camera","rtsp_camera":{"url":")" + camera_->camera()->url() +
-             R"("})";
+             R"(","transport":"udp"})";
   }
   return "{" + source + R"(,"broadcast_id":")" + broadcast.id + R"(","host":")" + network_->self() +
          R"(","mountpoint_spec":{"id":)" + std::to_string(broadcast.mountpoint) + "," + media +
