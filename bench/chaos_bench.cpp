@@ -548,8 +548,12 @@ bool Chaos::check() {
     const auto waiting = json_object_get_int_member(root, "waiting");
     const auto pending = json_object_get_int_member(root, "pending");
     const auto dead = json_object_get_int_member(root, "dead_letters");
-    if (waiting + pending != 0)
-      fail(std::to_string(waiting + pending) + " jobs still waiting or pending");
+    if (waiting + pending != 0) {
+      // Which, and held by whom, for the replay.
+      fail(std::to_string(waiting + pending) + " jobs still waiting or pending; pending: " +
+           redis_->cli({"XPENDING", "chaos-jobs", "ingest", "-", "+", "10"}) +
+           "; group: " + redis_->cli({"XINFO", "GROUPS", "chaos-jobs"}));
+    }
     if (dead != 0) fail(std::to_string(dead) + " jobs dead-lettered");
   }
   std::printf("invariants: %s\n", holds ? "all hold" : "BROKEN");
