@@ -391,21 +391,23 @@ Task<bool> ClusterNode::routeStop(std::string broadcastId) {
   const std::int64_t deadline = monotonicMs() + 30'000;
   for (;;) {
     auto route = co_await store_.requestStop(broadcastId);
-    if (!route && askedOf.empty() && !marked) co_return route.error();
-    if (route && route->outcome == StopRoute::Outcome::Nothing)
+    if (!route) {
+      // Before anything was done: the stop fails (the job is tried again). After: ask again.
+      if (askedOf.empty() && !marked && !stoppedHere) co_return route.error();
+    } else if (route->outcome == StopRoute::Outcome::Nothing) {
       co_return !askedOf.empty() || marked || stoppedHere;
-    if (route && route->outcome == StopRoute::Outcome::Marked && !marked) {
+    } else if (route->outcome == StopRoute::Outcome::Marked) {
+      if (!marked)
+        report("stop_marked", broadcastId, route->owner + " is not alive: its adopter stops it");
       marked = true;
-      report("stop_marked", broadcastId, route->owner + " is not alive: its adopter stops it");
-    }
-    if (route && route->outcome == StopRoute::Outcome::Owned && route->owner == node_.id) {
+    } else if (route->owner == node_.id) {  // adopted here meanwhile
       if (adopting_.contains(broadcastId) && !orchestrator_.result(broadcastId)) {
         stopWhenAdopted_.insert(broadcastId);
       } else if (!stoppedHere && orchestrator_.result(broadcastId)) {
         stoppedHere = true;
         orchestrator_.stop(broadcastId, [](const Result<model::BroadcastResult>&) {});
       }
-    } else if (route && route->outcome == StopRoute::Outcome::Owned && route->owner != askedOf) {
+    } else if (route->owner != askedOf) {
       askedOf = route->owner;
       ControlMessage message{.action = "stop", .broadcastId = broadcastId, .from = node_.id};
       if (auto sent = co_await store_.sendControl(std::move(message)); !sent)
