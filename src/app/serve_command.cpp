@@ -300,10 +300,10 @@ Task<int> Serve::steps() {
     worker::WorkerOptions workerOptions{
         .concurrency = config.concurrency,
         .stopBroadcastsOnDrain = config.drain == service::DrainPolicy::Stop,
-        // Without a lease (not joined yet, or fenced) a start is left for another node.
+        // What /readyz says: without a lease (not joined yet, or fenced), at capacity, ... a
+        // start is left for another node.
         .hasRoom = [this](const model::BroadcastRequest& request) {
-          return (!cluster || cluster->leased()) &&
-                 !http->unavailable(service::relayWorkOf(request));
+          return !http->unavailable(service::relayWorkOf(request));
         }};
     if (cluster) {
       workerOptions.claimOwnership = [this](const model::BroadcastRequest& request) {

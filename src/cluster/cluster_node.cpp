@@ -367,21 +367,25 @@ Task<void> ClusterNode::controlling() {
         (void)co_await adoptOrphans();  // a node left its broadcasts: now, not at the next tick
         continue;
       }
-      if (message.action != "stop") continue;
-      const auto result = orchestrator_.result(message.broadcastId);
-      if (!result && adopting_.contains(message.broadcastId)) {
-        stopWhenAdopted_.insert(message.broadcastId);
-        continue;
-      }
-      if (!result || result->state == model::RunState::Stopped ||
-          result->state == model::RunState::Failed) {
-        continue;  // not this node's
-      }
-      report("stop_asked", message.broadcastId, "by " + message.from);
-      orchestrator_.stop(message.broadcastId, [](const Result<model::BroadcastResult>&) {});
+      if (message.action == "stop" && stopHere(message.broadcastId))
+        report("stop_asked", message.broadcastId, "by " + message.from);
     }
   }
   co_return {};
+}
+
+bool ClusterNode::stopHere(const std::string& broadcastId) {
+  const auto result = orchestrator_.result(broadcastId);
+  if (!result && adopting_.contains(broadcastId)) {
+    stopWhenAdopted_.insert(broadcastId);  // adoptOne stops it once started
+    return true;
+  }
+  if (!result || result->state == model::RunState::Stopped ||
+      result->state == model::RunState::Failed) {
+    return false;  // not this node's, or stopped already
+  }
+  orchestrator_.stop(broadcastId, [](const Result<model::BroadcastResult>&) {});
+  return true;
 }
 
 Task<bool> ClusterNode::routeStop(std::string broadcastId) {
@@ -401,12 +405,7 @@ Task<bool> ClusterNode::routeStop(std::string broadcastId) {
         report("stop_marked", broadcastId, route->owner + " is not alive: its adopter stops it");
       marked = true;
     } else if (route->owner == node_.id) {  // adopted here meanwhile
-      if (adopting_.contains(broadcastId) && !orchestrator_.result(broadcastId)) {
-        stopWhenAdopted_.insert(broadcastId);
-      } else if (!stoppedHere && orchestrator_.result(broadcastId)) {
-        stoppedHere = true;
-        orchestrator_.stop(broadcastId, [](const Result<model::BroadcastResult>&) {});
-      }
+      if (!stoppedHere) stoppedHere = stopHere(broadcastId);
     } else if (route->owner != askedOf) {
       askedOf = route->owner;
       ControlMessage message{.action = "stop", .broadcastId = broadcastId, .from = node_.id};

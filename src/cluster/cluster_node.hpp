@@ -89,6 +89,9 @@ class ClusterNode {
   Task<void> writingRecords();
   // Stops asked of this node by others, through the control stream.
   Task<void> controlling();
+  // Stops `broadcastId` if this node runs it, or once its adoption here has started it; false
+  // when it is not here (or stopped already).
+  bool stopHere(const std::string& broadcastId);
   Result<OwnerRecord> recordOf(const model::BroadcastResult& result) const;
   // The request as records keep it: sealed with the cluster key, bound to the broadcast.
   Result<std::string> sealed(const model::BroadcastRequest& request,
